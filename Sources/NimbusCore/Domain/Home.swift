@@ -1,0 +1,60 @@
+import Foundation
+
+/// A space that groups devices and is shared by its members.
+public struct Home: Sendable, Hashable {
+    public var id: Int
+    public var projectId: Int
+    public var name: String
+    public var deactivated: Bool
+    public var creationTime: Date
+
+    public init(id: Int, projectId: Int, name: String, deactivated: Bool, creationTime: Date) {
+        self.id = id
+        self.projectId = projectId
+        self.name = name
+        self.deactivated = deactivated
+        self.creationTime = creationTime
+    }
+}
+
+/// A user's membership of a home.
+public struct HomeMember: Sendable, Hashable {
+    public enum Role: String, Sendable, Codable, CaseIterable {
+        case owner
+        case member
+    }
+
+    public var homeId: Int
+    public var user: User
+    public var role: Role
+    public var creationTime: Date
+
+    public init(homeId: Int, user: User, role: Role, creationTime: Date) {
+        self.homeId = homeId
+        self.user = user
+        self.role = role
+        self.creationTime = creationTime
+    }
+}
+
+/// Where a key-value pair lives.
+public enum KeyValueScope: Sendable, Hashable {
+    case home(Int)
+    case device(Int)
+}
+
+/// One stored key-value pair. `revision` is a store-wide counter that grows with every change, so a
+/// device that mirrors the pairs can ignore updates older than what it has.
+public struct KeyValuePair: Sendable, Hashable {
+    public var key: String
+    public var value: JSONValue
+    public var modificationTime: Date
+    public var revision: Int
+
+    public init(key: String, value: JSONValue, modificationTime: Date, revision: Int) {
+        self.key = key
+        self.value = value
+        self.modificationTime = modificationTime
+        self.revision = revision
+    }
+}

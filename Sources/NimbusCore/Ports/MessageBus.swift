@@ -1,0 +1,43 @@
+/// Where live messages go: to a user's open event streams, a device's connections, or the
+/// connections opened with one credential.
+public enum BusTopic: Sendable, Hashable {
+    /// Events for one user (every home they are a member of).
+    case user(Int)
+    /// Commands and revocation for one device.
+    case device(Int)
+    /// Revocation of one user session.
+    case session(Int)
+}
+
+/// A message carried by the bus.
+public enum BusMessage: Sendable, Hashable {
+    case event(Event)
+    case command(DeviceCommand)
+    /// The credential behind the subscription is gone: close the connection.
+    case revoked
+}
+
+/// Carries live messages between the parts of Nimbus. Delivery is best effort and at most once: what
+/// must survive is written to the store first.
+public protocol MessageBus: Sendable {
+    /// Subscribes to the topics; messages arrive on the subscription's stream until it is cancelled or
+    /// the subscriber falls too far behind (then the stream ends).
+    func subscribe(to topics: [BusTopic]) -> BusSubscription
+    /// Publishes a message and returns how many subscribers received it.
+    @discardableResult
+    func publish(_ message: BusMessage, to topic: BusTopic) -> Int
+}
+
+/// One subscriber's view of the bus.
+public struct BusSubscription: Sendable {
+    public let messages: AsyncStream<BusMessage>
+    private let cancellation: @Sendable () -> Void
+
+    public init(messages: AsyncStream<BusMessage>, cancel: @escaping @Sendable () -> Void) {
+        self.messages = messages
+        self.cancellation = cancel
+    }
+
+    /// Stops the subscription and ends its stream.
+    public func cancel() { cancellation() }
+}

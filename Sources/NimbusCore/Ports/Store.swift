@@ -1,0 +1,22 @@
+/// The persistent store, as the core sees it. Every repository call happens inside `read` or
+/// `write`; a `write` is one transaction, so writes that belong together commit together or not at all.
+public protocol Store: Sendable {
+    /// Runs `body` with repositories that see a consistent view; changes made here are not guaranteed
+    /// to be atomic.
+    func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
+    /// Runs `body` in one transaction: if it throws, nothing it wrote remains.
+    func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
+}
+
+/// The repositories available inside one store transaction.
+public protocol StoreTransaction: Sendable {
+    var projects: any ProjectRepository { get }
+    var users: any UserRepository { get }
+    var sessions: any SessionRepository { get }
+    var homes: any HomeRepository { get }
+    var keyValues: any KeyValueRepository { get }
+    var devices: any DeviceRepository { get }
+    var events: any EventRepository { get }
+    var smartModules: any SmartModuleRepository { get }
+    var outbox: any OutboxRepository { get }
+}

@@ -1,0 +1,126 @@
+/// The authorization rules for homes and devices, in one place so that every use case applies them
+/// the same way. An object the caller may not know about is reported as not found; an object the
+/// caller may see but not change is reported as permission denied.
+enum AccessPolicy {
+    /// What the caller wants to do with a home.
+    enum HomeAccess {
+        /// See it: any member, or any key of the project.
+        case read
+        /// Change what members share (KV, events): any member, or a key with the permission.
+        case write(ProjectKey.Permission)
+        /// Administer it: an owner, or a key with the permission.
+        case manage(ProjectKey.Permission)
+        /// Act as a person in it (provisioning): any member; keys are the wrong kind of caller.
+        case memberOnly
+    }
+
+    /// Loads a home and checks that the principal may access it as asked.
+    static func home(
+        _ id: Int, for principal: Principal, _ access: HomeAccess, in tx: any StoreTransaction
+    ) async throws -> Home {
+        guard let home = try await tx.homes.get(id: id) else { throw NimbusError.notFound("home") }
+        switch principal {
+        case .system:
+            return home
+        case .anonymous:
+            throw NimbusError.authenticationRequired
+        case .device:
+            throw NimbusError.wrongCredentialKind
+        case .user(let userId, let projectId, _, _):
+            guard projectId == home.projectId, let member = try await tx.homes.member(homeId: id, userId: userId) else {
+                throw NimbusError.notFound("home")
+            }
+            if case .manage = access, member.role != .owner { throw NimbusError.permissionDenied }
+            return home
+        case .projectKey(_, let projectId, _, let permissions):
+            guard projectId == home.projectId else { throw NimbusError.notFound("home") }
+            switch access {
+            case .read: return home
+            case .write(let needed), .manage(let needed):
+                guard permissions.contains(needed) else { throw NimbusError.permissionDenied }
+                return home
+            case .memberOnly: throw NimbusError.wrongCredentialKind
+            }
+        }
+    }
+
+    /// What the caller wants to do with a device.
+    enum DeviceAccess {
+        /// See it: the device, a member of its home, any key of the project.
+        case read
+        /// Change its shared data (KV): the device, a member, or a key with the permission.
+        case write(ProjectKey.Permission)
+        /// Administer it (rename, delete) or command it: a member, or a key with the permission.
+        case control(ProjectKey.Permission)
+        /// Only the device itself (events, its command channel, registration).
+        case selfOnly
+    }
+
+    /// Loads a device and checks that the principal may access it as asked.
+    static func device(
+        _ id: Int, for principal: Principal, _ access: DeviceAccess, in tx: any StoreTransaction
+    ) async throws -> Device {
+        guard let device = try await tx.devices.get(id: id) else { throw NimbusError.notFound("device") }
+        switch principal {
+        case .system:
+            return device
+        case .anonymous:
+            throw NimbusError.authenticationRequired
+        case .device(let deviceId, _):
+            guard deviceId == device.id else {
+                // Another device's id: a device may not even learn that it exists.
+                throw NimbusError.notFound("device")
+            }
+            if case .control = access { throw NimbusError.wrongCredentialKind }
+            return device
+        case .user(let userId, let projectId, _, _):
+            guard projectId == device.projectId, let homeId = device.homeId,
+                try await tx.homes.member(homeId: homeId, userId: userId) != nil
+            else { throw NimbusError.notFound("device") }
+            if case .selfOnly = access { throw NimbusError.wrongCredentialKind }
+            return device
+        case .projectKey(_, let projectId, _, let permissions):
+            guard projectId == device.projectId else { throw NimbusError.notFound("device") }
+            switch access {
+            case .read: return device
+            case .write(let needed), .control(let needed):
+                guard permissions.contains(needed) else { throw NimbusError.permissionDenied }
+                return device
+            case .selfOnly: throw NimbusError.wrongCredentialKind
+            }
+        }
+    }
+
+    /// The user behind a user principal; other kinds of caller are refused.
+    static func requireUser(_ principal: Principal) throws -> (userId: Int, projectId: Int) {
+        switch principal {
+        case .user(let userId, let projectId, _, _): return (userId, projectId)
+        case .anonymous: throw NimbusError.authenticationRequired
+        default: throw NimbusError.wrongCredentialKind
+        }
+    }
+
+    /// The session behind a user principal.
+    static func requireSession(_ principal: Principal) throws -> Int {
+        guard case .user(_, _, let sessionId, _) = principal else {
+            _ = try requireUser(principal)
+            throw NimbusError.wrongCredentialKind
+        }
+        return sessionId
+    }
+
+    /// The project key behind a principal, with the permission checked.
+    static func requireKey(_ principal: Principal, _ permission: ProjectKey.Permission) throws -> (keyId: Int, projectId: Int, name: String) {
+        switch principal {
+        case .projectKey(let keyId, let projectId, let name, let permissions):
+            guard permissions.contains(permission) else { throw NimbusError.permissionDenied }
+            return (keyId, projectId, name)
+        case .anonymous: throw NimbusError.authenticationRequired
+        default: throw NimbusError.wrongCredentialKind
+        }
+    }
+
+    static func requireSystem(_ principal: Principal) throws {
+        guard case .system = principal else { throw NimbusError.permissionDenied }
+    }
+}

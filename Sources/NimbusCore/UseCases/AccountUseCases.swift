@@ -1,0 +1,211 @@
+import Foundation
+
+/// Sign-up, sign-in, sessions and user records, in all three account modes.
+public struct AccountUseCases: Sendable {
+    /// How long the secrets sent to users stay valid.
+    public enum Lifetime {
+        public static let emailVerification: TimeInterval = 7 * 24 * 3600
+        public static let passwordReset: TimeInterval = 3600
+        public static let smsCode: TimeInterval = 600
+        public static let smsCodeAttempts = 5
+    }
+
+    let environment: CoreEnvironment
+    var store: any Store { environment.store }
+
+    /// Creates a user. Email and phone projects allow anyone to sign up; BYOU projects need a project
+    /// key with the `byou` permission.
+    public func signUp(_ request: SignUpRequest, by principal: Principal) async throws -> User {
+        let project = try await project(request.projectId)
+        let now = environment.clock.now()
+        let name = try Validation.text(request.name ?? "", field: "name", allowEmpty: true)
+        switch project.accountMode {
+        case .email:
+            let email = try Validation.email(try required(request.email, "email"))
+            let password = try required(request.password, "password")
+            try Validation.password(password)
+            let passwordHash = Secrets.hashPassword(password)
+            let token = Secrets.token(prefix: "")
+            let user = try await store.write { tx in
+                var user: User
+                if let existing = try await tx.users.find(projectId: project.id, email: email) {
+                    // A placeholder made by a home invitation has no password yet and may be taken over.
+                    guard existing.passwordHash == nil else {
+                        throw NimbusError.rejected(existing.verified ? .emailInUse : .userExistsUnverified)
+                    }
+                    user = existing
+                    user.name = name
+                    user.passwordHash = passwordHash
+                    user.passwordUpdateTime = now
+                    try await tx.users.update(user)
+                } else {
+                    user = try await tx.users.insert(User(
+                        id: 0, projectId: project.id, name: name, email: email, passwordHash: passwordHash,
+                        verified: false, creationTime: now, passwordUpdateTime: now))
+                }
+                try await self.enqueueVerificationEmail(to: user, token: token, in: tx)
+                return user
+            }
+            environment.outboxSignal()
+            return user
+        case .phone:
+            let phone = try Validation.phoneNumber(try required(request.phoneNumber, "phoneNumber"))
+            let code = Secrets.numericCode()
+            let user = try await store.write { tx in
+                var user: User
+                if let existing = try await tx.users.find(projectId: project.id, phoneNumber: phone) {
+                    guard !existing.verified else { throw NimbusError.rejected(.phoneNumberInUse) }
+                    user = existing
+                    user.name = name
+                    try await tx.users.update(user)
+                } else {
+                    user = try await tx.users.insert(User(id: 0, projectId: project.id, name: name, phoneNumber: phone, verified: false, creationTime: now))
+                }
+                try await self.enqueueSMSCode(to: user, code: code, in: tx)
+                return user
+            }
+            environment.outboxSignal()
+            return user
+        case .byou:
+            let key = try AccessPolicy.requireKey(principal, .byou)
+            guard key.projectId == project.id else { throw NimbusError.permissionDenied }
+            let externalKey = try request.externalKey.map { try Validation.text($0, field: "externalKey") }
+            return try await store.write { tx in
+                try await tx.users.insert(User(id: 0, projectId: project.id, name: name, externalKey: externalKey, verified: true, creationTime: now))
+            }
+        }
+    }
+
+    /// Signs a user in and opens a session.
+    public func signIn(_ request: SignInRequest, by principal: Principal) async throws -> IssuedSession {
+        let app: App? = try await request.appId.asyncMap { appId in
+            guard let app = try await store.read({ try await $0.projects.app(id: appId) }) else { throw NimbusError.notFound("app") }
+            return app
+        }
+        guard let projectId = app?.projectId ?? request.projectId else {
+            throw NimbusError.invalidInput(field: "projectId", reason: "projectId or appId is required")
+        }
+        if let requested = request.projectId, requested != projectId {
+            throw NimbusError.invalidInput(field: "appId", reason: "the app belongs to another project")
+        }
+        let project = try await project(projectId)
+        let user: User
+        switch project.accountMode {
+        case .email:
+            guard app != nil else { throw NimbusError.invalidInput(field: "appId", reason: "required") }
+            let email = try Validation.email(try required(request.email, "email"))
+            let password = try required(request.password, "password")
+            guard let found = try await store.read({ try await $0.users.find(projectId: projectId, email: email) }) else {
+                throw NimbusError.rejected(.unknownEmail)
+            }
+            guard let hash = found.passwordHash, Secrets.verifyPassword(password, hash: hash) else {
+                throw NimbusError.rejected(.incorrectPassword)
+            }
+            user = found
+        case .phone:
+            guard app != nil else { throw NimbusError.invalidInput(field: "appId", reason: "required") }
+            let phone = try Validation.phoneNumber(try required(request.phoneNumber, "phoneNumber"))
+            let code = try required(request.code, "code")
+            user = try await redeemSMSCode(projectId: projectId, phoneNumber: phone, code: code)
+        case .byou:
+            let key = try AccessPolicy.requireKey(principal, .byou)
+            guard key.projectId == projectId else { throw NimbusError.permissionDenied }
+            let userId = try required(request.userId, "userId")
+            guard let found = try await store.read({ try await $0.users.get(id: userId) }), found.projectId == projectId else {
+                throw NimbusError.rejected(.unknownUser)
+            }
+            user = found
+        }
+        let token = Secrets.token(prefix: Authenticator.TokenPrefix.session)
+        let now = environment.clock.now()
+        let session = try await store.write { tx in
+            try await tx.sessions.insert(userId: user.id, projectId: projectId, appId: app?.id, tokenHash: Secrets.hash(token), at: now)
+        }
+        return IssuedSession(session: session, token: token)
+    }
+
+    /// Sends a new sign-in code to a phone user; returns the number it went to.
+    public func sendSMSCode(projectId: Int, phoneNumber: String) async throws -> String {
+        let project = try await project(projectId)
+        guard project.accountMode == .phone else { throw NimbusError.rejected(.wrongAccountMode) }
+        let phone = try Validation.phoneNumber(phoneNumber)
+        let code = Secrets.numericCode()
+        try await store.write { tx in
+            guard let user = try await tx.users.find(projectId: projectId, phoneNumber: phone) else { throw NimbusError.rejected(.unknownUser) }
+            try await self.enqueueSMSCode(to: user, code: code, in: tx)
+        }
+        environment.outboxSignal()
+        return phone
+    }
+
+    /// Sends the verification email again.
+    public func startEmailVerification(projectId: Int, email rawEmail: String) async throws -> String {
+        let user = try await emailUser(projectId: projectId, email: rawEmail)
+        let token = Secrets.token(prefix: "")
+        try await store.write { tx in try await self.enqueueVerificationEmail(to: user, token: token, in: tx) }
+        environment.outboxSignal()
+        return user.email ?? rawEmail
+    }
+
+    /// Marks the user of an emailed verification token verified.
+    public func verifyEmail(token: String) async throws -> User {
+        try await redeem(token: token, purpose: .emailVerification) { user, _ in
+            user.verified = true
+        }.user
+    }
+
+    /// Emails a password reset link.
+    public func startPasswordReset(projectId: Int, email rawEmail: String) async throws -> String {
+        let user = try await emailUser(projectId: projectId, email: rawEmail)
+        let token = Secrets.token(prefix: "")
+        let now = environment.clock.now()
+        let link = environment.links.passwordReset(token)
+        try await store.write { tx in
+            try await tx.users.insertToken(userId: user.id, purpose: .passwordReset, secretHash: Secrets.hash(token), expirationTime: now + Lifetime.passwordReset)
+            try await tx.outbox.enqueue(kind: .email, payload: EmailMessage(
+                to: user.email ?? "", subject: "Reset your password",
+                body: "Someone asked to reset the password of your account.\n\nTo choose a new password, open:\n\(link)\n\nThe link works once, within one hour. If you did not ask for this, ignore this message.\n"
+            ).payload, at: now)
+        }
+        environment.outboxSignal()
+        return user.email ?? rawEmail
+    }
+
+    /// Sets a new password with an emailed reset token; every session of the user ends.
+    public func resetPassword(token: String, newPassword: String) async throws -> User {
+        try Validation.password(newPassword)
+        let hash = Secrets.hashPassword(newPassword)
+        let now = environment.clock.now()
+        let (user, revoked) = try await redeem(token: token, purpose: .passwordReset) { user, tx in
+            user.passwordHash = hash
+            user.passwordUpdateTime = now
+            user.verified = true  // they proved they read the mailbox
+            return try await tx.sessions.deleteAll(userId: user.id)
+        }
+        for sessionId in revoked { environment.bus.publish(.revoked, to: .session(sessionId)) }
+        return user
+    }
+
+    /// The session behind a user principal.
+    public func session(of principal: Principal) async throws -> Session {
+        let sessionId = try AccessPolicy.requireSession(principal)
+        return try await store.read { tx in
+            guard let session = try await tx.sessions.find(id: sessionId) else { throw NimbusError.invalidCredential }
+            return session
+        }
+    }
+
+    /// Ends the caller's session: its token stops working and its connections close.
+    public func endSession(of principal: Principal) async throws {
+        let sessionId = try AccessPolicy.requireSession(principal)
+        try await store.write { tx in try await tx.sessions.delete(id: sessionId) }
+        environment.bus.publish(.revoked, to: .session(sessionId))
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+
+/// What the operator does through the admin CLI: create projects, apps, keys, device classes,
+/// devices and smart modules. Only the `system` principal may call these.
+public struct AdminUseCases: Sendable {
+    let environment: CoreEnvironment
+    var store: any Store { environment.store }
+
+    public func createProject(name: String, accountMode: Project.AccountMode, provisioning: Project.Provisioning, by principal: Principal) async throws -> Project {
+        try AccessPolicy.requireSystem(principal)
+        let name = try Validation.text(name, field: "name")
+        let now = environment.clock.now()
+        return try await store.write { tx in try await tx.projects.insert(name: name, accountMode: accountMode, provisioning: provisioning, at: now) }
+    }
+
+    public func createApp(projectId: Int, id: String, name: String?, by principal: Principal) async throws -> App {
+        try AccessPolicy.requireSystem(principal)
+        let id = try Validation.identifier(id, field: "id")
+        let app = App(id: id, projectId: projectId, name: try Validation.text(name ?? id, field: "name"), creationTime: environment.clock.now())
+        try await store.write { tx in
+            guard try await tx.projects.get(id: projectId) != nil else { throw NimbusError.notFound("project") }
+            guard try await tx.projects.app(id: id) == nil else { throw NimbusError.rejected(.alreadyExists) }
+            try await tx.projects.insertApp(app)
+        }
+        return app
+    }
+
+    /// Creates a project key; the key itself is returned only now.
+    public func createKey(projectId: Int, name: String, permissions: Set<ProjectKey.Permission>, by principal: Principal) async throws -> (key: ProjectKey, secret: String) {
+        try AccessPolicy.requireSystem(principal)
+        let name = try Validation.text(name, field: "name")
+        let secret = Secrets.token(prefix: Authenticator.TokenPrefix.projectKey)
+        let now = environment.clock.now()
+        let key = try await store.write { tx in
+            guard try await tx.projects.get(id: projectId) != nil else { throw NimbusError.notFound("project") }
+            return try await tx.projects.insertKey(projectId: projectId, name: name, permissions: permissions, keyHash: Secrets.hash(secret), at: now)
+        }
+        return (key, secret)
+    }
+
+    public func createDeviceClass(projectId: Int, id: String, name: String?, by principal: Principal) async throws -> DeviceClass {
+        try AccessPolicy.requireSystem(principal)
+        let id = try Validation.identifier(id, field: "id")
+        let deviceClass = DeviceClass(id: id, projectId: projectId, name: try Validation.text(name ?? id, field: "name"), creationTime: environment.clock.now())
+        try await store.write { tx in
+            guard try await tx.projects.get(id: projectId) != nil else { throw NimbusError.notFound("project") }
+            guard try await tx.projects.deviceClass(projectId: projectId, id: id) == nil else { throw NimbusError.rejected(.alreadyExists) }
+            try await tx.projects.insertDeviceClass(deviceClass)
+        }
+        return deviceClass
+    }
+
+    /// Makes a pre-provisioned device with its API key and claim code (both returned only now).
+    public func createDevice(projectId: Int, deviceClass: String, tag: String?, name: String?, by principal: Principal) async throws -> IssuedDevice {
+        try AccessPolicy.requireSystem(principal)
+        let apiKey = Secrets.token(prefix: Authenticator.TokenPrefix.device)
+        let claimCode = Secrets.claimCode()
+        let now = environment.clock.now()
+        let tag = try Validation.text(tag ?? "", field: "tag", allowEmpty: true)
+        let name = try Validation.text(name ?? "", field: "name", allowEmpty: true)
+        let device = try await store.write { tx in
+            guard try await tx.projects.get(id: projectId) != nil else { throw NimbusError.notFound("project") }
+            guard try await tx.projects.deviceClass(projectId: projectId, id: deviceClass) != nil else { throw NimbusError.rejected(.unknownDeviceClass) }
+            return try await tx.devices.insert(Device(
+                id: 0, uuid: UUID(), projectId: projectId, deviceClass: deviceClass, name: name, tag: tag, homeId: nil,
+                apiKeyHash: Secrets.hash(apiKey), claimCodeHash: Secrets.hash(Secrets.normalizedClaimCode(claimCode)),
+                claimTime: nil, claimExpirationTime: nil, isConnected: false, lastConnectTime: nil, lastDisconnectTime: nil, creationTime: now))
+        }
+        return IssuedDevice(device: device, apiKey: apiKey, claimCode: claimCode)
+    }
+
+    public func createSmartModule(
+        projectId: Int, id: String, moduleType: String, description: String?, subscribedEvents: [String],
+        configData: [String: JSONValue], by principal: Principal
+    ) async throws -> SmartModule {
+        try AccessPolicy.requireSystem(principal)
+        let id = try Validation.identifier(id, field: "id")
+        if moduleType == "webhooks" {
+            guard case .string(let url)? = configData["url"], let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? "") else {
+                throw NimbusError.invalidInput(field: "url", reason: "an http or https URL is required")
+            }
+            guard case .string(let key)? = configData["key"], !key.isEmpty else { throw NimbusError.invalidInput(field: "key", reason: "required") }
+        }
+        let module = SmartModule(
+            id: id, projectId: projectId, moduleType: moduleType, description: description ?? "", suspended: false,
+            subscribedEvents: subscribedEvents.isEmpty ? ["*"] : subscribedEvents, configData: configData, creationTime: environment.clock.now())
+        try await store.write { tx in
+            guard try await tx.projects.get(id: projectId) != nil else { throw NimbusError.notFound("project") }
+            guard try await tx.smartModules.get(projectId: projectId, id: id) == nil else { throw NimbusError.rejected(.alreadyExists) }
+            try await tx.smartModules.insert(module)
+        }
+        return module
+    }
+
+    /// After a restart no device is connected; called once at start-up.
+    public func resetConnections() async throws {
+        let now = environment.clock.now()
+        try await store.write { tx in try await tx.devices.resetConnections(at: now) }
+    }
+}

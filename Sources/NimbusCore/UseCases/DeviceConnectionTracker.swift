@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import Metrics
+import Synchronization
+
+/// Counts each device's live connections (WebSockets now, MQTT later) and records in the store when a
+/// device goes from none to one connection and back, so `isConnected` and the connect and disconnect
+/// times stay true.
+public final class DeviceConnectionTracker: Sendable {
+    private let counts = Mutex([Int: Int]())
+    private let environment: CoreEnvironment
+    private let gauge = Gauge(label: "nimbus_device_connections")
+
+    init(environment: CoreEnvironment) {
+        self.environment = environment
+    }
+
+    /// Records a new connection of the device.
+    public func connected(_ deviceId: Int) async {
+        let (first, total) = counts.withLock { counts in
+            counts[deviceId, default: 0] += 1
+            return (counts[deviceId] == 1, counts.values.reduce(0, +))
+        }
+        gauge.record(total)
+        if first { await record(deviceId) }
+    }
+
+    /// Records that one connection of the device closed.
+    public func disconnected(_ deviceId: Int) async {
+        let (last, total) = counts.withLock { counts in
+            let remaining = (counts[deviceId] ?? 1) - 1
+            counts[deviceId] = remaining > 0 ? remaining : nil
+            return (remaining <= 0, counts.values.reduce(0, +))
+        }
+        gauge.record(total)
+        if last { await record(deviceId) }
+    }
+
+    public func isConnected(_ deviceId: Int) -> Bool {
+        counts.withLock { $0[deviceId] != nil }
+    }
+
+    /// Writes the device's current state; reads the count again at write time so that a connect and a
+    /// disconnect racing each other still leave the last word to the true state.
+    private func record(_ deviceId: Int) async {
+        let connected = isConnected(deviceId)
+        do {
+            try await environment.store.write { tx in
+                try await tx.devices.setConnected(id: deviceId, connected: connected, at: self.environment.clock.now())
+            }
+        } catch {
+            environment.logger.warning("could not record device connection state", metadata: ["device.id": "\(deviceId)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,26 @@
+/// The core's front door: one value that holds every use case. Dialects get it at start-up and call
+/// it with the caller's `Principal`; they never touch the store or the bus themselves.
+public struct Nimbus: Sendable {
+    public let environment: CoreEnvironment
+    public let authenticator: Authenticator
+    public let accounts: AccountUseCases
+    public let homes: HomeUseCases
+    public let keyValues: KeyValueUseCases
+    public let devices: DeviceUseCases
+    public let events: EventUseCases
+    public let admin: AdminUseCases
+    public let connections: DeviceConnectionTracker
+
+    public init(environment: CoreEnvironment) {
+        self.environment = environment
+        let connections = DeviceConnectionTracker(environment: environment)
+        self.connections = connections
+        self.authenticator = Authenticator(environment: environment)
+        self.accounts = AccountUseCases(environment: environment)
+        self.homes = HomeUseCases(environment: environment)
+        self.keyValues = KeyValueUseCases(environment: environment)
+        self.devices = DeviceUseCases(environment: environment, connections: connections)
+        self.events = EventUseCases(environment: environment)
+        self.admin = AdminUseCases(environment: environment)
+    }
+}
