@@ -1,0 +1,22 @@
+import Hummingbird
+import HummingbirdWebSocket
+import NimbusCore
+
+/// The request context of every Nimbus HTTP route and WebSocket. It carries only per-request
+/// identity: who is calling, as the dialect's authenticator found out.
+public struct NimbusRequestContext: RequestContext, WebSocketRequestContext {
+    /// The largest request body any Nimbus endpoint reads.
+    public static let maximumBodySize = 1 << 20
+
+    public var coreContext: CoreRequestContextStorage
+    public let webSocket: WebSocketHandlerReference<NimbusRequestContext>
+    /// The caller; `.anonymous` until an authenticator middleware recognises a credential.
+    public var principal: Principal = .anonymous
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.webSocket = .init()
+    }
+
+    public var maxUploadSize: Int { Self.maximumBodySize }
+}

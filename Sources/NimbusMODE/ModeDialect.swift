@@ -1,0 +1,40 @@
+import Hummingbird
+import HummingbirdWebSocket
+import NimbusCore
+import NimbusHTTP
+
+/// The MODE dialect: MODE's REST API and WebSockets under `/mode`, translated into core use cases.
+public struct ModeDialect: Sendable {
+    public static let pathPrefix = "/mode"
+    let nimbus: Nimbus
+
+    public init(nimbus: Nimbus) {
+        self.nimbus = nimbus
+    }
+
+    /// The links in account emails point at this dialect's pages.
+    public static func accountLinks(publicURL: String) -> AccountLinks {
+        let base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        return AccountLinks(
+            emailVerification: { "\(base)\(pathPrefix)/auth/user/emailVerification?token=\($0)" },
+            passwordReset: { "\(base)\(pathPrefix)/auth/user/passwordReset?token=\($0)" })
+    }
+
+    /// Adds the REST routes to the HTTP router and the WebSocket routes to the WebSocket router.
+    public func addRoutes(to router: Router<NimbusRequestContext>, webSocketRouter: Router<NimbusRequestContext>) {
+        // Router-level, so that it also formats the errors of unknown paths under /mode.
+        router.add(middleware: ModeErrorMiddleware())
+        let group = router.group("mode").add(middleware: ModeAuthenticator(authenticator: nimbus.authenticator))
+        ModeUsersController(accounts: nimbus.accounts).addRoutes(to: group)
+        ModeAuthController(accounts: nimbus.accounts).addRoutes(to: group)
+        ModeAccountPages(accounts: nimbus.accounts).addRoutes(to: group)
+        ModeHomesController(homes: nimbus.homes, events: nimbus.events, devices: nimbus.devices).addRoutes(to: group)
+        ModeKeyValueController(keyValues: nimbus.keyValues).addRoutes(to: group)
+        ModeDevicesController(devices: nimbus.devices, events: nimbus.events).addRoutes(to: group)
+        let sockets = ModeWebSockets(nimbus: nimbus)
+        sockets.addRefusals(to: group)
+        webSocketRouter.add(middleware: ModeErrorMiddleware())
+        webSocketRouter.add(middleware: ModeAuthenticator(authenticator: nimbus.authenticator))
+        sockets.addRoutes(to: webSocketRouter)
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import NimbusCore
+
+/// An error in MODE's format: `{"reason": "CODE", "data": {...}}` with the status MODE uses.
+public struct ModeError: HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let reason: String
+    public let data: [String: String]
+
+    public init(_ status: HTTPResponse.Status, _ reason: String, data: [String: String] = [:]) {
+        self.status = status
+        self.reason = reason
+        self.data = data
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        let body = try JSONEncoder().encode(Body(reason: reason, data: data))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    private struct Body: Encodable {
+        let reason: String
+        let data: [String: String]
+    }
+
+    /// How each core error reads in MODE.
+    public init(_ error: NimbusError) {
+        switch error {
+        case .authenticationRequired: self.init(.unauthorized, "AUTHORIZATION_REQUIRED")
+        case .invalidCredential: self.init(.unauthorized, "INVALID_AUTH_TOKEN")
+        case .wrongCredentialKind: self.init(.forbidden, "INSUFFICIENT_AUTH")
+        case .permissionDenied: self.init(.forbidden, "PERMISSION_DENIED")
+        case .notFound(let what): self.init(.notFound, "NOT_FOUND", data: ["resource": what])
+        case .invalidInput(let field, let reason): self.init(.forbidden, "INVALID_INPUT", data: ["field": field, "message": reason])
+        case .rejected(let rule): self.init(.forbidden, rule.rawValue)
+        case .deviceOffline: self.init(.conflict, "DEVICE_OFFLINE")
+        case .tooManyAttempts: self.init(.tooManyRequests, "TOO_MANY_ATTEMPTS")
+        case .storeFailure: self.init(.internalServerError, "INTERNAL_ERROR")
+        }
+    }
+}

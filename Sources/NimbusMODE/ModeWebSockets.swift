@@ -1,0 +1,85 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import Metrics
+import NimbusCore
+import NimbusHTTP
+import NIOWebSocket
+import Synchronization
+
+/// MODE's two WebSockets: a user's event stream and a device's command channel. Both forward what
+/// the bus delivers to their topics, and close (1008) when their credential is revoked or when the
+/// client reads too slowly for its bounded queue.
+struct ModeWebSockets {
+    let nimbus: Nimbus
+    static let open = Gauge(label: "nimbus_websockets_connected")
+    private static let openCount = Atomic<Int>(0)
+
+    func addRoutes(to router: Router<NimbusRequestContext>) {
+        router.ws("/mode/userSession/websocket", shouldUpgrade: { _, context in
+            _ = try await nimbus.accounts.session(of: context.principal)
+            return .upgrade([:])
+        }) { inbound, outbound, context in
+            guard case .user(let userId, _, let sessionId, _) = context.requestContext.principal else { return }
+            let subscription = nimbus.environment.bus.subscribe(to: [.user(userId), .session(sessionId)])
+            try await Self.pump(subscription, inbound: inbound, outbound: outbound, logger: context.logger) { message in
+                guard case .event(let event) = message else { return nil }
+                return try ModeWire.json(ModeWire.Event(event))
+            }
+        }
+        router.ws("/mode/devices/{deviceId}/command", shouldUpgrade: { _, context in
+            _ = try await nimbus.devices.authorizeCommandChannel(try context.id("deviceId"), by: context.principal)
+            return .upgrade([:])
+        }) { inbound, outbound, context in
+            guard case .device(let deviceId, _) = context.requestContext.principal else { return }
+            let subscription = nimbus.environment.bus.subscribe(to: [.device(deviceId)])
+            await nimbus.connections.connected(deviceId)
+            defer { Task { await nimbus.connections.disconnected(deviceId) } }
+            try await Self.pump(subscription, inbound: inbound, outbound: outbound, logger: context.logger) { message in
+                guard case .command(let command) = message else { return nil }
+                return try ModeWire.json(ModeWire.Command(action: command.action, parameters: command.parameters))
+            }
+        }
+    }
+
+    /// Plain HTTP requests to the WebSocket paths are refused, as MODE does.
+    func addRefusals(to group: RouterGroup<NimbusRequestContext>) {
+        let refuse: @Sendable (Request, NimbusRequestContext) async throws -> Response = { _, _ in
+            throw ModeError(.badRequest, "WEBSOCKET_REQUIRED")
+        }
+        group.get("userSession/websocket", use: refuse)
+        group.get("devices/{deviceId}/command", use: refuse)
+    }
+
+    /// Forwards bus messages (rendered by `render`; `nil` skips one) until the client goes away,
+    /// the credential is revoked, or the subscriber falls behind.
+    static func pump(
+        _ subscription: BusSubscription, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger,
+        render: @escaping @Sendable (BusMessage) throws -> String?
+    ) async throws {
+        open.record(openCount.add(1, ordering: .relaxed).newValue)
+        defer {
+            subscription.cancel()
+            open.record(openCount.subtract(1, ordering: .relaxed).newValue)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await message in subscription.messages {
+                    if message == .revoked {
+                        try await outbound.close(.policyViolation, reason: "credential revoked")
+                        return
+                    }
+                    if let text = try render(message) { try await outbound.write(.text(text)) }
+                }
+                // The stream ended without a revocation: the client fell too far behind.
+                if !Task.isCancelled {
+                    logger.info("closing slow WebSocket client")
+                    try await outbound.close(.policyViolation, reason: "too slow")
+                }
+            }
+            // Inbound frames are not part of MODE's protocol; reading them notices the close.
+            for try await _ in inbound.messages(maxSize: 1 << 16) {}
+            group.cancelAll()
+        }
+    }
+}

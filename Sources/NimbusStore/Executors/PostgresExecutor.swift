@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import ServiceLifecycle
+
+/// PostgreSQL through PostgresNIO's connection pool; each transaction is one pooled connection.
+final class PostgresExecutor: SQLExecutor {
+    let backend = SQLBackend.postgres
+    private let client: PostgresClient
+    private let logger: Logger
+    private let runner: Task<Void, Never>
+
+    /// Parses `postgres://user:password@host:port/database` and starts the pool.
+    init(url: String, logger: Logger) throws {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host, let user = components.user
+        else { throw StoreError.invalidDatabaseURL }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password,
+            database: database.isEmpty ? nil : database, tls: .disable)
+        configuration.options.maximumConnections = 16
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        // The pool does its work inside `run()`; it runs from the moment the store exists, so admin
+        // commands and tests can use the store without a ServiceGroup. `close()` cancels it.
+        self.runner = Task { await client.run() }
+    }
+
+    func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in try await body(connection.sql(queryLogLevel: .trace)) }
+    }
+
+    func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withTransaction(logger: logger) { connection in try await body(connection.sql(queryLogLevel: .trace)) }
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await close()
+    }
+
+    func close() async throws {
+        runner.cancel()
+        await runner.value
+    }
+}

@@ -1,0 +1,19 @@
+import SQLKit
+
+/// Which SQL database a store runs on; the few statements whose types differ ask this.
+public enum SQLBackend: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// Runs SQLKit work on one connection at a time. The store's repositories are written once against
+/// `SQLDatabase`; the executors hide how each backend hands out connections and transactions.
+protocol SQLExecutor: Sendable {
+    var backend: SQLBackend { get }
+    func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs until graceful shutdown (a pool's background work), then releases the connections.
+    func run() async throws
+    /// Releases the connections without waiting for shutdown (for short-lived admin commands).
+    func close() async throws
+}

@@ -1,0 +1,39 @@
+import Foundation
+import NimbusCore
+import SQLKit
+
+struct SQLOutboxRepository: OutboxRepository {
+    let db: any SQLDatabase
+
+    func enqueue(kind: OutboxMessage.Kind, payload: JSONValue, at time: Date) async throws {
+        try await db.raw("""
+            INSERT INTO outbox (kind, payload, attempts, next_attempt_time, status, creation_time)
+            VALUES (\(bind: kind.rawValue), \(bind: payload.jsonText), 0, \(bind: time), 'pending', \(bind: time))
+            """).run()
+    }
+
+    func due(at time: Date, limit: Int) async throws -> [OutboxMessage] {
+        try await db.raw("""
+            SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_time <= \(bind: time) ORDER BY next_attempt_time, id LIMIT \(bind: limit)
+            """).all().map { row in
+            guard let kind = OutboxMessage.Kind(rawValue: try row.column("kind")) else { throw StoreError.unexpectedRow("outbox kind") }
+            return OutboxMessage(
+                id: try row.column("id"), kind: kind, payload: try row.json("payload"), attempts: try row.column("attempts"),
+                nextAttemptTime: try row.column("next_attempt_time"), creationTime: try row.column("creation_time"))
+        }
+    }
+
+    func complete(id: Int) async throws {
+        try await db.raw("UPDATE outbox SET status = 'sent', attempts = attempts + 1 WHERE id = \(bind: id)").run()
+    }
+
+    func reschedule(id: Int, attempts: Int, nextAttemptTime: Date, lastError: String) async throws {
+        try await db.raw("""
+            UPDATE outbox SET attempts = \(bind: attempts), next_attempt_time = \(bind: nextAttemptTime), last_error = \(bind: lastError) WHERE id = \(bind: id)
+            """).run()
+    }
+
+    func abandon(id: Int, lastError: String) async throws {
+        try await db.raw("UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = \(bind: lastError) WHERE id = \(bind: id)").run()
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import NimbusCore
+import SQLKit
+
+struct SQLProjectRepository: ProjectRepository {
+    let db: any SQLDatabase
+
+    func insert(name: String, accountMode: Project.AccountMode, provisioning: Project.Provisioning, at time: Date) async throws -> Project {
+        let id = try await db.insertReturningId("""
+            INSERT INTO projects (name, account_mode, provisioning, creation_time)
+            VALUES (\(bind: name), \(bind: accountMode.rawValue), \(bind: provisioning.rawValue), \(bind: time))
+            """)
+        return Project(id: id, name: name, accountMode: accountMode, provisioning: provisioning, creationTime: time)
+    }
+
+    func get(id: Int) async throws -> Project? {
+        try await db.raw("SELECT * FROM projects WHERE id = \(bind: id)").first().map { row in
+            guard let mode = Project.AccountMode(rawValue: try row.column("account_mode")),
+                let provisioning = Project.Provisioning(rawValue: try row.column("provisioning"))
+            else { throw StoreError.unexpectedRow("project \(id)") }
+            return Project(id: id, name: try row.column("name"), accountMode: mode, provisioning: provisioning, creationTime: try row.column("creation_time"))
+        }
+    }
+
+    func insertApp(_ app: App) async throws {
+        try await db.raw("""
+            INSERT INTO apps (id, project_id, name, creation_time) VALUES (\(bind: app.id), \(bind: app.projectId), \(bind: app.name), \(bind: app.creationTime))
+            """).run()
+    }
+
+    func app(id: String) async throws -> App? {
+        try await db.raw("SELECT * FROM apps WHERE id = \(bind: id)").first().map { row in
+            App(id: id, projectId: try row.column("project_id"), name: try row.column("name"), creationTime: try row.column("creation_time"))
+        }
+    }
+
+    func insertKey(projectId: Int, name: String, permissions: Set<ProjectKey.Permission>, keyHash: String, at time: Date) async throws -> ProjectKey {
+        let list = permissions.sorted().map(\.rawValue).joined(separator: ",")
+        let id = try await db.insertReturningId("""
+            INSERT INTO project_keys (project_id, name, permissions, key_hash, creation_time)
+            VALUES (\(bind: projectId), \(bind: name), \(bind: list), \(bind: keyHash), \(bind: time))
+            """)
+        return ProjectKey(id: id, projectId: projectId, name: name, permissions: permissions, keyHash: keyHash, creationTime: time)
+    }
+
+    func key(hash: String) async throws -> ProjectKey? {
+        try await db.raw("SELECT * FROM project_keys WHERE key_hash = \(bind: hash)").first().map { row in
+            let list: String = try row.column("permissions")
+            return ProjectKey(
+                id: try row.column("id"), projectId: try row.column("project_id"), name: try row.column("name"),
+                permissions: Set(list.split(separator: ",").compactMap { ProjectKey.Permission(rawValue: String($0)) }),
+                keyHash: try row.column("key_hash"), creationTime: try row.column("creation_time"))
+        }
+    }
+
+    func insertDeviceClass(_ deviceClass: DeviceClass) async throws {
+        try await db.raw("""
+            INSERT INTO device_classes (project_id, id, name, creation_time)
+            VALUES (\(bind: deviceClass.projectId), \(bind: deviceClass.id), \(bind: deviceClass.name), \(bind: deviceClass.creationTime))
+            """).run()
+    }
+
+    func deviceClass(projectId: Int, id: String) async throws -> DeviceClass? {
+        try await db.raw("SELECT * FROM device_classes WHERE project_id = \(bind: projectId) AND id = \(bind: id)").first().map { row in
+            DeviceClass(id: id, projectId: projectId, name: try row.column("name"), creationTime: try row.column("creation_time"))
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import NimbusCore
+import SQLKit
+
+extension SQLRow {
+    /// The value of a column, typed by the caller.
+    func column<T: Decodable>(_ name: String, as type: T.Type = T.self) throws -> T {
+        try decode(column: name, as: T.self)
+    }
+
+    /// A column holding JSON text, parsed.
+    func json(_ name: String) throws -> JSONValue {
+        let text: String = try column(name)
+        guard let value = JSONValue(jsonText: text) else { throw StoreError.unexpectedRow("\(name) is not JSON") }
+        return value
+    }
+}
+
+extension SQLDatabase {
+    /// Runs a query that inserts one row and returns its new `id`.
+    func insertReturningId(_ query: SQLQueryString) async throws -> Int {
+        guard let row = try await raw(query + " RETURNING id").first() else { throw StoreError.unexpectedRow("no id returned") }
+        return try row.column("id")
+    }
+
+    /// One page of a list: `rows` selects the page (with LIMIT/OFFSET), `count` the total.
+    func page<T>(
+        _ rows: SQLQueryString, count: SQLQueryString, page: PageRequest, map: (any SQLRow) throws -> T
+    ) async throws -> Page<T> {
+        let total: Int = try await raw(count).first()?.column("n") ?? 0
+        let items = try await raw(rows + " LIMIT \(bind: page.limit) OFFSET \(bind: page.skip)").all().map(map)
+        return Page(items: items, skip: page.skip, total: total)
+    }
+}

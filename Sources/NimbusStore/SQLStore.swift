@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import NimbusCore
+import SQLKit
+import ServiceLifecycle
+
+/// The core's `Store` over SQL: SQLite by default, PostgreSQL when given a `postgres://` URL.
+/// It is a `Service`: run it in the server's ServiceGroup and it closes its connections on shutdown.
+public final class SQLStore: Store, Service {
+    private let executor: any SQLExecutor
+    public var backend: SQLBackend { executor.backend }
+
+    private init(executor: any SQLExecutor) {
+        self.executor = executor
+    }
+
+    /// Opens the store and brings its schema up to date.
+    /// - Parameters:
+    ///   - databaseURL: a `postgres://` URL; `nil` for SQLite.
+    ///   - dataDirectory: where the SQLite database lives (created if missing).
+    public static func open(databaseURL: String?, dataDirectory: String, logger: Logger) async throws -> SQLStore {
+        let executor: any SQLExecutor
+        if let databaseURL, !databaseURL.isEmpty {
+            executor = try PostgresExecutor(url: databaseURL, logger: logger)
+        } else {
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+            executor = try await SQLiteExecutor.open(path: dataDirectory + "/nimbus.sqlite", logger: logger)
+        }
+        do {
+            try await Migrations.migrate(executor, logger: logger)
+        } catch {
+            try? await executor.close()
+            throw error
+        }
+        return SQLStore(executor: executor)
+    }
+
+    public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        try await executor.withConnection { db in try await body(SQLStoreTransaction(db: db, backend: self.backend)) }
+    }
+
+    public func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        try await executor.withTransaction { db in try await body(SQLStoreTransaction(db: db, backend: self.backend)) }
+    }
+
+    public func run() async throws {
+        try await executor.run()
+    }
+
+    /// Closes the connections; for commands that use the store without running it as a service.
+    public func close() async throws {
+        try await executor.close()
+    }
+}
+
+/// The repositories of one connection (inside a transaction when the store opened one).
+struct SQLStoreTransaction: StoreTransaction {
+    let db: any SQLDatabase
+    let backend: SQLBackend
+
+    var projects: any ProjectRepository { SQLProjectRepository(db: db) }
+    var users: any UserRepository { SQLUserRepository(db: db) }
+    var sessions: any SessionRepository { SQLSessionRepository(db: db) }
+    var homes: any HomeRepository { SQLHomeRepository(db: db) }
+    var keyValues: any KeyValueRepository { SQLKeyValueRepository(db: db) }
+    var devices: any DeviceRepository { SQLDeviceRepository(db: db) }
+    var events: any EventRepository { SQLEventRepository(db: db) }
+    var smartModules: any SmartModuleRepository { SQLSmartModuleRepository(db: db) }
+    var outbox: any OutboxRepository { SQLOutboxRepository(db: db) }
+}
