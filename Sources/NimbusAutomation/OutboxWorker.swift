@@ -1,0 +1,114 @@
+import Foundation
+import Logging
+import NimbusCore
+import ServiceLifecycle
+import Synchronization
+
+/// Drains the durable outbox: sends what is due, marks it sent, and reschedules failures with
+/// exponential backoff (1 s doubling up to 10 minutes, 12 attempts in all). Messages are written to
+/// the outbox in the same transaction as the change that caused them, so nothing is sent for a
+/// change that rolled back, and nothing is lost when the process dies before sending.
+public final class OutboxWorker: Service, Sendable {
+    public static let maximumAttempts = 12
+
+    private let store: any Store
+    private let mail: any MailSender
+    private let sms: any SMSSender
+    private let webhooks: WebhookSender
+    private let logger: Logger
+    private let pollInterval: Duration
+    private let wakeUps: AsyncStream<Void>
+    private let wakeUpContinuation: AsyncStream<Void>.Continuation
+
+    public init(store: any Store, mail: any MailSender, sms: any SMSSender, webhooks: WebhookSender, logger: Logger, pollInterval: Duration = .seconds(1)) {
+        self.store = store
+        self.mail = mail
+        self.sms = sms
+        self.webhooks = webhooks
+        self.logger = logger
+        self.pollInterval = pollInterval
+        (wakeUps, wakeUpContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Asks the worker to look at the outbox now (after a commit that enqueued something).
+    public func wakeUp() {
+        wakeUpContinuation.yield()
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                // A timer that wakes the loop for retries whose time has come.
+                group.addTask { [pollInterval, wakeUpContinuation] in
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: pollInterval)
+                        wakeUpContinuation.yield()
+                    }
+                }
+                for await _ in wakeUps {
+                    await drain()
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.wakeUpContinuation.finish()
+        }
+    }
+
+    /// Sends everything that is due now.
+    public func drain() async {
+        while true {
+            let due: [OutboxMessage]
+            do {
+                due = try await store.read { tx in try await tx.outbox.due(at: Date(), limit: 32) }
+            } catch {
+                logger.error("could not read the outbox", metadata: ["error": "\(String(reflecting: error))"])
+                return
+            }
+            if due.isEmpty { return }
+            await withTaskGroup(of: Void.self) { group in
+                for message in due { group.addTask { await self.deliver(message) } }
+            }
+        }
+    }
+
+    private func deliver(_ message: OutboxMessage) async {
+        var metadata: Logger.Metadata = ["outbox.id": "\(message.id)", "outbox.kind": "\(message.kind.rawValue)", "outbox.attempt": "\(message.attempts + 1)"]
+        do {
+            try await send(message)
+            try await store.write { tx in try await tx.outbox.complete(id: message.id) }
+            logger.debug("outbox message sent", metadata: metadata)
+        } catch {
+            let attempts = message.attempts + 1
+            metadata["error"] = "\(error)"
+            do {
+                if attempts >= Self.maximumAttempts {
+                    try await store.write { tx in try await tx.outbox.abandon(id: message.id, lastError: "\(error)") }
+                    logger.error("outbox message abandoned", metadata: metadata)
+                } else {
+                    let delay = min(600, pow(2, Double(attempts - 1)))
+                    try await store.write { tx in
+                        try await tx.outbox.reschedule(id: message.id, attempts: attempts, nextAttemptTime: Date() + delay, lastError: "\(error)")
+                    }
+                    logger.warning("outbox message failed, will retry", metadata: metadata)
+                }
+            } catch {
+                logger.error("could not update the outbox", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        }
+    }
+
+    private func send(_ message: OutboxMessage) async throws {
+        switch message.kind {
+        case .email:
+            guard let email = EmailMessage(payload: message.payload) else { throw DeliveryError("malformed email payload") }
+            try await mail.send(email)
+        case .sms:
+            guard let text = SMSMessage(payload: message.payload) else { throw DeliveryError("malformed SMS payload") }
+            try await sms.send(text)
+        case .webhook:
+            guard let delivery = WebhookDelivery(payload: message.payload) else { throw DeliveryError("malformed webhook payload") }
+            _ = try await webhooks.send(delivery)
+        }
+    }
+}

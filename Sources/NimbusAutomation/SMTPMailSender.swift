@@ -1,0 +1,140 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import NimbusCore
+
+/// Sends email over SMTP (RFC 5321): `smtp://[user:password@]host:port` upgrades to TLS with
+/// STARTTLS when the server offers it, `smtps://` speaks TLS from the start; AUTH PLAIN is used when
+/// credentials are given. One connection per message keeps the client simple; the outbox retries.
+public struct SMTPMailSender: MailSender {
+    let host: String
+    let port: Int
+    let implicitTLS: Bool
+    let username: String?
+    let password: String?
+    let from: String
+    let heloName: String
+
+    public init(url: String, from: String) throws {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, ["smtp", "smtps"].contains(scheme),
+            let host = components.host
+        else { throw DeliveryError("the SMTP URL must look like smtp://[user:password@]host:port") }
+        self.host = host
+        self.implicitTLS = scheme == "smtps"
+        self.port = components.port ?? (implicitTLS ? 465 : 25)
+        self.username = components.user?.removingPercentEncoding
+        self.password = components.password?.removingPercentEncoding
+        self.from = from
+        self.heloName = "nimbus.localhost"
+    }
+
+    public func send(_ message: EmailMessage) async throws {
+        let tlsContext = try NIOSSLContext(configuration: .makeClientConfiguration())
+        let (host, implicitTLS) = (self.host, self.implicitTLS)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(10))
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if implicitTLS {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tlsContext, serverHostname: host))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPLineDecoder()))
+                    return try NIOAsyncChannel<String, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await Task.sleep(for: .seconds(30))
+                throw DeliveryError("SMTP conversation timed out")
+            }
+            group.addTask {
+                try await channel.executeThenClose { inbound, outbound in
+                    var conversation = SMTPConversation(lines: inbound.makeAsyncIterator(), outbound: outbound)
+                    try await self.converse(&conversation, channel: channel.channel, tlsContext: tlsContext, message: message)
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func converse(_ smtp: inout SMTPConversation, channel: any Channel, tlsContext: NIOSSLContext, message: EmailMessage) async throws {
+        try await smtp.expect(220)
+        var capabilities = try await smtp.command("EHLO \(heloName)", expect: 250)
+        if !implicitTLS, capabilities.contains(where: { $0.uppercased().hasPrefix("STARTTLS") }) {
+            _ = try await smtp.command("STARTTLS", expect: 220)
+            // TLS goes in front of the line decoder; the server says nothing until the handshake.
+            let host = self.host
+            try await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tlsContext, serverHostname: host), position: .first)
+            }.get()
+            capabilities = try await smtp.command("EHLO \(heloName)", expect: 250)
+        }
+        if let username, let password {
+            let token = Data("\u{0}\(username)\u{0}\(password)".utf8).base64EncodedString()
+            _ = try await smtp.command("AUTH PLAIN \(token)", expect: 235)
+        }
+        _ = try await smtp.command("MAIL FROM:<\(Self.address(from))>", expect: 250)
+        _ = try await smtp.command("RCPT TO:<\(Self.address(message.to))>", expect: 250, 251)
+        _ = try await smtp.command("DATA", expect: 354)
+        _ = try await smtp.command(Self.render(message, from: from) + "\r\n.", expect: 250)
+        _ = try? await smtp.command("QUIT", expect: 221)
+    }
+
+    /// The bare address of `Name <address>`, with characters that could break the command removed.
+    static func address(_ text: String) -> String {
+        var address = text
+        if let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close {
+            address = String(text[text.index(after: open)..<close])
+        }
+        return address.filter { !"\r\n<> ".contains($0) }
+    }
+
+    /// The message with its headers, CRLF line ends and dot-stuffing (RFC 5321 §4.5.2).
+    static func render(_ message: EmailMessage, from: String) -> String {
+        let clean = { (text: String) in text.filter { $0 != "\r" && $0 != "\n" } }
+        let date = Date().formatted(Date.VerbatimFormatStyle(
+            format: "\(weekday: .abbreviated), \(day: .twoDigits) \(month: .abbreviated) \(year: .defaultDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits) +0000",
+            locale: Locale(identifier: "en_US_POSIX"), timeZone: .gmt, calendar: Calendar(identifier: .gregorian)))
+        let headers = [
+            "From: \(clean(from))", "To: \(clean(message.to))", "Subject: \(clean(message.subject))", "Date: \(date)",
+            "Message-ID: <\(UUID().uuidString)@nimbus>", "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8",
+            "Content-Transfer-Encoding: 8bit",
+        ]
+        let body = message.body.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix(".") ? "." + $0 : String($0) }
+        return (headers + [""] + body).joined(separator: "\r\n")
+    }
+}
+
+/// One SMTP exchange: send a command, read the (possibly multi-line) reply, check its code.
+struct SMTPConversation {
+    var lines: NIOAsyncChannelInboundStream<String>.AsyncIterator
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+
+    /// Sends `line` and returns the reply's text lines if its code is one of `codes`.
+    mutating func command(_ line: String, expect codes: Int...) async throws -> [String] {
+        try await outbound.write(ByteBuffer(string: line + "\r\n"))
+        return try await expect(codes)
+    }
+
+    @discardableResult
+    mutating func expect(_ codes: Int...) async throws -> [String] {
+        try await expect(codes)
+    }
+
+    private mutating func expect(_ codes: [Int]) async throws -> [String] {
+        var texts: [String] = []
+        while true {
+            guard let line = try await lines.next() else { throw DeliveryError("SMTP server closed the connection") }
+            guard line.count >= 3, let code = Int(line.prefix(3)) else { throw DeliveryError("malformed SMTP reply") }
+            texts.append(String(line.dropFirst(4)))
+            let continues = line.count > 3 && line[line.index(line.startIndex, offsetBy: 3)] == "-"
+            if continues { continue }
+            guard codes.contains(code) else { throw DeliveryError("SMTP server answered \(code) \(texts.last ?? "")") }
+            return texts
+        }
+    }
+}

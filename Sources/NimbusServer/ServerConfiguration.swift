@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+
+/// Everything `nimbus serve` and the admin commands can be told. Each setting comes from, in order of
+/// priority: a command-line flag (`--http-port`), the environment (`NIMBUS_HTTP_PORT`), the JSON
+/// config file (`{"http-port": 8080}`, given with `--config` or `NIMBUS_CONFIG`), then the default.
+public struct ServerConfiguration: Sendable, Equatable {
+    public var dataDirectory = "./nimbus-data"
+    public var databaseURL: String?
+    public var httpPort = 8080
+    public var mqttPort = 1883
+    public var bind = "127.0.0.1"
+    public var publicURL: String?
+    public var smtpURL: String?
+    public var mailFrom = "Nimbus <nimbus@localhost>"
+    public var smsURL: String?
+    public var smsFrom = "Nimbus"
+    public var logLevel = Logger.Level.info
+
+    public init() {}
+
+    /// The keys every source uses, as flags spell them.
+    public static let keys = [
+        "data-dir", "database", "http-port", "mqtt-port", "bind", "public-url", "smtp-url", "mail-from", "sms-url", "sms-from", "log-level",
+    ]
+
+    /// The base of the links Nimbus puts in emails.
+    public var effectivePublicURL: String {
+        publicURL ?? "http://\(bind == "0.0.0.0" ? "127.0.0.1" : bind):\(httpPort)"
+    }
+
+    /// Resolves the configuration from its three sources.
+    /// - Parameters:
+    ///   - flags: values given on the command line, by key (`http-port`), only those that were given.
+    ///   - environment: the process environment.
+    ///   - configFile: a JSON file path; when `nil`, `NIMBUS_CONFIG` names it, if set.
+    public static func resolve(flags: [String: String], environment: [String: String], configFile: String? = nil) throws -> ServerConfiguration {
+        var file: [String: String] = [:]
+        if let path = configFile ?? environment["NIMBUS_CONFIG"] {
+            file = try readFile(path)
+        }
+        var configuration = ServerConfiguration()
+        for key in keys {
+            let envName = "NIMBUS_" + key.uppercased().replacingOccurrences(of: "-", with: "_")
+            guard let value = flags[key] ?? environment[envName] ?? file[key] else { continue }
+            try configuration.set(key, value)
+        }
+        return configuration
+    }
+
+    private mutating func set(_ key: String, _ value: String) throws {
+        func port() throws -> Int {
+            guard let port = Int(value), (0...65535).contains(port) else { throw ConfigurationError.invalid(key, value) }
+            return port
+        }
+        let optional = value.isEmpty ? nil : value
+        switch key {
+        case "data-dir": dataDirectory = value
+        case "database": databaseURL = optional
+        case "http-port": httpPort = try port()
+        case "mqtt-port": mqttPort = try port()
+        case "bind": bind = value
+        case "public-url": publicURL = optional
+        case "smtp-url": smtpURL = optional
+        case "mail-from": mailFrom = value
+        case "sms-url": smsURL = optional
+        case "sms-from": smsFrom = value
+        case "log-level":
+            guard let level = Logger.Level(rawValue: value.lowercased()) else { throw ConfigurationError.invalid(key, value) }
+            logLevel = level
+        default: throw ConfigurationError.unknownKey(key)
+        }
+    }
+
+    private static func readFile(_ path: String) throws -> [String: String] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigurationError.unreadableFile(path)
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw ConfigurationError.unreadableFile(path) }
+        var values: [String: String] = [:]
+        for (key, value) in object {
+            guard keys.contains(key) else { throw ConfigurationError.unknownKey(key) }
+            values[key] = "\(value)"
+        }
+        return values
+    }
+}
+
+public enum ConfigurationError: Error, CustomStringConvertible {
+    case invalid(String, String)
+    case unknownKey(String)
+    case unreadableFile(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let key, let value): "invalid value '\(value)' for \(key)"
+        case .unknownKey(let key): "unknown configuration key '\(key)'"
+        case .unreadableFile(let path): "cannot read the config file \(path) (it must be a JSON object)"
+        }
+    }
+}

@@ -1,0 +1,188 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NimbusCore
+import NimbusMODE
+import NimbusServer
+import NimbusStore
+
+/// Runs one admin use case against the configured store, as the `system` principal, and prints its
+/// result as one JSON document.
+struct AdminRunner {
+    let options: StoreOptions
+
+    func run(_ body: @Sendable (AdminUseCases) async throws -> [String: JSONValue]) async throws {
+        let configuration = try options.resolve()
+        var logger = Logger(label: "nimbus.admin")
+        logger.logLevel = .warning
+        let store = try await SQLStore.open(databaseURL: configuration.databaseURL, dataDirectory: configuration.dataDirectory, logger: logger)
+        let nimbus = Nimbus(environment: CoreEnvironment(
+            store: store, bus: InProcessBus(), links: ModeDialect.accountLinks(publicURL: configuration.effectivePublicURL),
+            eventFormatter: ModeEventFormatter(), logger: logger))
+        do {
+            let output = try await body(nimbus.admin)
+            try await store.close()
+            print(JSONValue.object(output).jsonText)
+        } catch {
+            try? await store.close()
+            FileHandle.standardError.write(Data((JSONValue.object(["error": .string("\(error)")]).jsonText + "\n").utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// JSON fields of the objects the admin commands print.
+enum AdminJSON {
+    static func time(_ date: Date) -> JSONValue { .string(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))) }
+    static func int(_ value: Int) -> JSONValue { .number(Double(value)) }
+}
+
+struct ProjectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "project", abstract: "Manage projects.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a project and print it.")
+        @OptionGroup var store: StoreOptions
+        @Option var name: String
+        @Option(help: "email, phone or byou") var accounts: Project.AccountMode
+        @Option(help: "claim or on-demand") var provisioning: Project.Provisioning = .claim
+
+        func run() async throws {
+            try await AdminRunner(options: store).run { admin in
+                let project = try await admin.createProject(name: name, accountMode: accounts, provisioning: provisioning, by: .system)
+                return [
+                    "id": AdminJSON.int(project.id), "name": .string(project.name), "accounts": .string(project.accountMode.rawValue),
+                    "provisioning": .string(project.provisioning.rawValue), "creationTime": AdminJSON.time(project.creationTime),
+                ]
+            }
+        }
+    }
+}
+
+struct AppCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "app", abstract: "Manage apps.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an app and print it.")
+        @OptionGroup var store: StoreOptions
+        @Option var project: Int
+        @Option(help: "The app id clients send as appId.") var id: String
+        @Option var name: String?
+
+        func run() async throws {
+            try await AdminRunner(options: store).run { admin in
+                let app = try await admin.createApp(projectId: project, id: id, name: name, by: .system)
+                return ["id": .string(app.id), "projectId": AdminJSON.int(app.projectId), "name": .string(app.name), "creationTime": AdminJSON.time(app.creationTime)]
+            }
+        }
+    }
+}
+
+struct KeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "key", abstract: "Manage project API keys.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a project API key; the key is printed only this once.")
+        @OptionGroup var store: StoreOptions
+        @Option var project: Int
+        @Option var name: String
+        @Option(help: "Comma-separated: byou, events, kv, admin.") var permissions: String = ""
+
+        func run() async throws {
+            var set = Set<ProjectKey.Permission>()
+            for name in permissions.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+                guard let permission = ProjectKey.Permission(rawValue: name) else { throw ValidationError("unknown permission '\(name)'") }
+                set.insert(permission)
+            }
+            try await AdminRunner(options: store).run { [set] admin in
+                let (key, secret) = try await admin.createKey(projectId: project, name: name, permissions: set, by: .system)
+                return [
+                    "id": AdminJSON.int(key.id), "key": .string(secret), "name": .string(key.name), "projectId": AdminJSON.int(key.projectId),
+                    "permissions": .array(key.permissions.sorted().map { .string($0.rawValue) }), "creationTime": AdminJSON.time(key.creationTime),
+                ]
+            }
+        }
+    }
+}
+
+struct DeviceClassCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "device-class", abstract: "Manage device classes.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a device class and print it.")
+        @OptionGroup var store: StoreOptions
+        @Option var project: Int
+        @Option var id: String
+        @Option var name: String?
+
+        func run() async throws {
+            try await AdminRunner(options: store).run { admin in
+                let deviceClass = try await admin.createDeviceClass(projectId: project, id: id, name: name, by: .system)
+                return [
+                    "id": .string(deviceClass.id), "projectId": AdminJSON.int(deviceClass.projectId), "name": .string(deviceClass.name),
+                    "creationTime": AdminJSON.time(deviceClass.creationTime),
+                ]
+            }
+        }
+    }
+}
+
+struct DeviceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "device", abstract: "Manage devices.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a pre-provisioned device; its apiKey and claimCode are printed only this once.")
+        @OptionGroup var store: StoreOptions
+        @Option var project: Int
+        @Option(name: .customLong("class")) var deviceClass: String
+        @Option var tag: String?
+        @Option var name: String?
+
+        func run() async throws {
+            try await AdminRunner(options: store).run { admin in
+                let issued = try await admin.createDevice(projectId: project, deviceClass: deviceClass, tag: tag, name: name, by: .system)
+                let device = issued.device
+                return [
+                    "id": AdminJSON.int(device.id), "uuid": .string(device.uuid.uuidString.lowercased()), "projectId": AdminJSON.int(device.projectId),
+                    "deviceClass": .string(device.deviceClass), "name": .string(device.name), "tag": .string(device.tag),
+                    "apiKey": .string(issued.apiKey), "claimCode": .string(issued.claimCode ?? ""), "creationTime": AdminJSON.time(device.creationTime),
+                ]
+            }
+        }
+    }
+}
+
+struct SmartModuleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "smart-module", abstract: "Manage smart modules.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a smart module (a webhooks module delivers events to --url).")
+        @OptionGroup var store: StoreOptions
+        @Option var project: Int
+        @Option var id: String
+        @Option var type: String = "webhooks"
+        @Option(help: "Webhook URL (webhooks modules).") var url: String?
+        @Option(help: "Webhook signing key (webhooks modules).") var key: String?
+        @Option(help: "Comma-separated event types, or * for all.") var events: String = "*"
+        @Option var description: String?
+
+        func run() async throws {
+            var config: [String: JSONValue] = [:]
+            config["url"] = url.map(JSONValue.string)
+            config["key"] = key.map(JSONValue.string)
+            let subscribed = events.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            try await AdminRunner(options: store).run { [config] admin in
+                let module = try await admin.createSmartModule(
+                    projectId: project, id: id, moduleType: type, description: description, subscribedEvents: subscribed, configData: config, by: .system)
+                return [
+                    "id": .string(module.id), "projectId": AdminJSON.int(module.projectId), "moduleType": .string(module.moduleType),
+                    "description": .string(module.description), "subscribedEvents": .array(module.subscribedEvents.map(JSONValue.string)),
+                    "creationTime": AdminJSON.time(module.creationTime),
+                ]
+            }
+        }
+    }
+}
+
+extension Project.AccountMode: ExpressibleByArgument {}
+extension Project.Provisioning: ExpressibleByArgument {}
