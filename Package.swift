@@ -148,7 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NimbusStoreTests",
-            dependencies: ["NimbusCore", "NimbusStore"],
+            dependencies: ["NimbusCore", "NimbusStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

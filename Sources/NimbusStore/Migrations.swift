@@ -123,16 +123,26 @@ enum Migrations {
         return types.reduce(statement) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
     }
 
+    /// Serialises migrating processes: SQLite's `BEGIN IMMEDIATE` already does; PostgreSQL takes a
+    /// transaction-scoped advisory lock (released at commit).
+    static func lockMigrations(_ db: any SQLDatabase, _ backend: SQLBackend) async throws {
+        if backend == .postgres {
+            try await db.raw("SELECT pg_advisory_xact_lock(\(bind: 0x4E494D42)) AS locked").run()
+        }
+    }
+
     /// Applies every migration the database has not recorded yet.
     static func migrate(_ executor: any SQLExecutor, logger: Logger) async throws {
-        try await executor.withConnection { db in
+        try await executor.withTransaction { db in
+            try await lockMigrations(db, executor.backend)
             try await db.raw(SQLQueryString(render(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at {time} NOT NULL)",
                 for: executor.backend))).run()
         }
         for migration in all {
             try await executor.withTransaction { db in
-                // Checked inside the transaction, so two processes starting at once apply it only once.
+                // Checked under the lock, so two processes starting at once apply it only once.
+                try await lockMigrations(db, executor.backend)
                 let applied = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)").first()
                 guard applied == nil else { return }
                 do {

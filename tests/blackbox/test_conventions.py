@@ -34,8 +34,10 @@ def test_cors_headers_and_preflight(mode):
 
 def test_errors_are_json_with_reason(mode):
     expect_error(mode.get("/no/such/route"), [404], "NOT_FOUND")
-    expect_error(mode.get("/homes/1"), [401], "AUTHORIZATION_REQUIRED")
-    expect_error(mode.with_token("v1.u.not-a-real-token").get("/homes/1"), [401], "INVALID_AUTH_TOKEN")
+    # The credential is checked before the object: a missing credential is 401 whether or not the id exists.
+    expect_error(mode.get("/homes/999999999"), [401], "AUTHORIZATION_REQUIRED")
+    expect_error(mode.get("/devices/999999999/kv"), [401], "AUTHORIZATION_REQUIRED")
+    expect_error(mode.with_token("v1.u.not-a-real-token").get("/homes/999999999"), [401], "INVALID_AUTH_TOKEN")
     expect_error(mode.with_token("v1.u.not-a-real-token", scheme="Bearer").get("/userSession"), [401],
                  "INVALID_AUTH_TOKEN")
 

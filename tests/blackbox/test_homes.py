@@ -83,6 +83,17 @@ def test_members_roles_and_the_last_owner(email_project: Project):
     assert expect(member.client.get(f"/homes/{home}/members/{member.id}"), 200)["role"] == "owner"
 
 
+def test_users_never_list_homes_they_are_not_in(email_project: Project):
+    owner, stranger = email_project.new_user(), email_project.new_user()
+    home = email_project.new_home(owner)
+    for params in ({"projectId": email_project.id}, {}, {"userId": owner.id, "projectId": email_project.id}):
+        resp = stranger.client.get("/homes", params=params)
+        if resp.status_code == 200:
+            assert home not in [h["id"] for h in resp.json()], f"stranger sees the home: {resp.text}"
+        else:
+            expect_error(resp, [403, 404])
+
+
 def test_a_member_can_leave(email_project: Project):
     owner, member = email_project.new_user(), email_project.new_user()
     home = email_project.new_home(owner)

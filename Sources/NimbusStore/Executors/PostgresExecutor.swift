@@ -35,7 +35,14 @@ final class PostgresExecutor: SQLExecutor {
     }
 
     func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withTransaction(logger: logger) { connection in try await body(connection.sql(queryLogLevel: .trace)) }
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection.sql(queryLogLevel: .trace)) }
+        } catch let error as PostgresTransactionError {
+            // The body's own error (a broken business rule, say) is what callers must see; the
+            // wrapper only adds that the transaction was rolled back, which `write` promises anyway.
+            if let closureError = error.closureError { throw closureError }
+            throw error
+        }
     }
 
     func run() async throws {
