@@ -41,6 +41,8 @@ struct ModeErrorMiddleware: RouterMiddleware {
         case let error as NimbusError:
             if case .storeFailure(let detail) = error { logger.error("store failure", metadata: ["error": "\(detail)"]) }
             return ModeError(error)
+        case let error as any HTTPResponseError where error.status == .contentTooLarge:
+            return ModeError(.contentTooLarge, "REQUEST_TOO_LARGE")
         case let error as HTTPError:
             switch error.status {
             case .contentTooLarge: return ModeError(.contentTooLarge, "REQUEST_TOO_LARGE")

@@ -55,17 +55,26 @@ def test_wrong_codes_are_refused_then_throttled(phone_project: Project, sms):
     expect_error(sign_in_phone(phone_project, phone, code), [429], "TOO_MANY_ATTEMPTS")
 
 
-def test_phone_sign_up_validation(phone_project: Project, sms):
+def test_phone_sign_up_validation(phone_project: Project):
     expect_error(sign_up_phone(phone_project, "555-1234"), [403], "INVALID_PHONE_NUMBER")
     expect_error(sign_up_phone(phone_project, "+12"), [403], "INVALID_PHONE_NUMBER")
+    expect_error(sign_up_phone(phone_project, "+1234567890123456"), [403], "INVALID_PHONE_NUMBER")
+
+
+def test_a_phone_number_signs_up_once(phone_project: Project, sms):
     phone = unique_phone()
     expect(sign_up_phone(phone_project, phone), 201)
     sms.code_for(phone)
     expect_error(sign_up_phone(phone_project, phone), [403], ["PHONE_NUMBER_IN_USE", "USER_EXISTS_UNVERIFIED"])
+
+
+def test_sms_code_for_an_unknown_number_is_refused(phone_project: Project):
     expect_error(phone_project.anon.post("/auth/user/sms", json={"projectId": phone_project.id,
                                                                  "phoneNumber": unique_phone()}),
                  [403], ["UNKNOWN_USER", "INVALID_PHONE_NUMBER"])
-    # Email sign-up does not exist in a phone project.
+
+
+def test_email_sign_up_is_refused_in_a_phone_project(phone_project: Project):
     expect_error(phone_project.anon.post("/users", json={"projectId": phone_project.id, "email": "a@example.test",
                                                          "password": "long-enough-pw", "name": "x"}), [403])
 

@@ -32,11 +32,18 @@ def test_cors_headers_and_preflight(mode):
     assert error.headers.get("Access-Control-Allow-Origin") == "*", error.headers
 
 
-def test_errors_are_json_with_reason(mode):
+def test_unknown_routes_answer_json_404(mode):
     expect_error(mode.get("/no/such/route"), [404], "NOT_FOUND")
-    # The credential is checked before the object: a missing credential is 401 whether or not the id exists.
+
+
+def test_missing_credential_is_401_before_any_lookup(mode):
+    # Whether or not the id exists, a request without a credential is 401.
     expect_error(mode.get("/homes/999999999"), [401], "AUTHORIZATION_REQUIRED")
     expect_error(mode.get("/devices/999999999/kv"), [401], "AUTHORIZATION_REQUIRED")
+    expect_error(mode.get("/users/999999999"), [401], "AUTHORIZATION_REQUIRED")
+
+
+def test_unknown_token_is_401(mode):
     expect_error(mode.with_token("v1.u.not-a-real-token").get("/homes/999999999"), [401], "INVALID_AUTH_TOKEN")
     expect_error(mode.with_token("v1.u.not-a-real-token", scheme="Bearer").get("/userSession"), [401],
                  "INVALID_AUTH_TOKEN")
