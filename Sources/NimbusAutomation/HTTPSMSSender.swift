@@ -42,7 +42,7 @@ public struct HTTPSMSSender: SMSSender {
         guard (200..<300).contains(response.status.code) else { throw DeliveryError("SMS gateway answered \(response.status.code)") }
     }
 
-    static func formEncode(_ text: String) -> String {
+    public static func formEncode(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._*")
         return (text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text)

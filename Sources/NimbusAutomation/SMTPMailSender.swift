@@ -84,17 +84,18 @@ public struct SMTPMailSender: MailSender {
     }
 
     /// The bare address of `Name <address>`, with characters that could break the command removed.
-    static func address(_ text: String) -> String {
+    public static func address(_ text: String) -> String {
         var address = text
         if let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close {
             address = String(text[text.index(after: open)..<close])
         }
-        return address.filter { !"\r\n<> ".contains($0) }
+        return String(String.UnicodeScalarView(address.unicodeScalars.filter { !"\r\n<> ".unicodeScalars.contains($0) }))
     }
 
     /// The message with its headers, CRLF line ends and dot-stuffing (RFC 5321 §4.5.2).
-    static func render(_ message: EmailMessage, from: String) -> String {
-        let clean = { (text: String) in text.filter { $0 != "\r" && $0 != "\n" } }
+    public static func render(_ message: EmailMessage, from: String) -> String {
+        // By scalar, not by Character: "\r\n" is one Character and would slip past a Character filter.
+        let clean = { (text: String) in String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\r" && $0 != "\n" })) }
         let date = Date().formatted(Date.VerbatimFormatStyle(
             format: "\(weekday: .abbreviated), \(day: .twoDigits) \(month: .abbreviated) \(year: .defaultDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits) +0000",
             locale: Locale(identifier: "en_US_POSIX"), timeZone: .gmt, calendar: Calendar(identifier: .gregorian)))

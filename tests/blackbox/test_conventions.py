@@ -63,6 +63,14 @@ def test_body_over_one_mebibyte_is_413(email_project: Project):
     expect_error(resp, [413], "REQUEST_TOO_LARGE")
 
 
+def test_body_of_exactly_one_mebibyte_is_accepted(email_project: Project):
+    user = email_project.new_user()
+    device = email_project.device_in_home(user, email_project.new_home(user))
+    prefix, suffix = '{"eventType": "big", "eventData": {"blob": "', '"}}'
+    body = prefix + "x" * (1024 * 1024 - len(prefix) - len(suffix)) + suffix
+    expect(device.client.put(f"/devices/{device.id}/event", data=body, content_type="application/json"), 204)
+
+
 def test_auth_describes_each_credential(email_project: Project):
     anon = expect(email_project.anon.get("/auth"), 200)
     assert anon["type"] == "nobody", anon

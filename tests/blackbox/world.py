@@ -199,9 +199,11 @@ class Project:
         return ws
 
 
-def open_user_ws(server: NimbusServer, user: User, via: str = "query", settle: float = 0.3) -> WsClient:
-    """The user's event WebSocket. `settle` gives the server a moment to register the listener
-    after the handshake before the test sends events."""
+def open_user_ws(server: NimbusServer, user: User, via: str = "query", settle: float = 0.2) -> WsClient:
+    """The user's event WebSocket. A ping round trip and `settle` seconds give the server time to
+    register the listener after the handshake, before the test sends events."""
     ws = server.ws("/userSession/websocket", user.token, via=via)
-    time.sleep(settle)
+    if settle:
+        ws.ping(b"ready?")
+        time.sleep(settle)
     return ws
