@@ -8,9 +8,9 @@ import NimbusHTTP
 struct ModeAccountPages {
     let accounts: AccountUseCases
 
-    func addRoutes(to group: RouterGroup<NimbusRequestContext>) {
-        group.get("auth/user/emailVerification", use: verifyEmail)
-        group.get("auth/user/passwordReset", use: resetForm)
+    func addRoutes(to routes: ModeRoutes) {
+        routes.open.get("auth/user/emailVerification", use: verifyEmail)
+        routes.open.get("auth/user/passwordReset", use: resetForm)
     }
 
     func verifyEmail(_ request: Request, context: NimbusRequestContext) async throws -> Response {

@@ -6,16 +6,16 @@ import NimbusHTTP
 struct ModeAuthController {
     let accounts: AccountUseCases
 
-    func addRoutes(to group: RouterGroup<NimbusRequestContext>) {
-        group.get("auth", use: authInfo)
-        group.post("auth/user", use: signIn)
-        group.post("auth/user/sms", use: sendSMS)
-        group.post("auth/user/emailVerification", use: verifyEmail)
-        group.post("auth/user/emailVerification/start", use: startEmailVerification)
-        group.post("auth/user/passwordReset", use: resetPassword)
-        group.post("auth/user/passwordReset/start", use: startPasswordReset)
-        group.get("userSession", use: sessionInfo)
-        group.delete("userSession", use: endSession)
+    func addRoutes(to routes: ModeRoutes) {
+        routes.open.get("auth", use: authInfo)
+        routes.open.post("auth/user", use: signIn)
+        routes.open.post("auth/user/sms", use: sendSMS)
+        routes.open.post("auth/user/emailVerification", use: verifyEmail)
+        routes.open.post("auth/user/emailVerification/start", use: startEmailVerification)
+        routes.open.post("auth/user/passwordReset", use: resetPassword)
+        routes.open.post("auth/user/passwordReset/start", use: startPasswordReset)
+        routes.credentialed.get("userSession", use: sessionInfo)
+        routes.credentialed.delete("userSession", use: endSession)
     }
 
     /// Says who the credential belongs to; `nobody` without one.

@@ -7,15 +7,15 @@ struct ModeDevicesController {
     let devices: DeviceUseCases
     let events: EventUseCases
 
-    func addRoutes(to group: RouterGroup<NimbusRequestContext>) {
-        group.get("devices", use: list)
-        group.post("devices", use: add)
-        group.get("devices/{deviceId}", use: get)
-        group.patch("devices/{deviceId}", use: update)
-        group.delete("devices/{deviceId}", use: delete)
-        group.put("devices/{deviceId}/command", use: sendCommand)
-        group.put("devices/{deviceId}/event", use: sendEvent)
-        group.post("deviceRegistration", use: register)
+    func addRoutes(to routes: ModeRoutes) {
+        routes.credentialed.get("devices", use: list)
+        routes.open.post("devices", use: add)
+        routes.credentialed.get("devices/{deviceId}", use: get)
+        routes.credentialed.patch("devices/{deviceId}", use: update)
+        routes.credentialed.delete("devices/{deviceId}", use: delete)
+        routes.credentialed.put("devices/{deviceId}/command", use: sendCommand)
+        routes.credentialed.put("devices/{deviceId}/event", use: sendEvent)
+        routes.credentialed.post("deviceRegistration", use: register)
     }
 
     func list(_ request: Request, context: NimbusRequestContext) async throws -> Response {

@@ -8,21 +8,21 @@ struct ModeHomesController {
     let events: EventUseCases
     let devices: DeviceUseCases
 
-    func addRoutes(to group: RouterGroup<NimbusRequestContext>) {
-        group.get("homes", use: list)
-        group.post("homes", use: create)
-        group.get("homes/{homeId}", use: get)
-        group.patch("homes/{homeId}", use: update)
-        group.delete("homes/{homeId}", use: delete)
-        group.get("homes/{homeId}/members", use: members)
-        group.post("homes/{homeId}/members", use: addMember)
-        group.get("homes/{homeId}/members/{userId}", use: member)
-        group.patch("homes/{homeId}/members/{userId}", use: updateMember)
-        group.delete("homes/{homeId}/members/{userId}", use: removeMember)
-        group.get("homes/{homeId}/smartModules", use: smartModules)
-        group.get("homes/{homeId}/smartModules/{moduleId}", use: smartModule)
-        group.put("homes/{homeId}/event", use: sendEvent)
-        group.post("homes/{homeId}/deviceProvisioning", use: startProvisioning)
+    func addRoutes(to routes: ModeRoutes) {
+        routes.credentialed.get("homes", use: list)
+        routes.credentialed.post("homes", use: create)
+        routes.credentialed.get("homes/{homeId}", use: get)
+        routes.credentialed.patch("homes/{homeId}", use: update)
+        routes.credentialed.delete("homes/{homeId}", use: delete)
+        routes.credentialed.get("homes/{homeId}/members", use: members)
+        routes.credentialed.post("homes/{homeId}/members", use: addMember)
+        routes.credentialed.get("homes/{homeId}/members/{userId}", use: member)
+        routes.credentialed.patch("homes/{homeId}/members/{userId}", use: updateMember)
+        routes.credentialed.delete("homes/{homeId}/members/{userId}", use: removeMember)
+        routes.credentialed.get("homes/{homeId}/smartModules", use: smartModules)
+        routes.credentialed.get("homes/{homeId}/smartModules/{moduleId}", use: smartModule)
+        routes.credentialed.put("homes/{homeId}/event", use: sendEvent)
+        routes.credentialed.post("homes/{homeId}/deviceProvisioning", use: startProvisioning)
     }
 
     func list(_ request: Request, context: NimbusRequestContext) async throws -> Response {

@@ -6,12 +6,12 @@ import NimbusHTTP
 struct ModeKeyValueController {
     let keyValues: KeyValueUseCases
 
-    func addRoutes(to group: RouterGroup<NimbusRequestContext>) {
+    func addRoutes(to routes: ModeRoutes) {
         for (path, scope) in [("homes/{homeId}", Self.homeScope), ("devices/{deviceId}", Self.deviceScope)] {
-            group.get("\(path)/kv") { request, context in try await list(request, context, scope(context)) }
-            group.get("\(path)/kv/{key}") { request, context in try await get(request, context, scope(context)) }
-            group.put("\(path)/kv/{key}") { request, context in try await put(request, context, scope(context)) }
-            group.delete("\(path)/kv/{key}") { request, context in try await delete(request, context, scope(context)) }
+            routes.credentialed.get("\(path)/kv") { request, context in try await list(request, context, scope(context)) }
+            routes.credentialed.get("\(path)/kv/{key}") { request, context in try await get(request, context, scope(context)) }
+            routes.credentialed.put("\(path)/kv/{key}") { request, context in try await put(request, context, scope(context)) }
+            routes.credentialed.delete("\(path)/kv/{key}") { request, context in try await delete(request, context, scope(context)) }
         }
     }
 

@@ -6,12 +6,12 @@ import NimbusHTTP
 struct ModeUsersController {
     let accounts: AccountUseCases
 
-    func addRoutes(to group: RouterGroup<NimbusRequestContext>) {
-        group.post("users", use: create)
-        group.get("users", use: list)
-        group.get("users/{userId}", use: get)
-        group.patch("users/{userId}", use: update)
-        group.delete("users/{userId}", use: delete)
+    func addRoutes(to routes: ModeRoutes) {
+        routes.open.post("users", use: create)
+        routes.credentialed.get("users", use: list)
+        routes.credentialed.get("users/{userId}", use: get)
+        routes.credentialed.patch("users/{userId}", use: update)
+        routes.credentialed.delete("users/{userId}", use: delete)
     }
 
     /// Signs a user up (or, in BYOU projects, registers one with a project key).

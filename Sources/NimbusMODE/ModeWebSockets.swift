@@ -5,6 +5,7 @@ import Metrics
 import NimbusCore
 import NimbusHTTP
 import NIOWebSocket
+import ServiceLifecycle
 import Synchronization
 
 /// MODE's two WebSockets: a user's event stream and a device's command channel. Both forward what
@@ -43,12 +44,12 @@ struct ModeWebSockets {
     }
 
     /// Plain HTTP requests to the WebSocket paths are refused, as MODE does.
-    func addRefusals(to group: RouterGroup<NimbusRequestContext>) {
+    func addRefusals(to routes: ModeRoutes) {
         let refuse: @Sendable (Request, NimbusRequestContext) async throws -> Response = { _, _ in
             throw ModeError(.badRequest, "WEBSOCKET_REQUIRED")
         }
-        group.get("userSession/websocket", use: refuse)
-        group.get("devices/{deviceId}/command", use: refuse)
+        routes.open.get("userSession/websocket", use: refuse)
+        routes.open.get("devices/{deviceId}/command", use: refuse)
     }
 
     /// Forwards bus messages (rendered by `render`; `nil` skips one) until the client goes away,
@@ -62,24 +63,43 @@ struct ModeWebSockets {
             subscription.cancel()
             open.record(openCount.subtract(1, ordering: .relaxed).newValue)
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await message in subscription.messages {
-                    if message == .revoked {
-                        try await outbound.close(.policyViolation, reason: "credential revoked")
-                        return
+        let shuttingDown = ShutdownFlag()
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await message in subscription.messages {
+                        if message == .revoked {
+                            try await outbound.close(.policyViolation, reason: "credential revoked")
+                            return
+                        }
+                        if let text = try render(message) { try await outbound.write(.text(text)) }
                     }
-                    if let text = try render(message) { try await outbound.write(.text(text)) }
+                    if shuttingDown.isSet {
+                        try await outbound.close(.goingAway, reason: "server shutting down")
+                    } else if !Task.isCancelled {
+                        // The stream ended without a revocation: the client fell too far behind.
+                        logger.info("closing slow WebSocket client")
+                        try await outbound.close(.policyViolation, reason: "too slow")
+                    }
                 }
-                // The stream ended without a revocation: the client fell too far behind.
-                if !Task.isCancelled {
-                    logger.info("closing slow WebSocket client")
-                    try await outbound.close(.policyViolation, reason: "too slow")
+                // Inbound frames are not part of MODE's protocol; reading them notices the close.
+                group.addTask {
+                    for try await _ in inbound.messages(maxSize: 1 << 16) {}
                 }
+                // Whichever side ends first (client gone, credential revoked, shutdown) ends the other.
+                try await group.next()
+                group.cancelAll()
             }
-            // Inbound frames are not part of MODE's protocol; reading them notices the close.
-            for try await _ in inbound.messages(maxSize: 1 << 16) {}
-            group.cancelAll()
+        } onGracefulShutdown: {
+            shuttingDown.set()
+            subscription.cancel()
         }
     }
+}
+
+/// Set once when the server begins a graceful shutdown, so that a socket closing then says why.
+private final class ShutdownFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
 }

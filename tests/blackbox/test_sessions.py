@@ -30,7 +30,7 @@ def test_terminating_a_session_revokes_its_token_and_closes_its_websocket(email_
     other_ws.close()
     with pytest.raises(WebSocketRejected) as rejected:
         open_user_ws(email_project.server, user, settle=0)
-    assert rejected.value.status == 401 and rejected.value.reason() == "INVALID_AUTH_TOKEN"
+    rejected.value.assert_refused(401, "INVALID_AUTH_TOKEN")
 
 
 def test_user_websocket_needs_a_user_session(email_project: Project):
@@ -40,7 +40,7 @@ def test_user_websocket_needs_a_user_session(email_project: Project):
     for token, status, reason in cases:
         with pytest.raises(WebSocketRejected) as rejected:
             email_project.server.ws("/userSession/websocket", token).close()
-        assert rejected.value.status == status and rejected.value.reason() == reason, (token, rejected.value)
+        rejected.value.assert_refused(status, reason)
 
 
 def test_user_session_endpoints_need_a_user(email_project: Project):

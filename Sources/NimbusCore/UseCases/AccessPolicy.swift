@@ -18,6 +18,9 @@ enum AccessPolicy {
     static func home(
         _ id: Int, for principal: Principal, _ access: HomeAccess, in tx: any StoreTransaction
     ) async throws -> Home {
+        // Who is asking is settled before anything is looked up, so that a caller without a
+        // credential learns nothing, not even whether the id exists.
+        if case .anonymous = principal { throw NimbusError.authenticationRequired }
         guard let home = try await tx.homes.get(id: id) else { throw NimbusError.notFound("home") }
         switch principal {
         case .system:
@@ -60,6 +63,11 @@ enum AccessPolicy {
     static func device(
         _ id: Int, for principal: Principal, _ access: DeviceAccess, in tx: any StoreTransaction
     ) async throws -> Device {
+        switch (principal, access) {
+        case (.anonymous, _): throw NimbusError.authenticationRequired
+        case (.user, .selfOnly), (.projectKey, .selfOnly): throw NimbusError.wrongCredentialKind
+        default: break
+        }
         guard let device = try await tx.devices.get(id: id) else { throw NimbusError.notFound("device") }
         switch principal {
         case .system:

@@ -43,6 +43,7 @@ extension AccountUseCases {
     }
 
     func accessibleUser(_ id: Int, by principal: Principal, in tx: any StoreTransaction) async throws -> User {
+        if case .anonymous = principal { throw NimbusError.authenticationRequired }
         guard let user = try await tx.users.get(id: id) else { throw NimbusError.notFound("user") }
         switch principal {
         case .system:

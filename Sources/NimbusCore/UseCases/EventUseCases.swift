@@ -23,8 +23,8 @@ public struct EventUseCases: Sendable {
 
     /// An event injected into a home by a backend holding a project key with the `events` permission.
     public func toHome(_ homeId: Int, eventType: String, eventData: [String: JSONValue], by principal: Principal) async throws {
-        try Self.validate(eventType: eventType)
         let key = try AccessPolicy.requireKey(principal, .events)
+        try Self.validate(eventType: eventType)
         let home = try await environment.store.read { tx in try await AccessPolicy.home(homeId, for: principal, .write(.events), in: tx) }
         try await writer.write(NewEvent(
             projectId: home.projectId, homeId: home.id, eventType: eventType, eventData: eventData,
