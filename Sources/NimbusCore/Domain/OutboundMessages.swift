@@ -1,5 +1,23 @@
+/// What an outbox message carries: stored as JSON, read back by the sender for its kind.
+public protocol OutboxPayload: Codable, Sendable {
+    static var kind: OutboxMessage.Kind { get }
+}
+
+extension OutboxPayload {
+    public var payload: JSONValue {
+        // Encoding plain strings and numbers into a JSON value cannot fail.
+        (try? JSONValue(encoding: self)) ?? .null
+    }
+
+    public init?(payload: JSONValue) {
+        guard let value = try? payload.decode(as: Self.self) else { return nil }
+        self = value
+    }
+}
+
 /// An email waiting in the outbox.
-public struct EmailMessage: Sendable, Hashable, Codable {
+public struct EmailMessage: OutboxPayload, Hashable {
+    public static let kind = OutboxMessage.Kind.email
     public var to: String
     public var subject: String
     public var body: String
@@ -9,19 +27,11 @@ public struct EmailMessage: Sendable, Hashable, Codable {
         self.subject = subject
         self.body = body
     }
-
-    public var payload: JSONValue { .object(["to": .string(to), "subject": .string(subject), "body": .string(body)]) }
-
-    public init?(payload: JSONValue) {
-        guard case .string(let to)? = payload.objectValue?["to"], case .string(let subject)? = payload.objectValue?["subject"],
-            case .string(let body)? = payload.objectValue?["body"]
-        else { return nil }
-        self.init(to: to, subject: subject, body: body)
-    }
 }
 
 /// A text message waiting in the outbox.
-public struct SMSMessage: Sendable, Hashable, Codable {
+public struct SMSMessage: OutboxPayload, Hashable {
+    public static let kind = OutboxMessage.Kind.sms
     public var to: String
     public var body: String
 
@@ -29,18 +39,12 @@ public struct SMSMessage: Sendable, Hashable, Codable {
         self.to = to
         self.body = body
     }
-
-    public var payload: JSONValue { .object(["to": .string(to), "body": .string(body)]) }
-
-    public init?(payload: JSONValue) {
-        guard case .string(let to)? = payload.objectValue?["to"], case .string(let body)? = payload.objectValue?["body"] else { return nil }
-        self.init(to: to, body: body)
-    }
 }
 
 /// A webhook delivery waiting in the outbox. The URL and signing key are read from the module when
 /// it is sent, so the outbox never holds the key.
-public struct WebhookDelivery: Sendable, Hashable, Codable {
+public struct WebhookDelivery: OutboxPayload, Hashable {
+    public static let kind = OutboxMessage.Kind.webhook
     public var projectId: Int
     public var moduleId: String
     public var body: String
@@ -49,16 +53,5 @@ public struct WebhookDelivery: Sendable, Hashable, Codable {
         self.projectId = projectId
         self.moduleId = moduleId
         self.body = body
-    }
-
-    public var payload: JSONValue {
-        .object(["projectId": .number(Double(projectId)), "moduleId": .string(moduleId), "body": .string(body)])
-    }
-
-    public init?(payload: JSONValue) {
-        guard case .number(let projectId)? = payload.objectValue?["projectId"], case .string(let moduleId)? = payload.objectValue?["moduleId"],
-            case .string(let body)? = payload.objectValue?["body"]
-        else { return nil }
-        self.init(projectId: Int(projectId), moduleId: moduleId, body: body)
     }
 }

@@ -107,3 +107,10 @@ public protocol OutboxRepository: Sendable {
     func reschedule(id: Int, attempts: Int, nextAttemptTime: Date, lastError: String) async throws
     func abandon(id: Int, lastError: String) async throws
 }
+
+extension OutboxRepository {
+    /// Enqueues a typed message under its own kind.
+    public func enqueue(_ message: some OutboxPayload, at time: Date) async throws {
+        try await enqueue(kind: type(of: message).kind, payload: message.payload, at: time)
+    }
+}

@@ -59,6 +59,16 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return (try? String(decoding: encoder.encode(self), as: UTF8.self)) ?? "null"
     }
 
+    /// The JSON value of an `Encodable` (through its JSON text).
+    public init(encoding value: some Encodable) throws {
+        self = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+    }
+
+    /// Decodes a `Decodable` from this value.
+    public func decode<T: Decodable>(as type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(jsonText.utf8))
+    }
+
     public var objectValue: [String: JSONValue]? {
         if case .object(let value) = self { return value }
         return nil

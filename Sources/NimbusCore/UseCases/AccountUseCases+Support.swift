@@ -76,17 +76,17 @@ extension AccountUseCases {
             userId: user.id, purpose: .emailVerification, secretHash: Secrets.hash(token),
             expirationTime: now + Lifetime.emailVerification)
         let link = environment.links.emailVerification(token)
-        try await tx.outbox.enqueue(kind: .email, payload: EmailMessage(
+        try await tx.outbox.enqueue(EmailMessage(
             to: user.email ?? "", subject: "Confirm your email address",
             body: "Welcome! Please confirm your email address by opening this link:\n\(link)\n\nThe link is valid for 7 days.\n"
-        ).payload, at: now)
+        ), at: now)
     }
 
     func enqueueSMSCode(to user: User, code: String, in tx: any StoreTransaction) async throws {
         let now = environment.clock.now()
         try await tx.users.insertToken(userId: user.id, purpose: .smsCode, secretHash: Secrets.hash(code), expirationTime: now + Lifetime.smsCode)
-        try await tx.outbox.enqueue(kind: .sms, payload: SMSMessage(
+        try await tx.outbox.enqueue(SMSMessage(
             to: user.phoneNumber ?? "", body: "Your sign-in code is \(code). It expires in 10 minutes."
-        ).payload, at: now)
+        ), at: now)
     }
 }

@@ -162,10 +162,10 @@ public struct AccountUseCases: Sendable {
         let link = environment.links.passwordReset(token)
         try await store.write { tx in
             try await tx.users.insertToken(userId: user.id, purpose: .passwordReset, secretHash: Secrets.hash(token), expirationTime: now + Lifetime.passwordReset)
-            try await tx.outbox.enqueue(kind: .email, payload: EmailMessage(
+            try await tx.outbox.enqueue(EmailMessage(
                 to: user.email ?? "", subject: "Reset your password",
                 body: "Someone asked to reset the password of your account.\n\nTo choose a new password, open:\n\(link)\n\nThe link works once, within one hour. If you did not ask for this, ignore this message.\n"
-            ).payload, at: now)
+            ), at: now)
         }
         environment.outboxSignal()
         return user.email ?? rawEmail

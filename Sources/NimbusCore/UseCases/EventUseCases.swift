@@ -102,7 +102,7 @@ actor EventBatchWriter {
                 if modules[event.projectId] == nil { modules[event.projectId] = try await tx.smartModules.list(projectId: event.projectId) }
                 for module in modules[event.projectId] ?? [] where module.moduleType == "webhooks" && module.subscribes(to: event.eventType) {
                     let delivery = WebhookDelivery(projectId: event.projectId, moduleId: module.id, body: formatter.webhookBody(for: event))
-                    try await tx.outbox.enqueue(kind: .webhook, payload: delivery.payload, at: event.timestamp)
+                    try await tx.outbox.enqueue(delivery, at: event.timestamp)
                     enqueued = true
                 }
                 if let homeId = event.homeId, audiences[homeId] == nil {

@@ -101,10 +101,10 @@ public struct HomeUseCases: Sendable {
                     user = try await tx.users.insert(User(id: 0, projectId: project.id, name: "", email: email, verified: false, creationTime: now))
                 }
                 invited = true
-                try await tx.outbox.enqueue(kind: .email, payload: EmailMessage(
+                try await tx.outbox.enqueue(EmailMessage(
                     to: email, subject: "You were added to \(home.name)",
                     body: "You are now a member of the home \"\(home.name)\". Sign in to the app with this email address to see it.\n"
-                ).payload, at: now)
+                ), at: now)
             case (.phone, .phoneNumber(let raw)):
                 let phone = try Validation.phoneNumber(raw)
                 if let existing = try await tx.users.find(projectId: project.id, phoneNumber: phone) {
