@@ -4,50 +4,68 @@ import SQLKit
 import SQLiteKit
 import SQLiteNIO
 import ServiceLifecycle
+import Synchronization
 
-/// The embedded default: one SQLite connection in WAL mode, used by one task at a time. SQLite has a
-/// single writer anyway, and every statement here takes microseconds, so one connection behind a fair
-/// lock is both simple and fast. `synchronous=FULL` makes every commit durable before it returns.
+/// The embedded default: SQLite in WAL mode with one writer connection and a few reader connections.
+/// SQLite has a single writer anyway; WAL lets readers run beside it, so authenticating a request never
+/// waits for another request's commit. Each connection is used by one task at a time, behind a fair
+/// lock. `synchronous=FULL` makes every commit durable before it returns.
 final class SQLiteExecutor: SQLExecutor {
-    let backend = SQLBackend.sqlite
-    private let connection: SQLiteConnection
-    private let database: any SQLDatabase
-    private let lock = AsyncLock()
+    /// One connection and the lock that gives it to one task at a time.
+    private struct Lane: Sendable {
+        let connection: SQLiteConnection
+        let database: any SQLDatabase
+        let lock = AsyncLock()
 
-    private init(connection: SQLiteConnection, logger: Logger) {
-        self.connection = connection
-        self.database = connection.sql(queryLogLevel: .trace)
+        init(_ connection: SQLiteConnection) {
+            self.connection = connection
+            self.database = connection.sql(queryLogLevel: .trace)
+        }
     }
 
-    static func open(path: String, logger: Logger) async throws -> SQLiteExecutor {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let executor = SQLiteExecutor(connection: connection, logger: logger)
+    let backend = SQLBackend.sqlite
+    private let writer: Lane
+    private let readers: [Lane]
+    private let nextReader = Atomic<Int>(0)
+
+    private init(writer: Lane, readers: [Lane]) {
+        self.writer = writer
+        self.readers = readers
+    }
+
+    static func open(path: String, readers: Int = 3, logger: Logger) async throws -> SQLiteExecutor {
+        var opened: [SQLiteConnection] = []
         do {
-            for pragma in ["PRAGMA busy_timeout = 10000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"] {
-                _ = try await connection.query(pragma)
+            for index in 0...readers {
+                let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+                opened.append(connection)
+                var pragmas = ["PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON"]
+                if index == 0 { pragmas += ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL"] }
+                for pragma in pragmas { _ = try await connection.query(pragma) }
             }
         } catch {
-            try? await connection.close()
+            for connection in opened { try? await connection.close() }
             throw error
         }
-        return executor
+        return SQLiteExecutor(writer: Lane(opened[0]), readers: opened.dropFirst().map(Lane.init))
     }
 
     func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await lock.withLock { try await body(database) }
+        let lane = readers.isEmpty ? writer : readers[nextReader.add(1, ordering: .relaxed).oldValue % readers.count]
+        return try await lane.lock.withLock { try await body(lane.database) }
     }
 
     func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await lock.withLock {
+        try await writer.lock.withLock {
             // IMMEDIATE takes the write lock up front, so a concurrent admin command waits at BEGIN
             // (within busy_timeout) instead of failing halfway through.
-            _ = try await connection.query("BEGIN IMMEDIATE")
+            _ = try await writer.connection.query("BEGIN IMMEDIATE")
             do {
-                let result = try await body(database)
-                _ = try await connection.query("COMMIT")
+                let result = try await body(writer.database)
+                _ = try await writer.connection.query("COMMIT")
                 return result
             } catch {
-                _ = try? await connection.query("ROLLBACK")
+                _ = try? await writer.connection.query("ROLLBACK")
                 throw error
             }
         }
@@ -59,6 +77,8 @@ final class SQLiteExecutor: SQLExecutor {
     }
 
     func close() async throws {
-        try await lock.withLock { try await connection.close() }
+        for lane in [writer] + readers {
+            try await lane.lock.withLock { try await lane.connection.close() }
+        }
     }
 }
