@@ -45,7 +45,7 @@ public func buildApplication(
 func buildRouter() -> Router<NimbusRequestContext> {
     let router = Router(context: NimbusRequestContext.self)
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: RequestLogMiddleware(.debug))
     router.get("health") { _, _ in
         // Routes are served only after migrations ran and the listener is up, so answering is the check.
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))

@@ -524,8 +524,9 @@ class NimbusServer:
 
     def __init__(self, binary: Path, data_dir: Path, *, database: str | None = None,
                  mailbox: Mailbox | None = None, sms: SmsGateway | None = None,
-                 log_path: Path | None = None) -> None:
+                 log_path: Path | None = None, log_level: str | None = None) -> None:
         self.binary = Path(binary)
+        self.log_level = log_level
         self.data_dir = Path(data_dir)
         self.database = database
         self.mailbox = mailbox
@@ -566,6 +567,8 @@ class NimbusServer:
             args += ["--smtp-url", self.mailbox.url, "--mail-from", self.MAIL_FROM]
         if self.sms:
             args += ["--sms-url", self.sms.server_url, "--sms-from", self.sms.FROM]
+        if self.log_level:
+            args += ["--log-level", self.log_level]
         return args
 
     @staticmethod

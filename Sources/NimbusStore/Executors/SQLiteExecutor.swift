@@ -19,7 +19,8 @@ final class SQLiteExecutor: SQLExecutor {
 
         init(_ connection: SQLiteConnection) {
             self.connection = connection
-            self.database = connection.sql(queryLogLevel: .trace)
+            // No query logging: bound values include outbox payloads, which may carry emailed tokens.
+            self.database = connection.sql(queryLogLevel: nil)
         }
     }
 

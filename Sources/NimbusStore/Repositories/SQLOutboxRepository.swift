@@ -23,8 +23,9 @@ struct SQLOutboxRepository: OutboxRepository {
         }
     }
 
+    /// A sent message is deleted: its body may carry a link with a token, which should not stay at rest.
     func complete(id: Int) async throws {
-        try await db.raw("UPDATE outbox SET status = 'sent', attempts = attempts + 1 WHERE id = \(bind: id)").run()
+        try await db.raw("DELETE FROM outbox WHERE id = \(bind: id)").run()
     }
 
     func reschedule(id: Int, attempts: Int, nextAttemptTime: Date, lastError: String) async throws {
