@@ -127,7 +127,7 @@ struct DeviceClassCommand: AsyncParsableCommand {
     }
 }
 
-struct DeviceCommand: AsyncParsableCommand {
+struct DeviceCLICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "device", abstract: "Manage devices.", subcommands: [Create.self])
 
     struct Create: AsyncParsableCommand {

@@ -8,7 +8,7 @@ struct NimbusCommand: AsyncParsableCommand {
         commandName: "nimbus",
         abstract: "Nimbus, a self-hosted IoT device cloud that speaks MODE, Cayenne and WiFi Motion.",
         subcommands: [
-            ServeCommand.self, ProjectCommand.self, AppCommand.self, KeyCommand.self, DeviceClassCommand.self, DeviceCommand.self,
+            ServeCommand.self, ProjectCommand.self, AppCommand.self, KeyCommand.self, DeviceClassCommand.self, DeviceCLICommand.self,
             SmartModuleCommand.self,
         ])
 }
