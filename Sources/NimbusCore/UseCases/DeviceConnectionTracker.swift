@@ -7,7 +7,13 @@ import Synchronization
 /// device goes from none to one connection and back, so `isConnected` and the connect and disconnect
 /// times stay true.
 public final class DeviceConnectionTracker: Sendable {
-    private let counts = Mutex([Int: Int]())
+    /// Live connections per device, and their sum (kept, not recomputed, so a connect stays O(1)).
+    private struct Counts {
+        var perDevice: [Int: Int] = [:]
+        var total = 0
+    }
+
+    private let counts = Mutex(Counts())
     private let environment: CoreEnvironment
     private let gauge = Gauge(label: "nimbus_device_connections")
 
@@ -18,8 +24,9 @@ public final class DeviceConnectionTracker: Sendable {
     /// Records a new connection of the device.
     public func connected(_ deviceId: Int) async {
         let (first, total) = counts.withLock { counts in
-            counts[deviceId, default: 0] += 1
-            return (counts[deviceId] == 1, counts.values.reduce(0, +))
+            counts.perDevice[deviceId, default: 0] += 1
+            counts.total += 1
+            return (counts.perDevice[deviceId] == 1, counts.total)
         }
         gauge.record(total)
         if first { await record(deviceId) }
@@ -28,16 +35,17 @@ public final class DeviceConnectionTracker: Sendable {
     /// Records that one connection of the device closed.
     public func disconnected(_ deviceId: Int) async {
         let (last, total) = counts.withLock { counts in
-            let remaining = (counts[deviceId] ?? 1) - 1
-            counts[deviceId] = remaining > 0 ? remaining : nil
-            return (remaining <= 0, counts.values.reduce(0, +))
+            guard let current = counts.perDevice[deviceId] else { return (false, counts.total) }
+            counts.perDevice[deviceId] = current > 1 ? current - 1 : nil
+            counts.total -= 1
+            return (current == 1, counts.total)
         }
         gauge.record(total)
         if last { await record(deviceId) }
     }
 
     public func isConnected(_ deviceId: Int) -> Bool {
-        counts.withLock { $0[deviceId] != nil }
+        counts.withLock { $0.perDevice[deviceId] != nil }
     }
 
     /// Writes the device's current state; reads the count again at write time so that a connect and a
