@@ -1,4 +1,5 @@
 import Hummingbird
+import HTTPTypes
 import HummingbirdWebSocket
 import Logging
 import Metrics
@@ -17,39 +18,49 @@ struct ModeWebSockets {
     private static let openCount = Atomic<Int>(0)
 
     func addRoutes(to router: Router<NimbusRequestContext>) {
-        router.ws("/mode/userSession/websocket", shouldUpgrade: { _, context in
-            _ = try await nimbus.accounts.session(of: context.principal)
-            return .upgrade([:])
-        }) { inbound, outbound, context in
-            guard case .user(let userId, _, let sessionId, _) = context.requestContext.principal else { return }
+        router.webSocket("/mode/userSession/websocket", admit: admitUserStream) { inbound, outbound, session in
+            guard case .user(let userId, _, let sessionId, _) = session.requestContext.principal else { return }
             let subscription = nimbus.environment.bus.subscribe(to: [.user(userId), .session(sessionId)])
-            try await Self.pump(subscription, inbound: inbound, outbound: outbound, logger: context.logger) { message in
+            try await Self.pump(subscription, inbound: inbound, outbound: outbound, logger: session.logger) { message in
                 guard case .event(let event) = message else { return nil }
                 return try ModeWire.json(ModeWire.Event(event))
             }
         }
-        router.ws("/mode/devices/{deviceId}/command", shouldUpgrade: { _, context in
-            _ = try await nimbus.devices.authorizeCommandChannel(try context.id("deviceId"), by: context.principal)
-            return .upgrade([:])
-        }) { inbound, outbound, context in
-            guard case .device(let deviceId, _) = context.requestContext.principal else { return }
+        router.webSocket("/mode/devices/{deviceId}/command", admit: admitCommandChannel) { inbound, outbound, session in
+            guard case .device(let deviceId, _) = session.requestContext.principal else { return }
             let subscription = nimbus.environment.bus.subscribe(to: [.device(deviceId)])
             await nimbus.connections.connected(deviceId)
             defer { Task { await nimbus.connections.disconnected(deviceId) } }
-            try await Self.pump(subscription, inbound: inbound, outbound: outbound, logger: context.logger) { message in
+            try await Self.pump(subscription, inbound: inbound, outbound: outbound, logger: session.logger) { message in
                 guard case .command(let command) = message else { return nil }
                 return try ModeWire.json(ModeWire.Command(action: command.action, parameters: command.parameters))
             }
         }
     }
 
-    /// Plain HTTP requests to the WebSocket paths are refused, as MODE does.
+    /// Plain HTTP requests to the WebSocket paths get the same credential checks as an upgrade, then
+    /// `WEBSOCKET_REQUIRED`: a client learns first what is wrong with its credential.
     func addRefusals(to routes: ModeRoutes) {
-        let refuse: @Sendable (Request, NimbusRequestContext) async throws -> Response = { _, _ in
+        routes.open.get("userSession/websocket") { request, context -> Response in
+            _ = try await admitUserStream(request, context)
             throw ModeError(.badRequest, "WEBSOCKET_REQUIRED")
         }
-        routes.open.get("userSession/websocket", use: refuse)
-        routes.open.get("devices/{deviceId}/command", use: refuse)
+        routes.open.get("devices/{deviceId}/command") { request, context -> Response in
+            _ = try await admitCommandChannel(request, context)
+            throw ModeError(.badRequest, "WEBSOCKET_REQUIRED")
+        }
+    }
+
+    /// A user's event stream needs a live session token.
+    @Sendable func admitUserStream(_ request: Request, _ context: NimbusRequestContext) async throws -> HTTPFields {
+        _ = try await nimbus.accounts.session(of: context.principal)
+        return [:]
+    }
+
+    /// A device's command channel needs that device's own API key.
+    @Sendable func admitCommandChannel(_ request: Request, _ context: NimbusRequestContext) async throws -> HTTPFields {
+        _ = try await nimbus.devices.authorizeCommandChannel(try context.id("deviceId"), by: context.principal)
+        return [:]
     }
 
     /// Forwards bus messages (rendered by `render`; `nil` skips one) until the client goes away,

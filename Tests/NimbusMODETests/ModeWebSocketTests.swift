@@ -94,4 +94,26 @@ struct ModeWebSocketTests {
             #expect(closeFrame?.closeCode == .policyViolation)
         }
     }
+
+    @Test("a refused handshake answers with MODE's status and reason")
+    func refusedHandshakes() async throws {
+        try await ModeTestWorld.run(.live) { client, world in
+            let (project, token, _, homeId) = try await world.emailProject(client)
+            let (deviceId, _) = try await claimedDevice(client, world, projectId: project.id, homeId: homeId, token: token)
+            let upgrade: HTTPFields = [
+                .connection: "Upgrade", .upgrade: "websocket", .secWebSocketVersion: "13", .secWebSocketKey: "dGhlIHNhbXBsZSBub25jZQ==",
+            ]
+            let cases: [(path: String, status: HTTPResponse.Status, reason: String)] = [
+                ("/mode/userSession/websocket", .unauthorized, "AUTHORIZATION_REQUIRED"),
+                ("/mode/userSession/websocket?authToken=v1.u.nonsense", .unauthorized, "INVALID_AUTH_TOKEN"),
+                ("/mode/devices/\(deviceId)/command?authToken=\(token)", .forbidden, "INSUFFICIENT_AUTH"),
+            ]
+            for (path, status, reason) in cases {
+                let response = try await client.client.execute(uri: path, method: .get, headers: upgrade, body: nil)
+                #expect(response.status == status, "\(path)")
+                let body = try #require(JSONValue(jsonText: String(buffer: response.body)), "\(path)")
+                #expect(try body.string("reason") == reason, "\(path)")
+            }
+        }
+    }
 }

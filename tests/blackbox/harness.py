@@ -402,20 +402,13 @@ class WebSocketRejected(AssertionError):
         self.status = status
         self.body = body or b""
 
-    @property
-    def is_bare_refusal(self) -> bool:
-        """hummingbird-websocket 2.8 answers every refused upgrade with a bare 400 (no body), whatever the
-        reason; docs/mode.md lists this as a known limitation. The upgrade was still refused."""
-        return self.status == 400 and not self.body
-
     def assert_refused(self, statuses: int | Iterable[int], reason: str | None = None) -> None:
-        """The handshake was refused with one of `statuses` (and `reason`), or with the bare 400."""
-        if self.is_bare_refusal:
-            return
+        """The handshake was refused with one of `statuses`, a MODE error body, and `reason` if given."""
         allowed = {statuses} if isinstance(statuses, int) else set(statuses)
         assert self.status in allowed, self
+        actual = self.reason()
         if reason is not None:
-            assert self.reason() == reason, self
+            assert actual == reason, self
 
     def reason(self) -> str:
         try:

@@ -233,8 +233,6 @@ def call(case: Case, client, ids: dict[str, Any], server: NimbusServer) -> tuple
         try:
             ws = WsClient.connect(server.ws_url + path, client.token, via="header")
         except WebSocketRejected as rejected:
-            if rejected.is_bare_refusal:
-                return BARE_REFUSAL, b""
             return rejected.status, rejected.body
         ws.close()
         return 101, b""
@@ -245,14 +243,8 @@ def call(case: Case, client, ids: dict[str, Any], server: NimbusServer) -> tuple
     return resp.status_code, resp.content
 
 
-# A WebSocket handshake refused without a status of its own (see WebSocketRejected.is_bare_refusal).
-BARE_REFUSAL = -400
-
-
 def judge(case: Case, caller: str, status: int, body: bytes) -> str | None:
     """What is wrong with a denied caller's answer, or None."""
-    if status == BARE_REFUSAL:
-        return None  # refused: the socket did not open, though the library cannot say why
     if caller == "anon":
         expected = set(case.anon_statuses)
     elif OTHER_PROJECT.get(caller) in case.kinds and "{" in case.path:
