@@ -7,17 +7,22 @@ import NimbusCore
 
 /// Sends email over SMTP (RFC 5321): `smtp://[user:password@]host:port` upgrades to TLS with
 /// STARTTLS when the server offers it, `smtps://` speaks TLS from the start; AUTH PLAIN is used when
-/// credentials are given. One connection per message keeps the client simple; the outbox retries.
+/// credentials are given, and only over TLS unless the server is on loopback. Certificates are
+/// checked against the system's roots plus, if given, a PEM file of extra CAs (a private relay's).
+/// One connection per message keeps the client simple; the outbox retries.
 public struct SMTPMailSender: MailSender {
     let host: String
     let port: Int
     let implicitTLS: Bool
+    let tlsContext: NIOSSLContext
+    /// SNI and certificate name; `nil` for an IP address, which NIOSSL checks against the peer address.
+    let tlsServerName: String?
     let username: String?
     let password: String?
     let from: String
     let heloName: String
 
-    public init(url: String, from: String) throws {
+    public init(url: String, from: String, trustedCAFile: String? = nil) throws {
         guard let components = URLComponents(string: url), let scheme = components.scheme, ["smtp", "smtps"].contains(scheme),
             let host = components.host
         else { throw DeliveryError("the SMTP URL must look like smtp://[user:password@]host:port") }
@@ -28,17 +33,28 @@ public struct SMTPMailSender: MailSender {
         self.password = components.password?.removingPercentEncoding
         self.from = from
         self.heloName = "nimbus.localhost"
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let trustedCAFile { tls.additionalTrustRoots = [.file(trustedCAFile)] }
+        self.tlsContext = try NIOSSLContext(configuration: tls)
+        self.tlsServerName = Self.isIPAddress(host) ? nil : host
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        (try? SocketAddress(ipAddress: host, port: 0)) != nil
     }
 
     public func send(_ message: EmailMessage) async throws {
-        let tlsContext = try NIOSSLContext(configuration: .makeClientConfiguration())
-        let (host, implicitTLS) = (self.host, self.implicitTLS)
+        let (host, implicitTLS, tlsContext, tlsServerName) = (self.host, self.implicitTLS, self.tlsContext, self.tlsServerName)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(10))
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if implicitTLS {
-                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tlsContext, serverHostname: host))
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tlsContext, serverHostname: tlsServerName))
                     }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPLineDecoder()))
                     return try NIOAsyncChannel<String, ByteBuffer>(wrappingChannelSynchronously: channel)
@@ -52,7 +68,7 @@ public struct SMTPMailSender: MailSender {
             group.addTask {
                 try await channel.executeThenClose { inbound, outbound in
                     var conversation = SMTPConversation(lines: inbound.makeAsyncIterator(), outbound: outbound)
-                    try await self.converse(&conversation, channel: channel.channel, tlsContext: tlsContext, message: message)
+                    try await self.converse(&conversation, channel: channel.channel, message: message)
                 }
             }
             try await group.next()
@@ -60,19 +76,25 @@ public struct SMTPMailSender: MailSender {
         }
     }
 
-    private func converse(_ smtp: inout SMTPConversation, channel: any Channel, tlsContext: NIOSSLContext, message: EmailMessage) async throws {
+    private func converse(_ smtp: inout SMTPConversation, channel: any Channel, message: EmailMessage) async throws {
         try await smtp.expect(220)
         var capabilities = try await smtp.command("EHLO \(heloName)", expect: 250)
+        var encrypted = implicitTLS
         if !implicitTLS, capabilities.contains(where: { $0.uppercased().hasPrefix("STARTTLS") }) {
             _ = try await smtp.command("STARTTLS", expect: 220)
             // TLS goes in front of the line decoder; the server says nothing until the handshake.
-            let host = self.host
+            let (tlsContext, tlsServerName) = (self.tlsContext, self.tlsServerName)
             try await channel.eventLoop.submit {
-                try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tlsContext, serverHostname: host), position: .first)
+                try channel.pipeline.syncOperations.addHandler(
+                    try NIOSSLClientHandler(context: tlsContext, serverHostname: tlsServerName), position: .first)
             }.get()
             capabilities = try await smtp.command("EHLO \(heloName)", expect: 250)
+            encrypted = true
         }
         if let username, let password {
+            guard encrypted || Self.isLoopback(host) else {
+                throw DeliveryError("the SMTP server offers no STARTTLS; credentials are only sent over TLS (or to loopback)")
+            }
             let token = Data("\u{0}\(username)\u{0}\(password)".utf8).base64EncodedString()
             _ = try await smtp.command("AUTH PLAIN \(token)", expect: 235)
         }

@@ -60,7 +60,7 @@ func buildRouter() -> Router<NimbusRequestContext> {
 
 private func mailSender(_ configuration: ServerConfiguration, logger: Logger) throws -> any MailSender {
     guard let url = configuration.smtpURL else { return LogMessageSender(logger: logger) }
-    return try SMTPMailSender(url: url, from: configuration.mailFrom)
+    return try SMTPMailSender(url: url, from: configuration.mailFrom, trustedCAFile: configuration.smtpCA)
 }
 
 private func smsSender(_ configuration: ServerConfiguration, logger: Logger) throws -> any SMSSender {

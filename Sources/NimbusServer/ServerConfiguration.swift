@@ -12,6 +12,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var bind = "127.0.0.1"
     public var publicURL: String?
     public var smtpURL: String?
+    /// A PEM file of CA certificates trusted, besides the system's, for the SMTP server's certificate.
+    public var smtpCA: String?
     public var mailFrom = "Nimbus <nimbus@localhost>"
     public var smsURL: String?
     public var smsFrom = "Nimbus"
@@ -21,7 +23,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// The keys every source uses, as flags spell them.
     public static let keys = [
-        "data-dir", "database", "http-port", "mqtt-port", "bind", "public-url", "smtp-url", "mail-from", "sms-url", "sms-from", "log-level",
+        "data-dir", "database", "http-port", "mqtt-port", "bind", "public-url", "smtp-url", "smtp-ca", "mail-from", "sms-url", "sms-from", "log-level",
     ]
 
     /// The base of the links Nimbus puts in emails.
@@ -62,6 +64,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "bind": bind = value
         case "public-url": publicURL = optional
         case "smtp-url": smtpURL = optional
+        case "smtp-ca": smtpCA = optional
         case "mail-from": mailFrom = value
         case "sms-url": smsURL = optional
         case "sms-from": smsFrom = value

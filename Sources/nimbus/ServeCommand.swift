@@ -13,6 +13,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("bind"), help: "Address to listen on (default 127.0.0.1).") var bind: String?
     @Option(name: .customLong("public-url"), help: "The URL clients reach the server at, used in email links.") var publicURL: String?
     @Option(name: .customLong("smtp-url"), help: "smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://…") var smtpURL: String?
+    @Option(name: .customLong("smtp-ca"), help: "PEM file of extra CA certificates to trust for the SMTP server.") var smtpCA: String?
     @Option(name: .customLong("mail-from"), help: "The From address of emails.") var mailFrom: String?
     @Option(name: .customLong("sms-url"), help: "http(s)://[user:pass@]host/path of an SMS gateway taking To, From, Body.") var smsURL: String?
     @Option(name: .customLong("sms-from"), help: "The sender of text messages.") var smsFrom: String?
@@ -25,6 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags["bind"] = bind
         flags["public-url"] = publicURL
         flags["smtp-url"] = smtpURL
+        flags["smtp-ca"] = smtpCA
         flags["mail-from"] = mailFrom
         flags["sms-url"] = smsURL
         flags["sms-from"] = smsFrom

@@ -148,17 +148,41 @@ class _SmtpHandler:
         return "250 Message accepted"
 
 
-class Mailbox:
-    """An aiosmtpd SMTP server on loopback that keeps every message it is given."""
+class _Credentials:
+    """aiosmtpd authenticator accepting one user name and password."""
 
-    def __init__(self) -> None:
+    def __init__(self, username: str, password: str) -> None:
+        self.username, self.password = username.encode(), password.encode()
+
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult
+        ok = auth_data.login == self.username and auth_data.password == self.password
+        return AuthResult(success=ok)
+
+
+class Mailbox:
+    """An aiosmtpd SMTP server on loopback that keeps every message it is given.
+
+    With `tls`, it offers STARTTLS with that server context and requires it (and `credentials`,
+    which it only accepts over TLS) before taking mail; `ca_file` is the PEM a client must trust."""
+
+    def __init__(self, tls: Any = None, ca_file: Path | None = None,
+                 credentials: tuple[str, str] | None = None) -> None:
         self.inbox = _Inbox()
         self.port = free_port()
-        self._controller = Controller(_SmtpHandler(self.inbox), hostname="127.0.0.1", port=self.port)
+        self.ca_file = ca_file
+        self.credentials = credentials
+        options: dict[str, Any] = {}
+        if tls is not None:
+            options.update(tls_context=tls, require_starttls=True)
+        if credentials is not None:
+            options.update(authenticator=_Credentials(*credentials), auth_required=True)
+        self._controller = Controller(_SmtpHandler(self.inbox), hostname="127.0.0.1", port=self.port, **options)
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        user = "" if self.credentials is None else "{}:{}@".format(*map(urllib.parse.quote, self.credentials))
+        return f"smtp://{user}127.0.0.1:{self.port}"
 
     def start(self) -> "Mailbox":
         self._controller.start()
@@ -558,6 +582,8 @@ class NimbusServer:
                 "--mqtt-port", str(self.mqtt_port), "--bind", "127.0.0.1"]
         if self.mailbox:
             args += ["--smtp-url", self.mailbox.url, "--mail-from", self.MAIL_FROM]
+            if self.mailbox.ca_file:
+                args += ["--smtp-ca", str(self.mailbox.ca_file)]
         if self.sms:
             args += ["--sms-url", self.sms.server_url, "--sms-from", self.sms.FROM]
         if self.log_level:
