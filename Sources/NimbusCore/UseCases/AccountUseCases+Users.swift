@@ -32,7 +32,7 @@ extension AccountUseCases {
             try await tx.users.delete(id: id)
             return sessions
         }
-        for session in sessions { environment.bus.publish(.revoked, to: .session(session)) }
+        for session in sessions { environment.revoke(.session(session)) }
     }
 
     /// The users of a project, for an admin key.

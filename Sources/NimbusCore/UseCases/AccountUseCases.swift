@@ -182,7 +182,7 @@ public struct AccountUseCases: Sendable {
             user.verified = true  // they proved they read the mailbox
             return try await tx.sessions.deleteAll(userId: user.id)
         }
-        for sessionId in revoked { environment.bus.publish(.revoked, to: .session(sessionId)) }
+        for sessionId in revoked { environment.revoke(.session(sessionId)) }
         return user
     }
 
@@ -199,7 +199,7 @@ public struct AccountUseCases: Sendable {
     public func endSession(of principal: Principal) async throws {
         let sessionId = try AccessPolicy.requireSession(principal)
         try await store.write { tx in try await tx.sessions.delete(id: sessionId) }
-        environment.bus.publish(.revoked, to: .session(sessionId))
+        environment.revoke(.session(sessionId))
     }
 }
 

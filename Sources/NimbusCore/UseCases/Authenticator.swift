@@ -11,8 +11,12 @@ public struct Authenticator: Sendable {
     let environment: CoreEnvironment
 
     /// The principal for a token; throws `invalidCredential` when the token is unknown or revoked.
+    /// Tokens found valid are remembered for a while (see `CredentialCache`).
     public func authenticate(token: String) async throws -> Principal {
         let hash = Secrets.hash(token)
+        let cache = environment.credentials
+        if let principal = cache.principal(tokenHash: hash) { return principal }
+        let generation = cache.generation
         let principal: Principal? = try await environment.store.read { tx in
             if token.hasPrefix(TokenPrefix.session), let session = try await tx.sessions.find(tokenHash: hash) {
                 return .user(userId: session.userId, projectId: session.projectId, sessionId: session.id, appId: session.appId)
@@ -26,6 +30,7 @@ public struct Authenticator: Sendable {
             return nil
         }
         guard let principal else { throw NimbusError.invalidCredential }
+        cache.remember(principal, tokenHash: hash, foundAt: generation)
         return principal
     }
 }

@@ -11,10 +11,13 @@ public struct CoreEnvironment: Sendable {
     /// Wakes the outbox sender after a transaction that enqueued something has committed.
     public var outboxSignal: @Sendable () -> Void
     public var logger: Logger
+    /// Shared by every copy of the environment, so that a revocation reaches the authenticator.
+    public let credentials: CredentialCache
 
     public init(
         store: any Store, bus: any MessageBus, clock: any WallClock = SystemWallClock(), links: AccountLinks,
-        eventFormatter: any EventFormatter, outboxSignal: @escaping @Sendable () -> Void = {}, logger: Logger
+        eventFormatter: any EventFormatter, outboxSignal: @escaping @Sendable () -> Void = {}, logger: Logger,
+        credentials: CredentialCache = CredentialCache()
     ) {
         self.store = store
         self.bus = bus
@@ -23,6 +26,14 @@ public struct CoreEnvironment: Sendable {
         self.eventFormatter = eventFormatter
         self.outboxSignal = outboxSignal
         self.logger = logger
+        self.credentials = credentials
+    }
+
+    /// Makes the credentials of a session, user or device stop working at once in this process, and
+    /// closes the connections opened with them. Call it after the commit that deleted them.
+    func revoke(_ topic: BusTopic) {
+        credentials.forget(topic)
+        bus.publish(.revoked, to: topic)
     }
 }
 

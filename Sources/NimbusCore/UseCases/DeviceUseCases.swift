@@ -56,7 +56,7 @@ public struct DeviceUseCases: Sendable {
             _ = try await AccessPolicy.device(id, for: principal, .control(.admin), in: tx)
             try await tx.devices.delete(id: id)
         }
-        environment.bus.publish(.revoked, to: .device(id))
+        environment.revoke(.device(id))
     }
 
     /// Opens (or closes) the device's claim window; returns the time the window ends.
