@@ -95,7 +95,9 @@ struct ModeHomesController {
 
     func smartModules(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         let modules = try await homes.smartModules(of: try context.id("homeId"), by: context.principal)
-        return try ModeResponse.list(Page(items: modules.map(ModeWire.SmartModule.init), skip: 0, total: modules.count))
+        let page = try request.page()
+        let slice = modules.dropFirst(page.skip).prefix(page.limit)
+        return try ModeResponse.list(Page(items: slice.map(ModeWire.SmartModule.init), skip: page.skip, total: modules.count))
     }
 
     func smartModule(_ request: Request, context: NimbusRequestContext) async throws -> Response {
