@@ -94,8 +94,8 @@ public enum MQTTProtocolError: Error, Sendable, Hashable, CustomStringConvertibl
         case .passwordWithoutUsername: "password without user name"
         case .clientIdentifierNotValid: "client identifier not valid"
         case .invalidPacketIdentifier(let type): "invalid packet identifier in \(type)"
-        case .invalidTopicName(let name): "invalid topic name \"\(name)\""
-        case .invalidTopicFilter(let filter): "invalid topic filter \"\(filter)\""
+        case .invalidTopicName(let name): "invalid topic name \"\(Self.abbreviated(name))\""
+        case .invalidTopicFilter(let filter): "invalid topic filter \"\(Self.abbreviated(filter))\""
         case .missingPayload(let type): "\(type) without entries"
         case .invalidSubscriptionOptions(let options): "invalid subscription options \(options)"
         case .invalidReasonCode(let code, let type): "reason code \(code) not allowed in \(type)"
@@ -106,5 +106,10 @@ public enum MQTTProtocolError: Error, Sendable, Hashable, CustomStringConvertibl
         case .invalidTopicAlias: "invalid topic alias"
         case .valueTooLong(let count): "value of \(count) bytes is too long to encode"
         }
+    }
+
+    /// Peers choose topic names up to 64 KiB long; logs get the start of one, not all of it.
+    private static func abbreviated(_ text: String) -> String {
+        text.count <= 100 ? text : text.prefix(100) + "…"
     }
 }
