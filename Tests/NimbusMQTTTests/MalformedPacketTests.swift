@@ -40,11 +40,14 @@ struct MalformedPacketTests {
         expectError(Self.connect(flags: 0x22, payload: id), .v3_1_1, .invalidWillFlags, .malformedPacket)
         expectError(Self.connect(flags: 0x0A, payload: id), .v3_1_1, .invalidWillFlags, .malformedPacket)
         expectError(Self.connect(flags: 0x42, payload: id + mqttString("pw")), .v3_1_1, .passwordWithoutUsername, .malformedPacket)
-        expectError(Self.connect(name: "MQIsdp", level: 3, flags: 0x42, payload: id + mqttString("pw")), .v3_1, .passwordWithoutUsername, .malformedPacket)
+        let passwordOnly31 = Self.connect(name: "MQIsdp", level: 3, flags: 0x42, payload: id + mqttString("pw"))
+        expectError(passwordOnly31, .v3_1, .passwordWithoutUsername, .malformedPacket)
 
         let tokenOnly = try decode(Self.connect(level: 5, flags: 0x42, payload: id + mqttString("token")), version: .v5)
-        #expect(tokenOnly == .connect(MQTTConnectPacket(protocolVersion: .v5, clientIdentifier: "c", password: ByteBuffer(string: "token"))), "MQTT 5 allows a password alone")
-        expectError(Self.connect(flags: 0x06, payload: id + mqttString("a/#") + mqttString("x")), .v3_1_1, .invalidTopicName("a/#"), .topicNameInvalid)
+        let expected = MQTTConnectPacket(protocolVersion: .v5, clientIdentifier: "c", password: ByteBuffer(string: "token"))
+        #expect(tokenOnly == .connect(expected), "MQTT 5 allows a password alone")
+        let wildcardWill = Self.connect(flags: 0x06, payload: id + mqttString("a/#") + mqttString("x"))
+        expectError(wildcardWill, .v3_1_1, .invalidTopicName("a/#"), .topicNameInvalid)
     }
 
     @Test("CONNECT: client identifier rules per version")
@@ -53,7 +56,8 @@ struct MalformedPacketTests {
         expectError(Self.connect(flags: 0x00, payload: empty), .v3_1_1, .clientIdentifierNotValid, .clientIdentifierNotValid)
         expectError(Self.connect(name: "MQIsdp", level: 3, flags: 0x02, payload: empty), .v3_1, .clientIdentifierNotValid, .clientIdentifierNotValid)
         #expect(MQTTProtocolError.clientIdentifierNotValid.reasonCode.connectReturnCode == 2)
-        #expect(try decode(Self.connect(flags: 0x02, payload: empty), version: .v3_1_1) == .connect(MQTTConnectPacket(protocolVersion: .v3_1_1, clientIdentifier: "")))
+        #expect(try decode(Self.connect(flags: 0x02, payload: empty), version: .v3_1_1)
+            == .connect(MQTTConnectPacket(protocolVersion: .v3_1_1, clientIdentifier: "")))
         #expect(try decode(Self.connect(level: 5, flags: 0x00, payload: empty), version: .v5)
             == .connect(MQTTConnectPacket(protocolVersion: .v5, clientIdentifier: "", cleanStart: false)))
     }

@@ -84,7 +84,8 @@ struct PropertiesTests {
         let sessionExpiryInPublish = protocolError { _ = try decode(Self.publish(properties: [0x11, 0, 0, 0, 5]), version: .v5) }
         #expect(sessionExpiryInPublish == .propertyNotAllowed(.sessionExpiryInterval, .packet(.publish)))
         let sessionExpiryInWill = protocolError {
-            let body = mqttString("MQTT") + [0x05, 0x06, 0x00, 0x3C, 0x00] + mqttString("c") + [0x05, 0x11, 0, 0, 0, 5] + mqttString("w") + mqttString("x")
+            let willProperties: [UInt8] = [0x05, 0x11, 0, 0, 0, 5]
+            let body = mqttString("MQTT") + [0x05, 0x06, 0x00, 0x3C, 0x00] + mqttString("c") + willProperties + mqttString("w") + mqttString("x")
             _ = try decode([0x10, UInt8(body.count)] + body, version: .v5)
         }
         #expect(sessionExpiryInWill == .propertyNotAllowed(.sessionExpiryInterval, .will))

@@ -133,7 +133,8 @@ enum SamplePackets {
 
     private static func subAck(_ version: MQTTProtocolVersion) -> MQTTSubAckPacket {
         let failure: MQTTReasonCode = version == .v5 ? .topicFilterInvalid : .unspecifiedError
-        return MQTTSubAckPacket(packetIdentifier: 5, reasonCodes: [.grantedQoS0, .grantedQoS1, .grantedQoS2, failure], properties: reasonString(version))
+        let codes: [MQTTReasonCode] = [.grantedQoS0, .grantedQoS1, .grantedQoS2, failure]
+        return MQTTSubAckPacket(packetIdentifier: 5, reasonCodes: codes, properties: reasonString(version))
     }
 
     private static func disconnect(_ version: MQTTProtocolVersion) -> MQTTDisconnectPacket {

@@ -54,6 +54,9 @@ struct SubscriptionIndexPerformanceTests {
         #expect(index.matches(topic: "devices/2/commands").isEmpty)
         #expect(index.matches(topic: "devices/3/commands").deliveries.map(\.subscriber) == [3])
 
-        print("SubscriptionIndex: built 100,000 subscriptions in \(buildTime); \(lookups) lookups in \(lookupTime) (\(delivered) deliveries, \(groups) shared groups); removed 50,000 in \(removeTime)")
+        print(
+            "SubscriptionIndex: built 100,000 subscriptions in \(buildTime); \(lookups) lookups in \(lookupTime)",
+            "(\(delivered) deliveries, \(groups) shared groups); removed 50,000 in \(removeTime)"
+        )
     }
 }

@@ -8,7 +8,12 @@ struct WireVectorTests {
     private static let mqtt = mqttString("MQTT")
 
     /// Decodes `bytes` to `packet` and encodes `packet` back to `bytes`.
-    private func expectWire(_ bytes: [UInt8], _ packet: MQTTPacket, _ version: MQTTProtocolVersion, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    private func expectWire(
+        _ bytes: [UInt8],
+        _ packet: MQTTPacket,
+        _ version: MQTTProtocolVersion,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         #expect(try decode(bytes, version: version) == packet, sourceLocation: sourceLocation)
         #expect(try encode(packet, version: version) == bytes, sourceLocation: sourceLocation)
     }
@@ -63,7 +68,8 @@ struct WireVectorTests {
     @Test("PUBLISH: QoS 1 with packet identifier, retained QoS 0, and MQTT 5 with empty properties")
     func publish() throws {
         let qos1: [UInt8] = [0x32, 0x09] + mqttString("a/b") + [0x00, 0x0A] + Array("hi".utf8)
-        try expectWire(qos1, .publish(MQTTPublishPacket(topicName: "a/b", payload: ByteBuffer(string: "hi"), qos: .atLeastOnce, packetIdentifier: 10)), .v3_1_1)
+        let qos1Packet = MQTTPublishPacket(topicName: "a/b", payload: ByteBuffer(string: "hi"), qos: .atLeastOnce, packetIdentifier: 10)
+        try expectWire(qos1, .publish(qos1Packet), .v3_1_1)
         let retained: [UInt8] = [0x31, 0x05] + mqttString("t") + Array("hi".utf8)
         try expectWire(retained, .publish(MQTTPublishPacket(topicName: "t", payload: ByteBuffer(string: "hi"), retain: true)), .v3_1_1)
         let v5: [UInt8] = [0x30, 0x06] + mqttString("t") + [0x00] + Array("hi".utf8)
@@ -89,7 +95,8 @@ struct WireVectorTests {
 
     @Test("SUBSCRIBE, SUBACK, UNSUBSCRIBE and UNSUBACK")
     func subscriptions() throws {
-        let subscribe = MQTTPacket.subscribe(MQTTSubscribePacket(packetIdentifier: 1, subscriptions: [.init(topicFilter: "a/+", options: .init(qos: .atLeastOnce))]))
+        let subscription = MQTTSubscribePacket.Subscription(topicFilter: "a/+", options: .init(qos: .atLeastOnce))
+        let subscribe = MQTTPacket.subscribe(MQTTSubscribePacket(packetIdentifier: 1, subscriptions: [subscription]))
         try expectWire([0x82, 0x08, 0x00, 0x01] + mqttString("a/+") + [0x01], subscribe, .v3_1_1)
         try expectWire([0x82, 0x09, 0x00, 0x01, 0x00] + mqttString("a/+") + [0x01], subscribe, .v5)
         let options = MQTTSubscriptionOptions(qos: .exactlyOnce, noLocal: true, retainAsPublished: true, retainHandling: .doNotSend)
@@ -100,7 +107,8 @@ struct WireVectorTests {
         try expectWire([0x90, 0x03, 0x00, 0x01, 0x80], .subAck(MQTTSubAckPacket(packetIdentifier: 1, reasonCodes: [.unspecifiedError])), .v3_1_1)
         try expectWire([0x90, 0x04, 0x00, 0x01, 0x00, 0x8F], .subAck(MQTTSubAckPacket(packetIdentifier: 1, reasonCodes: [.topicFilterInvalid])), .v5)
 
-        try expectWire([0xA2, 0x07, 0x00, 0x02] + mqttString("a/+"), .unsubscribe(MQTTUnsubscribePacket(packetIdentifier: 2, topicFilters: ["a/+"])), .v3_1_1)
+        let unsubscribe = MQTTPacket.unsubscribe(MQTTUnsubscribePacket(packetIdentifier: 2, topicFilters: ["a/+"]))
+        try expectWire([0xA2, 0x07, 0x00, 0x02] + mqttString("a/+"), unsubscribe, .v3_1_1)
         try expectWire([0xB0, 0x02, 0x00, 0x02], .unsubAck(MQTTUnsubAckPacket(packetIdentifier: 2)), .v3_1_1)
         try expectWire([0xB0, 0x04, 0x00, 0x02, 0x00, 0x00], .unsubAck(MQTTUnsubAckPacket(packetIdentifier: 2, reasonCodes: [.success])), .v5)
     }

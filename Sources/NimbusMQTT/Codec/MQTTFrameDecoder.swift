@@ -46,8 +46,8 @@ public struct MQTTFrameDecoder: NIOSingleStepByteToMessageDecoder {
         return MQTTFrame(type: type, flags: flags, body: body)
     }
 
-    /// At end of stream a partial packet is simply left unread: the connection is closing, and
-    /// `ByteToMessageHandler` reports leftover bytes itself.
+    /// At end of stream a partial packet is dropped unread: the peer closed the connection mid-packet, so there
+    /// is no one left to answer, and the broker's clean-up (publishing the will) does not depend on those bytes.
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> MQTTFrame? {
         try decode(buffer: &buffer)
     }

@@ -61,8 +61,8 @@ extension MQTTReasonCode {
     }
 
     /// The byte a 3.1/3.1.1 SUBACK carries for this outcome: the granted QoS (0–2) or 0x80 for any failure,
-    /// the only failure those versions can express. MQTT 3.1 predates 0x80, but brokers send it to 3.1 clients
-    /// too because there is no better answer.
+    /// the only failure 3.1.1 can express. MQTT 3.1 predates 0x80 and has no failure code at all; it gets 0x80
+    /// too, because granting a QoS would be a lie.
     public var subscribeReturnCode: UInt8 {
         isFailure ? 0x80 : min(rawValue, 2)
     }

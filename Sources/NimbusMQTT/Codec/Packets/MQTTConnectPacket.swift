@@ -4,8 +4,8 @@ import NIOCore
 ///
 /// Unlike every other packet it carries its own version (protocol name and level), so it is decoded without
 /// knowing one. A broker that must answer a failed CONNECT first calls `protocolVersion(of:)`: if that throws,
-/// it answers in the 3.1.1 format (`20 02 00 01`), which is what clients of every version understand; otherwise
-/// it knows which CONNACK format to use for errors thrown by the full decode.
+/// it cannot know which CONNACK format the client reads and answers in the 3.1.1 format (`20 02 00 01`), as
+/// mosquitto does; otherwise it knows which format to use for errors thrown by the full decode.
 public struct MQTTConnectPacket: MQTTControlPacket {
     public var packetType: MQTTPacketType { .connect }
 
