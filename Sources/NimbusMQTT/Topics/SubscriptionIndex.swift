@@ -3,8 +3,8 @@
 ///
 /// A value type over a trie keyed by topic level, with `+` as a child key and `#` subscriptions kept on the node
 /// they hang from. A lookup walks one path per literal level plus one per `+` branch, so its cost grows with the
-/// topic's depth and the wildcard branches that exist along it, not with the number of subscriptions. Being a
-/// value, the broker can hand out a consistent snapshot while it keeps mutating its own copy (copy on write).
+/// topic's depth and the wildcard branches that exist along it, not with the number of subscriptions. Because it
+/// is a value, the broker can hand out a consistent snapshot while it keeps mutating its own copy (copy on write).
 ///
 /// ```swift
 /// var index = SubscriptionIndex<String>()               // subscribers identified by client id
