@@ -114,6 +114,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The MQTT protocol engine: wire codec (one file per packet), topic filters and the subscription index.
+        // Pure and I/O-free apart from SwiftNIO's ByteBuffer and the pipeline codec protocols.
+        .target(
+            name: "NimbusMQTT",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         // Application assembly: configuration → store, bus, senders, dialects → one ServiceGroup.
         .target(
             name: "NimbusServer",
@@ -169,6 +176,16 @@ let package = Package(
                 "NimbusCore", "NimbusAutomation",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NimbusMQTTTests",
+            dependencies: [
+                "NimbusMQTT",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
