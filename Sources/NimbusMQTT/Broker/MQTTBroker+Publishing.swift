@@ -1,0 +1,73 @@
+import NIOCore
+
+extension MQTTBroker {
+    /// Publishes `message` (topic without mount point) in the tree of `mountPoint`: a client's PUBLISH once its
+    /// hooks accepted it, a will, or a message a dialect injects (such as a command to a device).
+    ///
+    /// With `retain` set the message replaces the topic's retained message, and an empty payload deletes it
+    /// (MQTT-3.3.1-6). Each matching subscriber gets one delivery at the lower of the message's QoS and its
+    /// subscription's, with RETAIN kept only for Retain As Published subscriptions (MQTT-3.3.1-12, -13) and the
+    /// identifiers of its matching subscriptions. Each matching shared group gets one delivery, to its members in
+    /// turn, preferring connected ones. A connected session receives it in its mailbox; a disconnected one queues
+    /// QoS 1 and 2 (dropping the oldest past `Limits.maximumQueuedMessages`) and misses QoS 0.
+    ///
+    /// - Parameter publisher: the publishing session, whose No Local subscriptions are skipped.
+    /// - Returns: how many sessions the message reached (delivered or queued), so callers can tell MQTT 5
+    ///   publishers 0x10 No matching subscribers.
+    @discardableResult
+    public func publish(_ message: MQTTMessage, in mountPoint: String, from publisher: MQTTSessionKey? = nil) -> Int {
+        var stored = message
+        stored.topic = Self.fullTopic(message.topic, in: mountPoint)
+        if message.retain {
+            retained[stored.topic] = message.payload.readableBytes == 0 ? nil : stored
+        }
+        let matches = subscriptions.matches(topic: stored.topic, publisher: publisher)
+        var reached = 0
+        for match in matches.deliveries {
+            let delivery = MQTTDelivery(
+                message: stored, qos: min(message.qos, match.qos),
+                topic: Self.localTopic(stored.topic, in: match.subscriber.mountPoint),
+                retain: message.retain && match.retainAsPublished,
+                subscriptionIdentifiers: match.subscriptionIdentifiers)
+            if deliver(delivery, to: match.subscriber) { reached += 1 }
+        }
+        for group in matches.sharedGroups {
+            guard let member = nextMember(of: group) else { continue }
+            let delivery = MQTTDelivery(
+                message: stored, qos: min(message.qos, member.options.qos),
+                topic: Self.localTopic(stored.topic, in: member.subscriber.mountPoint),
+                retain: message.retain && member.options.retainAsPublished,
+                subscriptionIdentifiers: member.identifier.map { [$0] } ?? [])
+            if deliver(delivery, to: member.subscriber) { reached += 1 }
+        }
+        return reached
+    }
+
+    /// Hands a delivery to a session: its mailbox when connected, its queue when not (QoS 1 and 2 only).
+    private func deliver(_ delivery: MQTTDelivery, to key: MQTTSessionKey) -> Bool {
+        guard var session = sessions[key] else { return false }
+        if let mailbox = session.mailbox {
+            let outcome = mailbox.send(.deliver(delivery))
+            if outcome.droppedOlder { droppedEvents += 1 }
+            return outcome.accepted
+        }
+        guard delivery.qos != .atMostOnce else { return false }
+        session.outbound.enqueue(delivery, limit: limits.maximumQueuedMessages)
+        sessions[key] = session
+        return true
+    }
+
+    /// The member of a shared group whose turn it is: members are ordered by session key and taken in turn,
+    /// among the connected ones if any are, so a group keeps flowing while some members are offline.
+    private func nextMember(of group: SubscriptionIndex<MQTTSessionKey>.SharedGroup)
+        -> SubscriptionIndex<MQTTSessionKey>.Subscription?
+    {
+        let members = group.members.sorted { $0.subscriber < $1.subscriber }
+        let connected = members.filter { sessions[$0.subscriber]?.isConnected == true }
+        let candidates = connected.isEmpty ? members : connected
+        guard !candidates.isEmpty else { return nil }
+        let turn = sharedGroupTurns[group.filter, default: 0]
+        sharedGroupTurns[group.filter] = turn &+ 1
+        return candidates[turn % candidates.count]
+    }
+}

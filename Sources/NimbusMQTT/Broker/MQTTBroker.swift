@@ -1,0 +1,156 @@
+/// The broker core: sessions, subscriptions, retained messages and routing, for every project at once, with no
+/// sockets. Connections (and dialects injecting messages) talk to it through this actor.
+///
+/// Every project has its own topic tree under a mount point such as `"p42/"`. Connections give topics and filters
+/// without it; the broker stores and routes them with it (see `fullTopic`, `fullFilter`) and takes it off again in
+/// each `MQTTDelivery.topic`. So one index serves all projects, and a client can never name another tree.
+///
+/// Each connected session has a mailbox, a bounded `AsyncStream` of `MQTTBrokerEvent`: the broker never waits
+/// for a connection, so one slow client cannot stall the others.
+public actor MQTTBroker {
+    public typealias SessionKey = MQTTSessionKey
+
+    let limits: Limits
+    var sessions: [MQTTSessionKey: MQTTBrokerSession] = [:]
+    /// Every subscription, with filters in the full namespace (mount point included).
+    var subscriptions = SubscriptionIndex<MQTTSessionKey>()
+    /// Retained messages by full topic; `MQTTMessage.topic` is the full topic too.
+    var retained: [String: MQTTMessage] = [:]
+    /// How many messages each shared group (by full filter) has been given, to pick its members in turn.
+    var sharedGroupTurns: [MQTTTopicFilter: Int] = [:]
+    /// Events that pushed an older one out of a full mailbox since the broker started.
+    public internal(set) var droppedEvents = 0
+    private var lastConnectionID = 0
+
+    public init(limits: Limits = .init()) {
+        self.limits = limits
+    }
+
+    /// Attaches a newly admitted connection to its session, creating or resuming it.
+    ///
+    /// A connection already attached to the session gets `.takenOver` and its stream ends. `cleanStart` discards
+    /// the old session (subscriptions, queue, a delayed will, which is then published because its session ended);
+    /// otherwise the session resumes: `resumed` is what it owes the client (unacknowledged and queued messages),
+    /// for the connection's state machine to send first. Internal because `MQTTOutboundState` belongs to the
+    /// connections of this module.
+    ///
+    /// - Returns: `connectionID`, which `disconnect` needs so that a taken-over connection cannot end the session
+    ///   of its successor.
+    func connect(client: MQTTClient, cleanStart: Bool) -> (
+        sessionPresent: Bool, resumed: MQTTOutboundState?, events: AsyncStream<MQTTBrokerEvent>, connectionID: Int
+    ) {
+        let key = client.sessionKey
+        lastConnectionID += 1
+        let (events, continuation) = AsyncStream.makeStream(
+            of: MQTTBrokerEvent.self, bufferingPolicy: .bufferingNewest(limits.mailboxSize))
+        let mailbox = MQTTBrokerSession.Mailbox(continuation: continuation)
+
+        var resumed: MQTTOutboundState?
+        if var session = sessions[key] {
+            session.expiryTimer?.cancel()
+            session.expiryTimer = nil
+            if let old = session.mailbox {
+                _ = old.send(.takenOver)
+                old.close()
+            }
+            if cleanStart {
+                endSession(key)
+            } else {
+                // Reconnecting in time cancels a delayed will (MQTT-3.1.3-9).
+                session.pendingWill = nil
+                resumed = session.outbound
+                session.outbound = MQTTOutboundState()
+                session.mailbox = mailbox
+                session.connectionID = lastConnectionID
+                sessions[key] = session
+            }
+        }
+        if resumed == nil {
+            sessions[key] = MQTTBrokerSession(mailbox: mailbox, connectionID: lastConnectionID)
+        }
+        return (resumed != nil, resumed, events, lastConnectionID)
+    }
+
+    /// Detaches a connection that ended, normally or not.
+    ///
+    /// - Parameters:
+    ///   - outbound: what the connection's state machine still owes the client, kept if the session persists.
+    ///   - will: the will to publish (topic without mount point), or `nil` when the client disconnected normally
+    ///     or has none; the connection decides. Published even by a taken-over connection (MQTT 5, 3.1.4).
+    ///   - willDelay: MQTT 5 Will Delay Interval in seconds: the will waits that long, or until the session
+    ///     ends, and is dropped if the client reconnects first.
+    ///   - sessionExpiry: seconds the session outlives the connection; 0 ends it now, `UInt32.max` never.
+    func disconnect(
+        _ key: MQTTSessionKey, connectionID: Int, outbound: MQTTOutboundState,
+        will: MQTTMessage?, willDelay: UInt32 = 0, sessionExpiry: UInt32
+    ) {
+        guard var session = sessions[key], session.connectionID == connectionID else {
+            if let will { publish(will, in: key.mountPoint, from: key) }
+            return
+        }
+        session.mailbox?.close()
+        session.mailbox = nil
+        session.outbound = outbound
+        session.pendingWill = willDelay > 0 ? will : nil
+        sessions[key] = session
+        if sessionExpiry == 0 {
+            endSession(key)
+        } else {
+            scheduleTimers(for: key, connectionID: connectionID, sessionExpiry: sessionExpiry, willDelay: willDelay)
+        }
+        if let will, willDelay == 0 { publish(will, in: key.mountPoint, from: key) }
+    }
+
+    /// Whether a session exists for `key`, connected or not.
+    public func hasSession(_ key: MQTTSessionKey) -> Bool {
+        sessions[key] != nil
+    }
+
+    /// The retained message of `topic` in `mountPoint`, if any (topic without mount point).
+    public func retainedMessage(topic: String, in mountPoint: String) -> MQTTMessage? {
+        retained[Self.fullTopic(topic, in: mountPoint)]
+    }
+
+    /// Removes a session with its subscriptions, first publishing a will still waiting for its delay, since
+    /// the end of the session is the latest a delayed will may go out.
+    private func endSession(_ key: MQTTSessionKey) {
+        guard let session = sessions.removeValue(forKey: key) else { return }
+        session.expiryTimer?.cancel()
+        subscriptions.removeAll(of: key)
+        if let will = session.pendingWill { publish(will, in: key.mountPoint, from: key) }
+    }
+
+    /// One timer per disconnect: it publishes a delayed will when its delay has passed, then ends the session
+    /// when it expires (`UInt32.max` never does). A reconnect cancels it and bumps the connection id, so a timer
+    /// that still fires finds itself stale and does nothing.
+    private func scheduleTimers(for key: MQTTSessionKey, connectionID: Int, sessionExpiry: UInt32, willDelay: UInt32) {
+        let unit = limits.expiryUnit
+        let expiry: UInt32? = sessionExpiry == .max ? nil : sessionExpiry
+        let willAfter: UInt32? = sessions[key]?.pendingWill == nil ? nil : min(willDelay, expiry ?? willDelay)
+        guard expiry != nil || willAfter != nil else { return }
+        sessions[key]?.expiryTimer = Task { [weak self] in
+            var elapsed: UInt32 = 0
+            if let willAfter {
+                guard (try? await Task.sleep(for: unit * Int(willAfter))) != nil else { return }
+                elapsed = willAfter
+                await self?.publishDelayedWill(of: key, connectionID: connectionID)
+            }
+            guard let expiry else { return }
+            guard (try? await Task.sleep(for: unit * Int(expiry - elapsed))) != nil else { return }
+            await self?.expire(key, connectionID: connectionID)
+        }
+    }
+
+    private func publishDelayedWill(of key: MQTTSessionKey, connectionID: Int) {
+        guard let session = sessions[key], session.connectionID == connectionID, !session.isConnected,
+            let will = session.pendingWill
+        else { return }
+        sessions[key]?.pendingWill = nil
+        publish(will, in: key.mountPoint, from: key)
+    }
+
+    private func expire(_ key: MQTTSessionKey, connectionID: Int) {
+        guard let session = sessions[key], session.connectionID == connectionID, !session.isConnected else { return }
+        endSession(key)
+    }
+}

@@ -1,0 +1,8 @@
+/// What the broker tells one connection through its mailbox.
+public enum MQTTBrokerEvent: Sendable, Hashable {
+    /// A message for the client, already at its delivery QoS and with its topic inside the client's mount point.
+    case deliver(MQTTDelivery)
+    /// Another connection took the session over (same mount point and client identifier): close this one with
+    /// DISCONNECT 0x8E Session taken over. The stream ends right after this event.
+    case takenOver
+}

@@ -1,0 +1,36 @@
+/// What the broker keeps for one session (mount point + client identifier) between and during connections.
+/// Its subscriptions live in the broker's index, keyed by the same `MQTTSessionKey`.
+struct MQTTBrokerSession: Sendable {
+    /// The QoS 1 and 2 messages owed to the client while it is offline. While a connection is up, that
+    /// connection's state machine owns the state; it comes back here on disconnect.
+    var outbound = MQTTOutboundState()
+    /// The connection currently attached, if any.
+    var mailbox: Mailbox?
+    /// The id of the latest connection to attach; a disconnect or a timer carrying another id is stale.
+    var connectionID: Int
+    /// A will waiting for its Will Delay Interval (MQTT 5); dropped if the client reconnects in time.
+    var pendingWill: MQTTMessage?
+    /// The timer that publishes the delayed will and ends the session when it expires.
+    var expiryTimer: Task<Void, Never>?
+
+    var isConnected: Bool { mailbox != nil }
+
+    /// One connection's inbox: a bounded stream so a slow reader never blocks the broker or its publishers.
+    struct Mailbox: Sendable {
+        let continuation: AsyncStream<MQTTBrokerEvent>.Continuation
+
+        /// Whether the event was accepted, and whether accepting it pushed an older one out.
+        func send(_ event: MQTTBrokerEvent) -> (accepted: Bool, droppedOlder: Bool) {
+            switch continuation.yield(event) {
+            case .enqueued: (true, false)
+            case .dropped: (true, true)
+            case .terminated: (false, false)
+            @unknown default: (false, false)
+            }
+        }
+
+        func close() {
+            continuation.finish()
+        }
+    }
+}
