@@ -104,7 +104,7 @@ final class EventLog: Sendable {
     }
 
     /// The next `count` events, or fewer if the stream ends or `timeout` passes first.
-    func take(_ count: Int, timeout: Duration = .seconds(2)) async -> [MQTTBrokerEvent] {
+    func take(_ count: Int, timeout: Duration = .seconds(20)) async -> [MQTTBrokerEvent] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline, !state.withLock({ $0.events.count >= count || $0.finished }) {
             try? await Task.sleep(for: .milliseconds(2))
