@@ -1,24 +1,6 @@
 import NIOCore
 
-/// An application message on its way through the broker: what a publisher sent (topic in the
-/// broker's full namespace, mount point included) with the properties that travel with it.
-public struct MQTTMessage: Sendable, Hashable {
-    public var topic: String
-    public var payload: ByteBuffer
-    public var qos: MQTTQoS
-    public var retain: Bool
-    /// The MQTT 5 properties that are forwarded to subscribers (payload format, message expiry,
-    /// content type, response topic, correlation data, user properties).
-    public var properties: MQTTProperties
-
-    public init(topic: String, payload: ByteBuffer, qos: MQTTQoS = .atMostOnce, retain: Bool = false, properties: MQTTProperties = .init()) {
-        self.topic = topic
-        self.payload = payload
-        self.qos = qos
-        self.retain = retain
-        self.properties = properties
-    }
-
+extension MQTTMessage {
     /// The message of a PUBLISH whose topic (alias already resolved) is `topic`.
     init(_ publish: MQTTPublishPacket, topic: String) {
         var forwarded = publish.properties
