@@ -54,7 +54,7 @@ def test_mail_goes_out_over_starttls_with_auth(nimbus_bin: Path, tmp_path: Path,
 
 
 def test_an_untrusted_certificate_is_refused_and_the_mail_kept(nimbus_bin: Path, tmp_path: Path, authority) -> None:
-    ca, _ = authority
+    ca, ca_file = authority
     mailbox = tls_mailbox(ca, ca_file=None)  # Nimbus is not told to trust this CA
     server = run_server(nimbus_bin, tmp_path, mailbox)
     try:
@@ -69,7 +69,7 @@ def test_an_untrusted_certificate_is_refused_and_the_mail_kept(nimbus_bin: Path,
         server.stop()
         mailbox.stop()
     # The message is still in the durable outbox: trusting the CA and restarting delivers it.
-    mailbox = tls_mailbox(ca, ca_file=_ca_file(ca, tmp_path))
+    mailbox = tls_mailbox(ca, ca_file=ca_file)
     server.mailbox = mailbox
     server.start()
     try:
@@ -78,8 +78,3 @@ def test_an_untrusted_certificate_is_refused_and_the_mail_kept(nimbus_bin: Path,
         server.stop()
         mailbox.stop()
 
-
-def _ca_file(ca: trustme.CA, directory: Path) -> Path:
-    path = directory / "trusted-ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return path
