@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -105,6 +106,7 @@ let package = Package(
             dependencies: [
                 "NimbusCore",
                 "NimbusHTTP",
+                "NimbusMQTT",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -115,13 +117,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The MQTT protocol engine: wire codec (one file per packet), topic filters and the subscription index.
-        // Pure and I/O-free apart from SwiftNIO's ByteBuffer and the pipeline codec protocols.
+        // The MQTT broker: wire codec (one file per packet), topics and the subscription index, the pure session
+        // state machine, the broker actor, and the connection loop with its TCP/TLS listener. Knows no dialect.
         .target(
             name: "NimbusMQTT",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -134,6 +141,8 @@ let package = Package(
                 "NimbusAutomation",
                 "NimbusMODE",
                 "NimbusHTTP",
+                "NimbusMQTT",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

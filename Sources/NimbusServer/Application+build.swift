@@ -7,6 +7,8 @@ import NimbusAutomation
 import NimbusCore
 import NimbusHTTP
 import NimbusMODE
+import NimbusMQTT
+import NIOSSL
 import NimbusStore
 import Prometheus
 import ServiceLifecycle
@@ -32,11 +34,17 @@ public func buildApplication(
     let webSocketRouter = Router(context: NimbusRequestContext.self)
     ModeDialect(nimbus: nimbus).addRoutes(to: router, webSocketRouter: webSocketRouter)
 
+    let broker = MQTTBroker(limits: .init(maximumQueuedMessages: configuration.mqtt.maximumQueuedMessages))
+    let mqttServer = MQTTServer(
+        broker: broker, hooks: mqttHooks(configuration, nimbus: nimbus, broker: broker, logger: logger),
+        settings: configuration.mqtt, logger: logger)
+    let mqttListeners = try await mqttListeners(configuration, server: mqttServer, logger: logger)
+
     return Application(
         router: router,
         server: .http1WebSockets(webSocketRouter: webSocketRouter, configuration: .init(ws: .init(maxFrameSize: 1 << 20, closeTimeout: .seconds(2)))),
         configuration: .init(address: .hostname(configuration.bind, port: configuration.httpPort), serverName: "Nimbus"),
-        services: [store, outbox],
+        services: [store, outbox] + mqttListeners,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.httpPort) },
         logger: logger)
 }
@@ -56,6 +64,37 @@ func buildRouter() -> Router<NimbusRequestContext> {
             body: .init(byteBuffer: ByteBuffer(bytes: NimbusMetrics.registry.emitToBuffer())))
     }
     return router
+}
+
+/// MODE's hooks, then anonymous access to one project if configured (it only takes clients without a user name).
+private func mqttHooks(_ configuration: ServerConfiguration, nimbus: Nimbus, broker: MQTTBroker, logger: Logger) -> [any MQTTHooks] {
+    var hooks: [any MQTTHooks] = [ModeMQTTHooks(nimbus: nimbus, broker: broker)]
+    if let project = configuration.mqttAnonymousProject {
+        logger.warning(
+            "MQTT clients without credentials are let into a project's topics (--mqtt-anonymous-project): for development only",
+            metadata: ["project.id": "\(project)"])
+        hooks.append(MQTTAnonymousHooks(mountPoint: ModeMQTTTopics.mountPoint(project: project)))
+    }
+    return hooks
+}
+
+/// The plain MQTT port, and the TLS one when `--mqtts-port` is given, both bound now so that start-up fails on a
+/// taken port.
+private func mqttListeners(_ configuration: ServerConfiguration, server: MQTTServer, logger: Logger) async throws -> [any Service] {
+    var listeners: [any Service] = [
+        try await MQTTListener.bind(server: server, host: configuration.bind, port: configuration.mqttPort, logger: logger)
+    ]
+    if let port = configuration.mqttsPort {
+        guard let certificate = configuration.tlsCertificate, let key = configuration.tlsKey else {
+            throw ConfigurationError.invalid("mqtts-port", "\(port) (needs --tls-cert and --tls-key)")
+        }
+        let tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        listeners.append(
+            try await MQTTListener.bind(server: server, host: configuration.bind, port: port, tls: try NIOSSLContext(configuration: tls), logger: logger))
+    }
+    return listeners
 }
 
 private func mailSender(_ configuration: ServerConfiguration, logger: Logger) throws -> any MailSender {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NimbusMQTT
 
 /// Everything `nimbus serve` and the admin commands can be told. Each setting comes from, in order of
 /// priority: a command-line flag (`--http-port`), the environment (`NIMBUS_HTTP_PORT`), the JSON
@@ -9,6 +10,15 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var databaseURL: String?
     public var httpPort = 8080
     public var mqttPort = 1883
+    /// MQTT over TLS; needs `tlsCertificate` and `tlsKey`. Off when `nil`.
+    public var mqttsPort: Int?
+    /// PEM certificate chain and private key for the TLS listeners.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    /// Lets clients without credentials into this project's MQTT topic tree (development only).
+    public var mqttAnonymousProject: Int?
+    /// The broker's limits (`--mqtt-max-packet-size` and friends).
+    public var mqtt = MQTTServerSettings()
     public var bind = "127.0.0.1"
     public var publicURL: String?
     public var smtpURL: String?
@@ -23,7 +33,9 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// The keys every source uses, as flags spell them.
     public static let keys = [
-        "data-dir", "database", "http-port", "mqtt-port", "bind", "public-url", "smtp-url", "smtp-ca", "mail-from", "sms-url", "sms-from", "log-level",
+        "data-dir", "database", "http-port", "mqtt-port", "mqtts-port", "tls-cert", "tls-key", "mqtt-anonymous-project",
+        "mqtt-max-packet-size", "mqtt-max-inflight", "mqtt-max-queued", "mqtt-receive-maximum", "mqtt-max-connections",
+        "mqtt-connection-rate", "bind", "public-url", "smtp-url", "smtp-ca", "mail-from", "sms-url", "sms-from", "log-level",
     ]
 
     /// The base of the links Nimbus puts in emails.
@@ -55,12 +67,26 @@ public struct ServerConfiguration: Sendable, Equatable {
             guard let port = Int(value), (0...65535).contains(port) else { throw ConfigurationError.invalid(key, value) }
             return port
         }
+        func positive(_ range: ClosedRange<Int> = 1...Int.max) throws -> Int {
+            guard let number = Int(value), range.contains(number) else { throw ConfigurationError.invalid(key, value) }
+            return number
+        }
         let optional = value.isEmpty ? nil : value
         switch key {
         case "data-dir": dataDirectory = value
         case "database": databaseURL = optional
         case "http-port": httpPort = try port()
         case "mqtt-port": mqttPort = try port()
+        case "mqtts-port": mqttsPort = optional == nil ? nil : try port()
+        case "tls-cert": tlsCertificate = optional
+        case "tls-key": tlsKey = optional
+        case "mqtt-anonymous-project": mqttAnonymousProject = optional == nil ? nil : try positive()
+        case "mqtt-max-packet-size": mqtt.maximumPacketSize = try positive(16...MQTTFrameDecoder.largestPossiblePacketSize)
+        case "mqtt-max-inflight": mqtt.maximumInFlight = try positive(1...65_535)
+        case "mqtt-max-queued": mqtt.maximumQueuedMessages = try positive()
+        case "mqtt-receive-maximum": mqtt.receiveMaximum = UInt16(try positive(1...65_535))
+        case "mqtt-max-connections": mqtt.maximumConnections = try positive()
+        case "mqtt-connection-rate": mqtt.connectionsPerSecond = try positive()
         case "bind": bind = value
         case "public-url": publicURL = optional
         case "smtp-url": smtpURL = optional

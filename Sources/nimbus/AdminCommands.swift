@@ -86,7 +86,7 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
         @Option var project: Int
         @Option var name: String
-        @Option(help: "Comma-separated: byou, events, kv, admin.") var permissions: String = ""
+        @Option(help: "Comma-separated: byou, events, kv, admin, mqtt.") var permissions: String = ""
 
         func run() async throws {
             var set = Set<ProjectKey.Permission>()

@@ -10,6 +10,16 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @Option(name: .customLong("http-port"), help: "HTTP port for every dialect, WebSockets, /health and /metrics (default 8080).") var httpPort: String?
     @Option(name: .customLong("mqtt-port"), help: "MQTT port (default 1883).") var mqttPort: String?
+    @Option(name: .customLong("mqtts-port"), help: "MQTT over TLS port (off unless given; needs --tls-cert and --tls-key).") var mqttsPort: String?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain for the TLS listeners.") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key for the TLS listeners.") var tlsKey: String?
+    @Option(name: .customLong("mqtt-anonymous-project"), help: "Let MQTT clients without credentials into this project's topics (development only).") var mqttAnonymousProject: String?
+    @Option(name: .customLong("mqtt-max-packet-size"), help: "Largest MQTT packet accepted, in bytes (default 1048576).") var mqttMaxPacketSize: String?
+    @Option(name: .customLong("mqtt-max-inflight"), help: "QoS 1/2 messages in flight to one client (default 100).") var mqttMaxInflight: String?
+    @Option(name: .customLong("mqtt-max-queued"), help: "QoS 1/2 messages kept for an offline session; the oldest go first (default 1000).") var mqttMaxQueued: String?
+    @Option(name: .customLong("mqtt-receive-maximum"), help: "PUBLISH packets of one client being stored at once (default 100).") var mqttReceiveMaximum: String?
+    @Option(name: .customLong("mqtt-max-connections"), help: "Open MQTT connections at once (default 100000).") var mqttMaxConnections: String?
+    @Option(name: .customLong("mqtt-connection-rate"), help: "New MQTT connections per second (default 1000).") var mqttConnectionRate: String?
     @Option(name: .customLong("bind"), help: "Address to listen on (default 127.0.0.1).") var bind: String?
     @Option(name: .customLong("public-url"), help: "The URL clients reach the server at, used in email links.") var publicURL: String?
     @Option(name: .customLong("smtp-url"), help: "smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://…") var smtpURL: String?
@@ -23,6 +33,16 @@ struct ServeCommand: AsyncParsableCommand {
         var flags: [String: String] = [:]
         flags["http-port"] = httpPort
         flags["mqtt-port"] = mqttPort
+        flags["mqtts-port"] = mqttsPort
+        flags["tls-cert"] = tlsCert
+        flags["tls-key"] = tlsKey
+        flags["mqtt-anonymous-project"] = mqttAnonymousProject
+        flags["mqtt-max-packet-size"] = mqttMaxPacketSize
+        flags["mqtt-max-inflight"] = mqttMaxInflight
+        flags["mqtt-max-queued"] = mqttMaxQueued
+        flags["mqtt-receive-maximum"] = mqttReceiveMaximum
+        flags["mqtt-max-connections"] = mqttMaxConnections
+        flags["mqtt-connection-rate"] = mqttConnectionRate
         flags["bind"] = bind
         flags["public-url"] = publicURL
         flags["smtp-url"] = smtpURL

@@ -38,6 +38,12 @@ public struct HomeMember: Sendable, Hashable {
 }
 
 /// Where a key-value pair lives.
+/// One change to a key-value store, as devices are told of it.
+public enum KeyValueChange: Sendable, Hashable {
+    case set(KeyValuePair)
+    case deleted(key: String, revision: Int)
+}
+
 public enum KeyValueScope: Sendable, Hashable {
     case home(Int)
     case device(Int)

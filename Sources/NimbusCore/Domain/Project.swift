@@ -61,6 +61,9 @@ public struct ProjectKey: Sendable, Hashable {
         case kv
         /// Manage users, homes and devices of the project.
         case admin
+        /// Connect to the MQTT broker (user name `apikey`) and publish and subscribe anywhere in the project's
+        /// topic tree, such as a backend listening to all of its devices.
+        case mqtt
 
         public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
     }

@@ -64,6 +64,8 @@ public protocol KeyValueRepository: Sendable {
     func put(_ scope: KeyValueScope, key: String, value: JSONValue, at time: Date) async throws -> KeyValuePair
     /// Deletes the pair; returns the revision of the deletion, or `nil` when there was no such key.
     func delete(_ scope: KeyValueScope, key: String) async throws -> Int?
+    /// The store-wide revision now: the revision of the latest change to any pair.
+    func currentRevision() async throws -> Int
 }
 
 /// Devices and provisioning tokens.

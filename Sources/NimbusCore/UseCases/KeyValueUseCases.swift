@@ -30,17 +30,37 @@ public struct KeyValueUseCases: Sendable {
             throw NimbusError.invalidInput(field: "value", reason: "at most \(Self.maximumValueBytes) bytes")
         }
         let now = environment.clock.now()
-        return try await store.write { tx in
+        let pair = try await store.write { tx in
             try await self.authorize(scope, principal, write: true, in: tx)
             return try await tx.keyValues.put(scope, key: key, value: value, at: now)
         }
+        announce(.set(pair), in: scope)
+        return pair
     }
 
     public func delete(_ scope: KeyValueScope, key: String, by principal: Principal) async throws {
-        try await store.write { tx in
+        let revision = try await store.write { tx in
             try await self.authorize(scope, principal, write: true, in: tx)
-            guard try await tx.keyValues.delete(scope, key: key) != nil else { throw NimbusError.notFound("kv") }
+            guard let revision = try await tx.keyValues.delete(scope, key: key) else { throw NimbusError.notFound("kv") }
+            return revision
         }
+        announce(.deleted(key: key, revision: revision), in: scope)
+    }
+
+    /// Every pair of the scope with the store-wide revision they are current at: what a device syncing its
+    /// key-value store over MQTT gets first (MODE's `reload`).
+    public func snapshot(_ scope: KeyValueScope, by principal: Principal) async throws -> (pairs: [KeyValuePair], revision: Int) {
+        try await store.read { tx in
+            try await self.authorize(scope, principal, write: false, in: tx)
+            return (try await tx.keyValues.list(scope, keyPrefix: nil), try await tx.keyValues.currentRevision())
+        }
+    }
+
+    /// Tells the device's live connections about a committed change to its pairs (best effort, like all bus
+    /// traffic: a device that misses it gets the whole store again when it next subscribes).
+    private func announce(_ change: KeyValueChange, in scope: KeyValueScope) {
+        guard case .device(let deviceId) = scope else { return }
+        environment.bus.publish(.keyValue(change), to: .device(deviceId))
     }
 
     private func authorize(_ scope: KeyValueScope, _ principal: Principal, write: Bool, in tx: any StoreTransaction) async throws {

@@ -39,10 +39,23 @@ public actor MQTTBroker {
     func connect(client: MQTTClient, cleanStart: Bool) -> (
         sessionPresent: Bool, resumed: MQTTOutboundState?, events: AsyncStream<MQTTBrokerEvent>, connectionID: Int
     ) {
+        let (events, mailbox) = makeMailbox()
+        let attached = connect(client: client, cleanStart: cleanStart, mailbox: mailbox)
+        return (attached.sessionPresent, attached.resumed, events, attached.connectionID)
+    }
+
+    /// A connection's mailbox: bounded by `Limits.mailboxSize`, dropping the oldest event when full. A connection
+    /// makes it before CONNECT so that its one loop can wait on the socket and the mailbox from the start.
+    nonisolated func makeMailbox() -> (AsyncStream<MQTTBrokerEvent>, AsyncStream<MQTTBrokerEvent>.Continuation) {
+        AsyncStream.makeStream(of: MQTTBrokerEvent.self, bufferingPolicy: .bufferingNewest(limits.mailboxSize))
+    }
+
+    /// `connect(client:cleanStart:)` with a mailbox the connection made beforehand (`makeMailbox()`).
+    func connect(client: MQTTClient, cleanStart: Bool, mailbox continuation: AsyncStream<MQTTBrokerEvent>.Continuation)
+        -> (sessionPresent: Bool, resumed: MQTTOutboundState?, connectionID: Int)
+    {
         let key = client.sessionKey
         lastConnectionID += 1
-        let (events, continuation) = AsyncStream.makeStream(
-            of: MQTTBrokerEvent.self, bufferingPolicy: .bufferingNewest(limits.mailboxSize))
         let mailbox = MQTTBrokerSession.Mailbox(continuation: continuation)
 
         var resumed: MQTTOutboundState?
@@ -68,7 +81,7 @@ public actor MQTTBroker {
         if resumed == nil {
             sessions[key] = MQTTBrokerSession(mailbox: mailbox, connectionID: lastConnectionID)
         }
-        return (resumed != nil, resumed, events, lastConnectionID)
+        return (resumed != nil, resumed, lastConnectionID)
     }
 
     /// Detaches a connection that ended, normally or not.
@@ -99,6 +112,14 @@ public actor MQTTBroker {
             scheduleTimers(for: key, connectionID: connectionID, sessionExpiry: sessionExpiry, willDelay: willDelay)
         }
         if let will, willDelay == 0 { publish(will, in: key.mountPoint, from: key) }
+    }
+
+    /// Closes the connection attached to `key`, if any, with `reason`: for a dialect whose client may no longer
+    /// be connected (its key was revoked). The session itself follows its usual expiry.
+    public func closeConnection(of key: MQTTSessionKey, reason: MQTTReasonCode) {
+        guard let mailbox = sessions[key]?.mailbox else { return }
+        _ = mailbox.send(.closeRequested(reason))
+        mailbox.close()
     }
 
     /// Whether a session exists for `key`, connected or not.

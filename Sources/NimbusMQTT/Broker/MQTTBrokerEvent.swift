@@ -5,4 +5,7 @@ public enum MQTTBrokerEvent: Sendable, Hashable {
     /// Another connection took the session over (same mount point and client identifier): close this one with
     /// DISCONNECT 0x8E Session taken over. The stream ends right after this event.
     case takenOver
+    /// The application ended the client's right to be connected (such as a revoked key): close with DISCONNECT
+    /// carrying this reason (MQTT 5). The stream ends right after this event.
+    case closeRequested(MQTTReasonCode)
 }

@@ -14,10 +14,19 @@ public protocol MQTTHooks: Sendable {
     /// Whether `client` may subscribe to `filter` (as the client sent it, `$share/…` prefix included).
     func maySubscribe(_ client: MQTTClient, filter: String) -> Bool
 
-    /// A client's PUBLISH, called before it is acknowledged so that an acknowledged message is durable: the
-    /// dialect turns it into a core use case. Throwing refuses the message (it is neither acknowledged as
-    /// delivered nor routed).
-    func received(_ message: MQTTMessage, from client: MQTTClient) async throws
+    /// Whether `received` must see the client's PUBLISH to `topic` before it is acknowledged. Synchronous and
+    /// cheap, like `mayPublish`: for plain MQTT topics the answer is `false` and the message is routed at once.
+    func handlesPublications(to topic: String, from client: MQTTClient) -> Bool
+
+    /// A client's PUBLISH on a topic the dialect handles, called before it is acknowledged so that an
+    /// acknowledged message is durable: the dialect turns it into a core use case.
+    ///
+    /// - Returns: whether subscribers get the message too (`route`), or the dialect took it over (`consumed`).
+    /// - Throws: `MQTTPublishRefusal` for a message the dialect will never take (bad payload): it is answered with
+    ///   that reason code (MQTT 5) or acknowledged and dropped (3.1.1, which cannot say no). Any other error means
+    ///   "not stored, try again": MQTT 5 gets 0x80, an older client is disconnected without an acknowledgement so
+    ///   that it sends the message again.
+    func received(_ message: MQTTMessage, from client: MQTTClient) async throws -> MQTTPublishDisposition
 
     /// The client is connected (after CONNACK).
     func connected(_ client: MQTTClient) async
@@ -33,7 +42,11 @@ public protocol MQTTHooks: Sendable {
 /// Defaults for the notifications, so that hooks which only admit and authorise (anonymous access, tests) need
 /// implement just the first three requirements, and messages are then routed as plain MQTT.
 extension MQTTHooks {
-    public func received(_ message: MQTTMessage, from client: MQTTClient) async throws {}
+    public func handlesPublications(to topic: String, from client: MQTTClient) -> Bool { false }
+
+    public func received(_ message: MQTTMessage, from client: MQTTClient) async throws -> MQTTPublishDisposition {
+        .route
+    }
 
     public func connected(_ client: MQTTClient) async {}
 

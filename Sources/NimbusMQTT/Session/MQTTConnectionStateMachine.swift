@@ -29,6 +29,9 @@ struct MQTTConnectionStateMachine: Sendable {
         var topicAliasMaximum: UInt16 = 32
         /// The most queued messages of one session; beyond it the oldest are dropped.
         var maximumQueuedMessages = 1000
+        /// The most QoS 1/2 messages sent to the client and not yet acknowledged, whatever larger Receive
+        /// Maximum the client announces: it bounds what a slow client holds in flight.
+        var maximumInFlight = Int(UInt16.max)
     }
 
     private(set) var state = State.awaitingConnect
@@ -54,7 +57,7 @@ struct MQTTConnectionStateMachine: Sendable {
             state = .authenticating
             version = connect.protocolVersion
             willPending = connect.will != nil
-            clientReceiveMaximum = Int(connect.properties.receiveMaximum ?? UInt16.max)
+            clientReceiveMaximum = min(Int(connect.properties.receiveMaximum ?? UInt16.max), limits.maximumInFlight)
             return [.authenticate(connect)]
         case (.connected, .publish(let publish)):
             return receivedPublish(publish)
@@ -131,6 +134,12 @@ struct MQTTConnectionStateMachine: Sendable {
         let wasConnected = state == .connected
         state = .closed
         return [.close(reason: wasConnected ? reason : nil)]
+    }
+
+    /// A QoS 2 message the connection answered with a failing PUBREC: its flow ends there (no PUBREL follows),
+    /// so its identifier is free again for a new message.
+    mutating func refusedExactlyOnce(_ identifier: UInt16) {
+        receivedExactlyOnce.remove(identifier)
     }
 
     private mutating func receivedPublish(_ publish: MQTTPublishPacket) -> [Action] {

@@ -42,6 +42,13 @@ struct SQLKeyValueRepository: KeyValueRepository {
         return try await nextRevision()
     }
 
+    func currentRevision() async throws -> Int {
+        guard let row = try await db.raw("SELECT value FROM counters WHERE name = 'kv_revision'").first() else {
+            throw StoreError.unexpectedRow("kv_revision counter missing")
+        }
+        return try row.column("value")
+    }
+
     /// The store-wide revision counter, advanced inside the caller's transaction.
     private func nextRevision() async throws -> Int {
         guard let row = try await db.raw("UPDATE counters SET value = value + 1 WHERE name = 'kv_revision' RETURNING value").first() else {

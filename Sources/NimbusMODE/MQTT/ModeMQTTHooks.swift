@@ -1,0 +1,160 @@
+import Logging
+import NimbusCore
+import NimbusMQTT
+
+/// MODE's side of the broker (`seed-apis.md` §1.4): who may connect, which topics each client may use, and what
+/// a device's publications mean.
+///
+/// - A device connects with its decimal id as user name and its API key as password (and usually no client id);
+///   it may use only its own topics, `/devices/{id}/…`. Its `event` publications become events exactly like
+///   `PUT /devices/{id}/event`, acknowledged once stored; its `kv` publications change its key-value store, and it
+///   hears every change (and, when it subscribes, the whole store) on the same topic.
+/// - A project key with the `mqtt` permission connects with user name `apikey` and may publish and subscribe
+///   anywhere in its project's tree, such as a backend that listens to every device.
+///
+/// Each project's clients live under their own mount point (`ModeMQTTTopics.mountPoint`).
+public struct ModeMQTTHooks: MQTTHooks {
+    /// Who an admitted client is, kept in `MQTTClient.context`.
+    enum Identity: Sendable {
+        case device(id: Int, principal: Principal)
+        case projectKey(principal: Principal)
+    }
+
+    /// The user name of project-key clients.
+    static let projectKeyUsername = "apikey"
+
+    let nimbus: Nimbus
+    let links: ModeMQTTDeviceLinks
+
+    public init(nimbus: Nimbus, broker: MQTTBroker) {
+        self.nimbus = nimbus
+        self.links = ModeMQTTDeviceLinks(bus: nimbus.environment.bus, broker: broker, logger: nimbus.environment.logger)
+    }
+
+    public func authenticate(_ request: MQTTConnectRequest) async -> MQTTAuthentication {
+        guard let username = request.username, username == Self.projectKeyUsername || Int(username) != nil else {
+            return .notRecognised
+        }
+        guard let password = request.password, let token = String(validating: password, as: UTF8.self),
+            let principal = try? await nimbus.authenticator.authenticate(token: token)
+        else { return .refused(.badUserNameOrPassword) }
+
+        switch principal {
+        case .projectKey(_, let projectId, let name, let permissions) where username == Self.projectKeyUsername:
+            guard permissions.contains(.mqtt) else { return .refused(.notAuthorized) }
+            return .accepted(
+                MQTTClient(
+                    mountPoint: ModeMQTTTopics.mountPoint(project: projectId), clientIdentifier: request.clientIdentifier,
+                    name: "project key \"\(name)\" of project \(projectId)", context: Identity.projectKey(principal: principal)))
+        case .device(let deviceId, let projectId) where Int(username) == deviceId:
+            return .accepted(
+                MQTTClient(
+                    mountPoint: ModeMQTTTopics.mountPoint(project: projectId), clientIdentifier: request.clientIdentifier,
+                    name: "device \(deviceId) of project \(projectId)", context: Identity.device(id: deviceId, principal: principal)))
+        default:
+            // A valid credential of another kind, or another device's key.
+            return .refused(.badUserNameOrPassword)
+        }
+    }
+
+    public func mayPublish(_ client: MQTTClient, topic: String) -> Bool {
+        guard let deviceId = Self.deviceId(of: client) else { return true }
+        return topic.hasPrefix(ModeMQTTTopics.devicePrefix(deviceId))
+    }
+
+    public func maySubscribe(_ client: MQTTClient, filter: String) -> Bool {
+        guard let deviceId = Self.deviceId(of: client) else { return true }
+        // Wildcards are fine below the device's own prefix, which is literal text: `/devices/7/#` stays in 7's topics.
+        return filter.hasPrefix(ModeMQTTTopics.devicePrefix(deviceId))
+    }
+
+    public func handlesPublications(to topic: String, from client: MQTTClient) -> Bool {
+        guard let deviceId = Self.deviceId(of: client) else { return false }
+        return topic == ModeMQTTTopics.event(deviceId) || topic == ModeMQTTTopics.keyValues(deviceId)
+    }
+
+    public func received(_ message: MQTTMessage, from client: MQTTClient) async throws -> MQTTPublishDisposition {
+        guard case .device(let deviceId, let principal)? = client.context as? Identity else { return .route }
+        let object = try ModeMQTTWire.object(message.payload)
+        do {
+            if message.topic == ModeMQTTTopics.event(deviceId) {
+                try await sendEvent(object, from: deviceId, by: principal)
+                return .route
+            }
+            try await changeKeyValue(object, of: deviceId, by: principal)
+            // The change comes back to the device's `kv` subscribers from the bus, with its revision.
+            return .consumed
+        } catch let error as NimbusError {
+            throw Self.refusal(error) ?? error
+        }
+    }
+
+    public func connected(_ client: MQTTClient) async {
+        guard case .device(let deviceId, let principal)? = client.context as? Identity, let projectId = principal.projectId else { return }
+        links.attach(deviceId: deviceId, projectId: projectId, client: client.sessionKey)
+        await nimbus.connections.connected(deviceId)
+    }
+
+    public func disconnected(_ client: MQTTClient) async {
+        guard let deviceId = Self.deviceId(of: client) else { return }
+        links.detach(deviceId: deviceId, client: client.sessionKey)
+        await nimbus.connections.disconnected(deviceId)
+    }
+
+    /// A device subscribing to its `kv` topic gets its whole store first (MODE's `reload`).
+    public func subscribed(_ client: MQTTClient, filter: String) async -> [MQTTMessage] {
+        guard case .device(let deviceId, let principal)? = client.context as? Identity, filter == ModeMQTTTopics.keyValues(deviceId) else {
+            return []
+        }
+        do {
+            let (pairs, revision) = try await nimbus.keyValues.snapshot(.device(deviceId), by: principal)
+            return [try ModeMQTTWire.message(ModeMQTTWire.KeyValueSync.reload(pairs, revision: revision), topic: filter)]
+        } catch {
+            nimbus.environment.logger.error("could not load a device's key-value store", metadata: ["device.id": "\(deviceId)", "error": "\(error)"])
+            return []
+        }
+    }
+
+    /// `{"eventType": …, "eventData": {…}}`, as `PUT /devices/{id}/event` takes it.
+    private func sendEvent(_ object: [String: JSONValue], from deviceId: Int, by principal: Principal) async throws {
+        let eventType = try ModeMQTTWire.string(object, "eventType")
+        var eventData: [String: JSONValue] = [:]
+        switch object["eventData"] {
+        case nil, .null?: break
+        case .object(let data)?: eventData = data
+        default: throw MQTTPublishRefusal(.payloadFormatInvalid, reason: "eventData must be an object")
+        }
+        try await nimbus.events.fromDevice(deviceId, eventType: eventType, eventData: eventData, by: principal)
+    }
+
+    /// `{"action": "set", "key": …, "value": …}` or `{"action": "delete", "key": …}`.
+    private func changeKeyValue(_ object: [String: JSONValue], of deviceId: Int, by principal: Principal) async throws {
+        let key = try ModeMQTTWire.string(object, "key")
+        switch try ModeMQTTWire.string(object, "action") {
+        case "set":
+            guard let value = object["value"] else { throw MQTTPublishRefusal(.payloadFormatInvalid, reason: "value is missing") }
+            _ = try await nimbus.keyValues.put(.device(deviceId), key: key, value: value, by: principal)
+        case "delete":
+            try await nimbus.keyValues.delete(.device(deviceId), key: key, by: principal)
+        default:
+            throw MQTTPublishRefusal(.payloadFormatInvalid, reason: "action must be set or delete")
+        }
+    }
+
+    /// The core's refusals of bad input become MQTT refusals (never retried); store failures stay errors.
+    private static func refusal(_ error: NimbusError) -> MQTTPublishRefusal? {
+        switch error {
+        case .invalidInput(let field, let reason): MQTTPublishRefusal(.payloadFormatInvalid, reason: "\(field): \(reason)")
+        case .notFound(let what): MQTTPublishRefusal(.unspecifiedError, reason: "\(what) not found")
+        case .rejected(let rule): MQTTPublishRefusal(.unspecifiedError, reason: rule.rawValue)
+        case .permissionDenied, .invalidCredential, .wrongCredentialKind, .authenticationRequired:
+            MQTTPublishRefusal(.notAuthorized, reason: "not authorized")
+        default: nil
+        }
+    }
+
+    private static func deviceId(of client: MQTTClient) -> Int? {
+        guard case .device(let deviceId, _)? = client.context as? Identity else { return nil }
+        return deviceId
+    }
+}

@@ -1,0 +1,118 @@
+import DequeModule
+import Logging
+extension MQTTConnection {
+    /// A client's PUBLISH between arrival and acknowledgement.
+    struct PendingPublication {
+        var sequence: Int
+        var message: MQTTMessage
+        var acknowledgement: MQTTPacket?
+        /// The hooks' work on it, when they handle its topic.
+        var handling: Task<PublicationOutcome, Never>?
+        /// Known at once when the hooks need not see it (authorisation, plain MQTT topics).
+        var outcome: PublicationOutcome?
+    }
+
+    enum PublicationOutcome: Sendable {
+        case route
+        case consumed
+        case refused(MQTTReasonCode, reason: String)
+        case failed(String)
+    }
+
+    /// Takes a client's PUBLISH. Publications are completed (routed, then acknowledged) in arrival order, which
+    /// keeps each topic ordered (MQTT 4.6), while the hooks may make several durable at once: a device streaming
+    /// QoS 1 events waits for one group commit per window, not one per event. Past Receive Maximum the loop waits
+    /// for the oldest, so a client that publishes faster than the store writes is slowed down, not buffered.
+    mutating func publish(_ message: MQTTMessage, acknowledgement: MQTTPacket?) async {
+        guard let admission else { return }
+        let client = admission.client
+        var outcome: PublicationOutcome?
+        if !admission.hooks.mayPublish(client, topic: message.topic) {
+            outcome = .refused(.notAuthorized, reason: "not authorized to publish to \(message.topic)")
+        } else if !admission.hooks.handlesPublications(to: message.topic, from: client) {
+            outcome = .route
+        }
+        if let outcome, publications.isEmpty {
+            await complete(message, acknowledgement: acknowledgement, outcome: outcome)
+            return
+        }
+        lastSequence += 1
+        var handling: Task<PublicationOutcome, Never>?
+        if outcome == nil {
+            handling = Task { [signals, hooks = admission.hooks, sequence = lastSequence] in
+                let outcome: PublicationOutcome
+                do {
+                    outcome = try await hooks.received(message, from: client) == .route ? .route : .consumed
+                } catch let refusal as MQTTPublishRefusal {
+                    outcome = .refused(refusal.reasonCode, reason: refusal.reason)
+                } catch {
+                    outcome = .failed("\(error)")
+                }
+                signals.yield(.handled(sequence: sequence))
+                return outcome
+            }
+        }
+        publications.append(
+            PendingPublication(
+                sequence: lastSequence, message: message, acknowledgement: acknowledgement, handling: handling,
+                outcome: outcome))
+        while publications.count > Int(settings.receiveMaximum), machine.state == .connected {
+            await completeOldestPublication()
+        }
+    }
+
+    /// Completes publications from the oldest on, as far as the hooks are done with them.
+    mutating func completeHandledPublications() async {
+        while let oldest = publications.first, oldest.outcome != nil || handledSequences.contains(oldest.sequence) {
+            await completeOldestPublication()
+        }
+    }
+
+    /// Completes the oldest publication, waiting for its hooks if need be.
+    private mutating func completeOldestPublication() async {
+        guard let oldest = publications.popFirst() else { return }
+        handledSequences.remove(oldest.sequence)
+        let outcome: PublicationOutcome
+        if let known = oldest.outcome {
+            outcome = known
+        } else if let handling = oldest.handling {
+            outcome = await handling.value
+        } else {
+            outcome = .route
+        }
+        await complete(oldest.message, acknowledgement: oldest.acknowledgement, outcome: outcome)
+    }
+
+    /// Routes the message if it should be, then acknowledges it with the outcome's reason code.
+    private mutating func complete(
+        _ message: MQTTMessage, acknowledgement: MQTTPacket?, outcome: PublicationOutcome
+    ) async {
+        guard let admission, machine.state == .connected else { return }
+        var reasonCode = MQTTReasonCode.success
+        var reasonString: String?
+        switch outcome {
+        case .route:
+            let reached = await broker.publish(
+                message, in: admission.client.mountPoint, from: admission.client.sessionKey)
+            if reached == 0 { reasonCode = .noMatchingSubscribers }
+        case .consumed:
+            break
+        case .refused(let code, let reason):
+            logger.info("MQTT publication refused", metadata: ["topic": "\(message.topic)", "reason": "\(reason)"])
+            (reasonCode, reasonString) = (code, reason)
+        case .failed(let error):
+            logger.error("MQTT publication not stored", metadata: ["topic": "\(message.topic)", "error": "\(error)"])
+            guard machine.version.hasProperties else {
+                // 3.1.1 cannot say "not stored": no acknowledgement, and a reconnect makes the client send it again.
+                await perform(machine.fail(.unspecifiedError))
+                return
+            }
+            (reasonCode, reasonString) = (.unspecifiedError, "not stored, try again")
+        }
+        guard case .publishAck(var ack)? = acknowledgement else { return }
+        ack.reasonCode = reasonCode
+        if let reasonString, machine.version.hasProperties { ack.properties.reasonString = reasonString }
+        if ack.kind == .pubRec, reasonCode.isFailure { machine.refusedExactlyOnce(ack.packetIdentifier) }
+        send(.publishAck(ack))
+    }
+}

@@ -1,0 +1,15 @@
+/// What a connection knows about the other end before CONNECT, for hooks (`MQTTConnectRequest`) and logs.
+public struct MQTTPeer: Sendable, Hashable {
+    /// The address as text (`"192.0.2.7:51234"`), or `nil` when unknown.
+    public var address: String?
+    /// Whether the connection is encrypted (TLS, or WebSocket over HTTPS).
+    public var isTLS: Bool
+    /// How the client reached us, for logs: `"tcp"`, `"tls"`, `"websocket"`.
+    public var transport: String
+
+    public init(address: String?, isTLS: Bool, transport: String) {
+        self.address = address
+        self.isTLS = isTLS
+        self.transport = transport
+    }
+}
