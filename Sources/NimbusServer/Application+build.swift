@@ -39,6 +39,7 @@ public func buildApplication(
         broker: broker, hooks: mqttHooks(configuration, nimbus: nimbus, broker: broker, logger: logger),
         settings: configuration.mqtt, logger: logger)
     let mqttListeners = try await mqttListeners(configuration, server: mqttServer, logger: logger)
+    MQTTWebSocketRoute.add(to: webSocketRouter, server: mqttServer)
 
     return Application(
         router: router,
