@@ -20,34 +20,42 @@ public func buildApplication(
     configuration: ServerConfiguration, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     _ = NimbusMetrics.registry
+    // Everything that can fail on a bad setting is checked before the store opens.
+    let mail = try mailSender(configuration, logger: logger)
+    let sms = try smsSender(configuration, logger: logger)
+    let mqttTLS = try mqttTLSContext(configuration)
     let store = try await SQLStore.open(databaseURL: configuration.databaseURL, dataDirectory: configuration.dataDirectory, logger: logger)
-    let bus = InProcessBus()
-    let outbox = OutboxWorker(
-        store: store, mail: try mailSender(configuration, logger: logger), sms: try smsSender(configuration, logger: logger),
-        webhooks: WebhookSender(store: store), logger: logger)
-    let nimbus = Nimbus(environment: CoreEnvironment(
-        store: store, bus: bus, links: ModeDialect.accountLinks(publicURL: configuration.effectivePublicURL),
-        eventFormatter: ModeEventFormatter(), outboxSignal: { outbox.wakeUp() }, logger: logger))
-    try await nimbus.admin.resetConnections()
+    do {
+        let bus = InProcessBus()
+        let outbox = OutboxWorker(store: store, mail: mail, sms: sms, webhooks: WebhookSender(store: store), logger: logger)
+        let nimbus = Nimbus(environment: CoreEnvironment(
+            store: store, bus: bus, links: ModeDialect.accountLinks(publicURL: configuration.effectivePublicURL),
+            eventFormatter: ModeEventFormatter(), outboxSignal: { outbox.wakeUp() }, logger: logger))
+        try await nimbus.admin.resetConnections()
 
-    let router = buildRouter()
-    let webSocketRouter = Router(context: NimbusRequestContext.self)
-    ModeDialect(nimbus: nimbus).addRoutes(to: router, webSocketRouter: webSocketRouter)
+        let router = buildRouter()
+        let webSocketRouter = Router(context: NimbusRequestContext.self)
+        ModeDialect(nimbus: nimbus).addRoutes(to: router, webSocketRouter: webSocketRouter)
 
-    let broker = MQTTBroker(limits: .init(maximumQueuedMessages: configuration.mqtt.maximumQueuedMessages))
-    let mqttServer = MQTTServer(
-        broker: broker, hooks: mqttHooks(configuration, nimbus: nimbus, broker: broker, logger: logger),
-        settings: configuration.mqtt, logger: logger)
-    let mqttListeners = try await mqttListeners(configuration, server: mqttServer, logger: logger)
-    MQTTWebSocketRoute.add(to: webSocketRouter, server: mqttServer)
+        let broker = MQTTBroker(limits: .init(maximumQueuedMessages: configuration.mqtt.maximumQueuedMessages))
+        let mqttServer = MQTTServer(
+            broker: broker, hooks: mqttHooks(configuration, nimbus: nimbus, broker: broker, logger: logger),
+            settings: configuration.mqtt, logger: logger)
+        MQTTWebSocketRoute.add(to: webSocketRouter, server: mqttServer)
+        let mqttListeners = try await mqttListeners(configuration, server: mqttServer, tls: mqttTLS, logger: logger)
 
-    return Application(
-        router: router,
-        server: .http1WebSockets(webSocketRouter: webSocketRouter, configuration: .init(ws: .init(maxFrameSize: 1 << 20, closeTimeout: .seconds(2)))),
-        configuration: .init(address: .hostname(configuration.bind, port: configuration.httpPort), serverName: "Nimbus"),
-        services: [store, outbox] + mqttListeners,
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.httpPort) },
-        logger: logger)
+        return Application(
+            router: router,
+            server: .http1WebSockets(webSocketRouter: webSocketRouter, configuration: .init(ws: .init(maxFrameSize: 1 << 20, closeTimeout: .seconds(2)))),
+            configuration: .init(address: .hostname(configuration.bind, port: configuration.httpPort), serverName: "Nimbus"),
+            services: [store, outbox] + mqttListeners,
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.httpPort) },
+            logger: logger)
+    } catch {
+        // The store is a service that closes itself when the application stops; it never started.
+        try? await store.close()
+        throw error
+    }
 }
 
 /// The routes that belong to no dialect: health and metrics.
@@ -81,21 +89,32 @@ private func mqttHooks(_ configuration: ServerConfiguration, nimbus: Nimbus, bro
 
 /// The plain MQTT port, and the TLS one when `--mqtts-port` is given, both bound now so that start-up fails on a
 /// taken port.
-private func mqttListeners(_ configuration: ServerConfiguration, server: MQTTServer, logger: Logger) async throws -> [any Service] {
+private func mqttListeners(
+    _ configuration: ServerConfiguration, server: MQTTServer, tls: NIOSSLContext?, logger: Logger
+) async throws -> [any Service] {
     var listeners: [any Service] = [
         try await MQTTListener.bind(server: server, host: configuration.bind, port: configuration.mqttPort, logger: logger)
     ]
-    if let port = configuration.mqttsPort {
-        guard let certificate = configuration.tlsCertificate, let key = configuration.tlsKey else {
-            throw ConfigurationError.invalid("mqtts-port", "\(port) (needs --tls-cert and --tls-key)")
-        }
+    if let port = configuration.mqttsPort, let tls {
+        listeners.append(try await MQTTListener.bind(server: server, host: configuration.bind, port: port, tls: tls, logger: logger))
+    }
+    return listeners
+}
+
+/// The TLS context of `--mqtts-port`, from `--tls-cert` and `--tls-key`.
+private func mqttTLSContext(_ configuration: ServerConfiguration) throws -> NIOSSLContext? {
+    guard let port = configuration.mqttsPort else { return nil }
+    guard let certificate = configuration.tlsCertificate, let key = configuration.tlsKey else {
+        throw ConfigurationError.invalid("mqtts-port", "\(port) (it needs --tls-cert and --tls-key)")
+    }
+    do {
         let tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-        listeners.append(
-            try await MQTTListener.bind(server: server, host: configuration.bind, port: port, tls: try NIOSSLContext(configuration: tls), logger: logger))
+        return try NIOSSLContext(configuration: tls)
+    } catch {
+        throw ConfigurationError.invalid("tls-cert/tls-key", "\(certificate), \(key): \(error)")
     }
-    return listeners
 }
 
 private func mailSender(_ configuration: ServerConfiguration, logger: Logger) throws -> any MailSender {

@@ -14,6 +14,8 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
     /// What the loop waits for.
     enum Input: Sendable {
         case frame(MQTTFrame)
+        /// The client closed its side: the connection is over (the merged inputs would wait for the others).
+        case endOfInput
         case broker(MQTTBrokerEvent)
         case signal(Signal)
     }
@@ -92,7 +94,7 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
     mutating func run<Inbound: AsyncSequence & Sendable>(inbound: Inbound) async where Inbound.Element == MQTTFrame {
         schedule(at: .now() + TimeAmount(settings.connectTimeout))
         let inputs = merge(
-            inbound.map { @Sendable frame in Input.frame(frame) },
+            chain(inbound.map { @Sendable frame in Input.frame(frame) }, [Input.endOfInput].async),
             mailboxEvents.map { @Sendable event in Input.broker(event) },
             signalStream.map { @Sendable signal in Input.signal(signal) })
         do {
@@ -116,6 +118,11 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
         switch input {
         case .frame(let frame):
             await received(frame)
+        case .endOfInput:
+            if machine.state != .closed {
+                logger.debug("MQTT client closed the connection")
+                machine.connectionClosed()
+            }
         case .broker(.deliver(let delivery)):
             await perform(machine.deliver(delivery))
         case .broker(.takenOver):
