@@ -56,6 +56,8 @@ let package = Package(
             name: "NimbusStore",
             dependencies: [
                 "NimbusCore",
+                "NimbusMQTT",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),

@@ -38,9 +38,10 @@ public func buildApplication(
         ModeDialect(nimbus: nimbus).addRoutes(to: router, webSocketRouter: webSocketRouter)
 
         let broker = MQTTBroker(limits: .init(maximumQueuedMessages: configuration.mqtt.maximumQueuedMessages))
+        await broker.restoreRetained(try await store.retainedMessages())
         let mqttServer = MQTTServer(
             broker: broker, hooks: mqttHooks(configuration, nimbus: nimbus, broker: broker, logger: logger),
-            settings: configuration.mqtt, logger: logger)
+            settings: configuration.mqtt, retainedStore: store, logger: logger)
         MQTTWebSocketRoute.add(to: webSocketRouter, server: mqttServer)
         let mqttListeners = try await mqttListeners(configuration, server: mqttServer, tls: mqttTLS, logger: logger)
 

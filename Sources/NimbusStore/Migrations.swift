@@ -111,14 +111,18 @@ enum Migrations {
             """,
             "CREATE INDEX outbox_due ON outbox (status, next_attempt_time)",
         ]),
+        Migration(version: 2, name: "mqtt retained messages", statements: [
+            // One row per topic (mount point included); the message is stored as an MQTT 5 PUBLISH packet.
+            "CREATE TABLE mqtt_retained (topic TEXT PRIMARY KEY, message {blob} NOT NULL)",
+        ]),
     ]
 
     /// Replaces the type placeholders with the backend's types.
     static func render(_ statement: String, for backend: SQLBackend) -> String {
         let types: [String: String] =
             switch backend {
-            case .sqlite: ["{pk}": "INTEGER PRIMARY KEY AUTOINCREMENT", "{time}": "REAL", "{uuid}": "TEXT"]
-            case .postgres: ["{pk}": "BIGSERIAL PRIMARY KEY", "{time}": "TIMESTAMPTZ", "{uuid}": "UUID"]
+            case .sqlite: ["{pk}": "INTEGER PRIMARY KEY AUTOINCREMENT", "{time}": "REAL", "{uuid}": "TEXT", "{blob}": "BLOB"]
+            case .postgres: ["{pk}": "BIGSERIAL PRIMARY KEY", "{time}": "TIMESTAMPTZ", "{uuid}": "UUID", "{blob}": "BYTEA"]
             }
         return types.reduce(statement) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
     }

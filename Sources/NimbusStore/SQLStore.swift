@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// The core's `Store` over SQL: SQLite by default, PostgreSQL when given a `postgres://` URL.
 /// It is a `Service`: run it in the server's ServiceGroup and it closes its connections on shutdown.
 public final class SQLStore: Store, Service {
-    private let executor: any SQLExecutor
+    let executor: any SQLExecutor
     public var backend: SQLBackend { executor.backend }
 
     private init(executor: any SQLExecutor) {

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The broker core: sessions, subscriptions, retained messages and routing, for every project at once, with no
 /// sockets. Connections (and dialects injecting messages) talk to it through this actor.
 ///
@@ -112,6 +114,13 @@ public actor MQTTBroker {
             scheduleTimers(for: key, connectionID: connectionID, sessionExpiry: sessionExpiry, willDelay: willDelay)
         }
         if let will, willDelay == 0 { publish(will, in: key.mountPoint, from: key) }
+    }
+
+    /// Loads retained messages kept from an earlier run (full topics), before any client connects.
+    public func restoreRetained(_ messages: [MQTTMessage]) {
+        for message in messages where message.payload.readableBytes > 0 {
+            retained[message.topic] = message
+        }
     }
 
     /// Closes the connection attached to `key`, if any, with `reason`: for a dialect whose client may no longer

@@ -90,6 +90,16 @@ extension MQTTConnection {
         guard let admission, machine.state == .connected else { return }
         var reasonCode = MQTTReasonCode.success
         var reasonString: String?
+        var outcome = outcome
+        if message.retain, case .route = outcome, let retainedStore {
+            var stored = message
+            stored.topic = MQTTBroker.fullTopic(message.topic, in: admission.client.mountPoint)
+            do {
+                try await retainedStore.retain(stored)
+            } catch {
+                outcome = .failed("retained message not stored: \(error)")
+            }
+        }
         switch outcome {
         case .route:
             let reached = await broker.publish(

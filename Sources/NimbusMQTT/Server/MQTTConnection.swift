@@ -45,6 +45,7 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
     let broker: MQTTBroker
     let hooks: [any MQTTHooks]
     let settings: MQTTServerSettings
+    let retainedStore: (any MQTTRetainedStore)?
     let peer: MQTTPeer
     let eventLoop: any EventLoop
     let writer: Writer
@@ -68,12 +69,14 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
     let signalStream: AsyncStream<Signal>
 
     init(
-        broker: MQTTBroker, hooks: [any MQTTHooks], settings: MQTTServerSettings, peer: MQTTPeer,
+        broker: MQTTBroker, hooks: [any MQTTHooks], settings: MQTTServerSettings,
+        retainedStore: (any MQTTRetainedStore)?, peer: MQTTPeer,
         eventLoop: any EventLoop, writer: Writer, refusal: MQTTReasonCode?, logger: Logger
     ) {
         self.broker = broker
         self.hooks = hooks
         self.settings = settings
+        self.retainedStore = retainedStore
         self.peer = peer
         self.eventLoop = eventLoop
         self.writer = writer

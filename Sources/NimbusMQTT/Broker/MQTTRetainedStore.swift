@@ -1,0 +1,13 @@
+/// Where retained messages outlive the process (`NimbusStore` implements it over SQL). The broker keeps every
+/// retained message in memory for routing; this store is written through before a retained PUBLISH is
+/// acknowledged, and read once at start-up.
+///
+/// Topics here are full topics, mount point included: one table serves every project.
+public protocol MQTTRetainedStore: Sendable {
+    /// Every stored retained message.
+    func retainedMessages() async throws -> [MQTTMessage]
+
+    /// Makes `message` its topic's retained message, or deletes the topic's retained message when the payload is
+    /// empty (MQTT-3.3.1-6). Returns once the change is durable.
+    func retain(_ message: MQTTMessage) async throws
+}
