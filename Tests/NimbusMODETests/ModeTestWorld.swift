@@ -19,6 +19,7 @@ struct ModeTestWorld {
         var configuration = ServerConfiguration()
         configuration.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-mode-\(UUID().uuidString)").path
         configuration.httpPort = 0
+        configuration.mqttPort = 0
         var logger = Logger(label: "mode-test")
         logger.logLevel = .warning
         let app = try await buildApplication(configuration: configuration, logger: logger)
