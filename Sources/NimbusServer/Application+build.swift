@@ -37,8 +37,9 @@ public func buildApplication(
         let webSocketRouter = Router(context: NimbusRequestContext.self)
         ModeDialect(nimbus: nimbus).addRoutes(to: router, webSocketRouter: webSocketRouter)
 
-        let broker = MQTTBroker(limits: .init(maximumQueuedMessages: configuration.mqtt.maximumQueuedMessages))
+        let broker = MQTTBroker(limits: .init(maximumQueuedMessages: configuration.mqtt.maximumQueuedMessages), sessionStore: store)
         await broker.restoreRetained(try await store.retainedMessages())
+        await broker.restoreSessions(try await store.storedSessions())
         let mqttServer = MQTTServer(
             broker: broker, hooks: mqttHooks(configuration, nimbus: nimbus, broker: broker, logger: logger),
             settings: configuration.mqtt, retainedStore: store, logger: logger)

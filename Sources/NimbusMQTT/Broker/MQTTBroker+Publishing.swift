@@ -16,6 +16,14 @@ extension MQTTBroker {
     ///   publishers 0x10 No matching subscribers.
     @discardableResult
     public func publish(_ message: MQTTMessage, in mountPoint: String, from publisher: MQTTSessionKey? = nil) -> Int {
+        route(message, in: mountPoint, from: publisher).reached
+    }
+
+    /// `publish`, also returning the deliveries queued for offline sessions, which a connection makes durable
+    /// (`MQTTSessionStore.enqueue`) before it acknowledges the publication.
+    func route(_ message: MQTTMessage, in mountPoint: String, from publisher: MQTTSessionKey?) -> (
+        reached: Int, queued: [(MQTTSessionKey, MQTTDelivery)]
+    ) {
         var stored = message
         stored.topic = Self.fullTopic(message.topic, in: mountPoint)
         if message.retain {
@@ -23,13 +31,20 @@ extension MQTTBroker {
         }
         let matches = subscriptions.matches(topic: stored.topic, publisher: publisher)
         var reached = 0
+        var queued: [(MQTTSessionKey, MQTTDelivery)] = []
         for match in matches.deliveries {
             let delivery = MQTTDelivery(
                 message: stored, qos: min(message.qos, match.qos),
                 topic: Self.localTopic(stored.topic, in: match.subscriber.mountPoint),
                 retain: message.retain && match.retainAsPublished,
                 subscriptionIdentifiers: match.subscriptionIdentifiers)
-            if deliver(delivery, to: match.subscriber) { reached += 1 }
+            switch deliver(delivery, to: match.subscriber) {
+            case .delivered: reached += 1
+            case .queued:
+                reached += 1
+                queued.append((match.subscriber, delivery))
+            case .missed: break
+            }
         }
         for group in matches.sharedGroups {
             guard let member = nextMember(of: group) else { continue }
@@ -38,23 +53,36 @@ extension MQTTBroker {
                 topic: Self.localTopic(stored.topic, in: member.subscriber.mountPoint),
                 retain: message.retain && member.options.retainAsPublished,
                 subscriptionIdentifiers: member.identifier.map { [$0] } ?? [])
-            if deliver(delivery, to: member.subscriber) { reached += 1 }
+            switch deliver(delivery, to: member.subscriber) {
+            case .delivered: reached += 1
+            case .queued:
+                reached += 1
+                queued.append((member.subscriber, delivery))
+            case .missed: break
+            }
         }
-        return reached
+        return (reached, queued)
+    }
+
+    private enum Delivery {
+        case delivered
+        /// Kept for an offline session.
+        case queued
+        case missed
     }
 
     /// Hands a delivery to a session: its mailbox when connected, its queue when not (QoS 1 and 2 only).
-    private func deliver(_ delivery: MQTTDelivery, to key: MQTTSessionKey) -> Bool {
-        guard var session = sessions[key] else { return false }
+    private func deliver(_ delivery: MQTTDelivery, to key: MQTTSessionKey) -> Delivery {
+        guard var session = sessions[key] else { return .missed }
         if let mailbox = session.mailbox {
             let outcome = mailbox.send(.deliver(delivery))
             if outcome.droppedOlder { droppedEvents += 1 }
-            return outcome.accepted
+            return outcome.accepted ? .delivered : .missed
         }
-        guard delivery.qos != .atMostOnce else { return false }
+        guard delivery.qos != .atMostOnce else { return .missed }
         session.outbound.enqueue(delivery, limit: limits.maximumQueuedMessages)
         sessions[key] = session
-        return true
+        return .queued
     }
 
     /// The member of a shared group whose turn it is: members are ordered by session key and taken in turn,

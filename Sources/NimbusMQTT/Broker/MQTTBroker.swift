@@ -22,10 +22,14 @@ public actor MQTTBroker {
     var sharedGroupTurns: [MQTTTopicFilter: Int] = [:]
     /// Events that pushed an older one out of a full mailbox since the broker started.
     public internal(set) var droppedEvents = 0
-    private var lastConnectionID = 0
+    var lastConnectionID = 0
 
-    public init(limits: Limits = .init()) {
+    /// Told when a session expires, so a stored copy goes too; `nil` when sessions are not stored.
+    let sessionStore: (any MQTTSessionStore)?
+
+    public init(limits: Limits = .init(), sessionStore: (any MQTTSessionStore)? = nil) {
         self.limits = limits
+        self.sessionStore = sessionStore
     }
 
     /// Attaches a newly admitted connection to its session, creating or resuming it.
@@ -53,14 +57,16 @@ public actor MQTTBroker {
     }
 
     /// `connect(client:cleanStart:)` with a mailbox the connection made beforehand (`makeMailbox()`).
+    /// `discarded` tells that Clean Start ended a session that existed, so a stored copy must go too.
     func connect(client: MQTTClient, cleanStart: Bool, mailbox continuation: AsyncStream<MQTTBrokerEvent>.Continuation)
-        -> (sessionPresent: Bool, resumed: MQTTOutboundState?, connectionID: Int)
+        -> (sessionPresent: Bool, resumed: MQTTOutboundState?, connectionID: Int, discarded: Bool)
     {
         let key = client.sessionKey
         lastConnectionID += 1
         let mailbox = MQTTBrokerSession.Mailbox(continuation: continuation)
 
         var resumed: MQTTOutboundState?
+        let discarded = cleanStart && sessions[key] != nil
         if var session = sessions[key] {
             session.expiryTimer?.cancel()
             session.expiryTimer = nil
@@ -83,7 +89,7 @@ public actor MQTTBroker {
         if resumed == nil {
             sessions[key] = MQTTBrokerSession(mailbox: mailbox, connectionID: lastConnectionID)
         }
-        return (resumed != nil, resumed, lastConnectionID)
+        return (resumed != nil, resumed, lastConnectionID, discarded)
     }
 
     /// Detaches a connection that ended, normally or not.
@@ -153,7 +159,7 @@ public actor MQTTBroker {
     /// One timer per disconnect: it publishes a delayed will when its delay has passed, then ends the session
     /// when it expires (`UInt32.max` never does). A reconnect cancels it and bumps the connection id, so a timer
     /// that still fires finds itself stale and does nothing.
-    private func scheduleTimers(for key: MQTTSessionKey, connectionID: Int, sessionExpiry: UInt32, willDelay: UInt32) {
+    func scheduleTimers(for key: MQTTSessionKey, connectionID: Int, sessionExpiry: UInt32, willDelay: UInt32) {
         let unit = limits.expiryUnit
         let expiry: UInt32? = sessionExpiry == .max ? nil : sessionExpiry
         let willAfter: UInt32? = sessions[key]?.pendingWill == nil ? nil : min(willDelay, expiry ?? willDelay)
@@ -182,5 +188,8 @@ public actor MQTTBroker {
     private func expire(_ key: MQTTSessionKey, connectionID: Int) {
         guard let session = sessions[key], session.connectionID == connectionID, !session.isConnected else { return }
         endSession(key)
+        if let sessionStore {
+            Task { try? await sessionStore.deleteSession(key) }
+        }
     }
 }

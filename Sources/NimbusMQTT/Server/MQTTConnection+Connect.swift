@@ -47,11 +47,13 @@ extension MQTTConnection {
         var will = connect.will
         let willDelay = will?.properties.willDelayInterval ?? 0
         will?.properties.willDelayInterval = nil
+        let sessionExpiry = Self.sessionExpiry(of: connect)
         admission = Admission(
             client: client, hooks: clientHooks, connectionID: attached.connectionID, will: will, willDelay: willDelay,
-            sessionExpiry: Self.sessionExpiry(of: connect),
+            sessionExpiry: sessionExpiry, storedExpiry: sessionStore == nil ? 0 : sessionExpiry,
             keepAliveTimeout: connect.keepAlive == 0 ? nil : .milliseconds(Int64(connect.keepAlive) * 1500))
         logger[metadataKey: "mqtt.client"] = .string(client.name)
+        await storeAttachedSession(discarded: attached.discarded)
 
         var properties = MQTTProperties()
         if connect.protocolVersion.hasProperties {

@@ -102,9 +102,18 @@ extension MQTTConnection {
         }
         switch outcome {
         case .route:
-            let reached = await broker.publish(
+            let (reached, queued) = await broker.route(
                 message, in: admission.client.mountPoint, from: admission.client.sessionKey)
             if reached == 0 { reasonCode = .noMatchingSubscribers }
+            if !queued.isEmpty, let sessionStore {
+                do {
+                    try await sessionStore.enqueue(queued)
+                } catch {
+                    // Routed but not durable for the offline sessions: say so as for any store failure.
+                    await complete(message, acknowledgement: acknowledgement, outcome: .failed("queue not stored: \(error)"))
+                    return
+                }
+            }
         case .consumed:
             break
         case .refused(let code, let reason):

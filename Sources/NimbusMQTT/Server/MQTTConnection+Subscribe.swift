@@ -22,6 +22,7 @@ extension MQTTConnection {
                 "MQTT subscription not authorized",
                 metadata: ["filters": "\(refused.sorted().map { packet.subscriptions[$0].topicFilter })"])
         }
+        await storeSubscriptions()
         send(.subAck(result.subAck))
         for delivery in result.retained {
             await perform(machine.deliver(delivery))

@@ -38,6 +38,8 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
         var willDelay: UInt32
         /// Seconds the session outlives the connection: 0 ends it, `UInt32.max` never.
         var sessionExpiry: UInt32
+        /// The expiry as stored at CONNECT (0: not stored); DISCONNECT may change `sessionExpiry` later.
+        var storedExpiry: UInt32
         /// 1.5 × the client's keep-alive, or `nil` when it asked for none.
         var keepAliveTimeout: TimeAmount?
     }
@@ -57,6 +59,9 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
     var admission: Admission?
     /// Frames decided while handling the current input, written together when it is done.
     var outgoing: [MQTTFrame] = []
+    /// Set once a write failed (the peer went away): what it sent before still counts — a PUBACK or DISCONNECT
+    /// already received must be handled — but nothing more is written.
+    var outputFailed = false
     /// The client's publications not yet acknowledged, in arrival order (see `MQTTConnection+Publish.swift`).
     var publications = Deque<PendingPublication>()
     var handledSequences: Set<Int> = []
@@ -103,14 +108,14 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
         do {
             for try await input in inputs {
                 await handle(input)
-                try await flush()
+                await flush()
                 if machine.state == .closed { break }
             }
         } catch let error as MQTTProtocolError {
             // The framing decoder refused the byte stream (malformed header, packet too large).
             logger.info("MQTT connection closed: bad packet", metadata: ["error": "\(error)"])
             await perform(machine.fail(error.reasonCode))
-            try? await flush()
+            await flush()
         } catch {
             logger.debug("MQTT connection ended", metadata: ["error": "\(error)"])
         }
@@ -157,6 +162,7 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
             }
             return
         }
+        logger.trace("MQTT packet received", metadata: ["packet": "\(packet.packetType)"])
         if case .disconnect(let disconnect) = packet, let expiry = disconnect.properties.sessionExpiryInterval,
             admission?.sessionExpiry != 0
         {
@@ -190,7 +196,9 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
                 await subscribe(packet)
             case .unsubscribe(let packet):
                 guard let admission else { continue }
-                send(.unsubAck(await broker.unsubscribe(admission.client.sessionKey, packet)))
+                let unsubAck = await broker.unsubscribe(admission.client.sessionKey, packet)
+                await storeSubscriptions()
+                send(.unsubAck(unsubAck))
             case .close(let reason):
                 if let reason, machine.version.hasProperties {
                     send(.disconnect(MQTTDisconnectPacket(reasonCode: reason)))
@@ -210,11 +218,17 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
         }
     }
 
-    private mutating func flush() async throws {
+    private mutating func flush() async {
         guard !outgoing.isEmpty else { return }
         let frames = outgoing
         outgoing.removeAll(keepingCapacity: true)
-        try await writer.write(frames)
+        guard !outputFailed else { return }
+        do {
+            try await writer.write(frames)
+        } catch {
+            logger.debug("MQTT write failed; reading what the client sent before it left", metadata: ["error": "\(error)"])
+            outputFailed = true
+        }
     }
 
     private mutating func timerFired() async {
@@ -250,6 +264,7 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
         signals.finish()
         machine.connectionClosed()
         guard let admission else { return }
+        await storeEndingSession()
         await broker.disconnect(
             admission.client.sessionKey, connectionID: admission.connectionID, outbound: machine.outbound,
             will: machine.willPending ? admission.will : nil, willDelay: admission.willDelay,

@@ -65,6 +65,12 @@ struct MQTTOutboundState: Sendable {
         sendOrder.compactMap { identifier in inFlight[identifier].map { (identifier, $0) } }
     }
 
+    /// What a stored session keeps of this state: every message not yet received by the client, in order (a
+    /// QoS 2 message awaiting PUBCOMP has been received, and sending it again would deliver it twice).
+    var owed: [MQTTDelivery] {
+        unacknowledged.compactMap { $0.1.stage == .awaitingAcknowledgement ? $0.1.delivery : nil } + Array(waiting)
+    }
+
     private mutating func freshIdentifier() -> UInt16 {
         repeat {
             lastPacketIdentifier = lastPacketIdentifier == UInt16.max ? 1 : lastPacketIdentifier + 1

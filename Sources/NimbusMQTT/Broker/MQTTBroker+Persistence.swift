@@ -1,0 +1,30 @@
+extension MQTTBroker {
+    /// Brings back sessions stored by an earlier run, disconnected, before any client connects: their
+    /// subscriptions route again at once and their messages wait for them. Each gets its full expiry from now.
+    public func restoreSessions(_ stored: [MQTTStoredSession]) {
+        for session in stored where sessions[session.key] == nil {
+            lastConnectionID += 1
+            var restored = MQTTBrokerSession(mailbox: nil, connectionID: lastConnectionID)
+            for delivery in session.queued {
+                restored.outbound.enqueue(delivery, limit: limits.maximumQueuedMessages)
+            }
+            sessions[session.key] = restored
+            for subscription in session.subscriptions {
+                guard let filter = try? MQTTTopicFilter(subscription.filter),
+                    let options = try? MQTTSubscriptionOptions(byte: subscription.options, version: .v5)
+                else { continue }
+                subscriptions.insert(session.key, filter: filter, options: options, identifier: subscription.identifier)
+            }
+            scheduleTimers(for: session.key, connectionID: lastConnectionID, sessionExpiry: session.expiry, willDelay: 0)
+        }
+    }
+
+    /// The session's subscriptions as the session store keeps them.
+    func storedSubscriptions(of key: MQTTSessionKey) -> [MQTTStoredSubscription] {
+        subscriptions.subscriptions(of: key).map { subscription in
+            MQTTStoredSubscription(
+                filter: subscription.filter.rawValue, options: subscription.options.byte(version: .v5),
+                identifier: subscription.identifier)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import NimbusMQTT
+import SQLKit
+
+/// The broker's persistent sessions in `mqtt_sessions`, `mqtt_subscriptions` and `mqtt_queue`.
+extension SQLStore: MQTTSessionStore {
+    public func storedSessions() async throws -> [MQTTStoredSession] {
+        try await executor.withConnection { db in
+            var sessions: [MQTTSessionKey: MQTTStoredSession] = [:]
+            for row in try await db.raw("SELECT mount_point, client_id, expiry FROM mqtt_sessions").all() {
+                let key = MQTTSessionKey(mountPoint: try row.column("mount_point"), clientIdentifier: try row.column("client_id"))
+                sessions[key] = MQTTStoredSession(key: key, expiry: UInt32(clamping: try row.column("expiry") as Int), subscriptions: [], queued: [])
+            }
+            for row in try await db.raw("SELECT * FROM mqtt_subscriptions").all() {
+                let key = MQTTSessionKey(mountPoint: try row.column("mount_point"), clientIdentifier: try row.column("client_id"))
+                let identifier: Int? = try row.column("identifier")
+                sessions[key]?.subscriptions.append(
+                    MQTTStoredSubscription(
+                        filter: try row.column("filter"), options: UInt8(clamping: try row.column("options") as Int),
+                        identifier: identifier.map { UInt32(clamping: $0) }))
+            }
+            for row in try await db.raw("SELECT * FROM mqtt_queue ORDER BY id").all() {
+                let key = MQTTSessionKey(mountPoint: try row.column("mount_point"), clientIdentifier: try row.column("client_id"))
+                guard sessions[key] != nil else { continue }
+                let identifiers: String = try row.column("subscription_identifiers")
+                sessions[key]?.queued.append(
+                    MQTTDelivery(
+                        message: try MQTTMessage(archived: Array(try row.decode(column: "message", as: Data.self))),
+                        qos: MQTTQoS(rawValue: UInt8(clamping: try row.column("qos") as Int)) ?? .atLeastOnce,
+                        topic: try row.column("topic"), retain: try row.column("retain"),
+                        subscriptionIdentifiers: identifiers.split(separator: ",").compactMap { UInt32($0) }))
+            }
+            return Array(sessions.values)
+        }
+    }
+
+    public func saveSession(_ key: MQTTSessionKey, expiry: UInt32, subscriptions: [MQTTStoredSubscription]) async throws {
+        try await executor.withTransaction { db in
+            try await db.raw("""
+                INSERT INTO mqtt_sessions (mount_point, client_id, expiry) VALUES (\(bind: key.mountPoint), \(bind: key.clientIdentifier), \(bind: Int(expiry)))
+                ON CONFLICT (mount_point, client_id) DO UPDATE SET expiry = excluded.expiry
+                """).run()
+            try await db.raw("""
+                DELETE FROM mqtt_subscriptions WHERE mount_point = \(bind: key.mountPoint) AND client_id = \(bind: key.clientIdentifier)
+                """).run()
+            for subscription in subscriptions {
+                try await db.raw("""
+                    INSERT INTO mqtt_subscriptions (mount_point, client_id, filter, options, identifier)
+                    VALUES (\(bind: key.mountPoint), \(bind: key.clientIdentifier), \(bind: subscription.filter),
+                        \(bind: Int(subscription.options)), \(bind: subscription.identifier.map { Int($0) }))
+                    """).run()
+            }
+        }
+    }
+
+    public func enqueue(_ deliveries: [(MQTTSessionKey, MQTTDelivery)]) async throws {
+        let rows = try deliveries.map { key, delivery in (key, delivery, Data(try delivery.message.archived())) }
+        try await executor.withTransaction { db in
+            for (key, delivery, message) in rows {
+                try await Self.insertQueued(delivery, archived: message, for: key, into: db)
+            }
+        }
+    }
+
+    public func replaceQueue(of key: MQTTSessionKey, with deliveries: [MQTTDelivery]) async throws {
+        let rows = try deliveries.map { delivery in (delivery, Data(try delivery.message.archived())) }
+        try await executor.withTransaction { db in
+            try await db.raw("""
+                DELETE FROM mqtt_queue WHERE mount_point = \(bind: key.mountPoint) AND client_id = \(bind: key.clientIdentifier)
+                """).run()
+            for (delivery, message) in rows {
+                try await Self.insertQueued(delivery, archived: message, for: key, into: db)
+            }
+        }
+    }
+
+    public func deleteSession(_ key: MQTTSessionKey) async throws {
+        try await executor.withTransaction { db in
+            for table in ["mqtt_sessions", "mqtt_subscriptions", "mqtt_queue"] {
+                try await db.raw("""
+                    DELETE FROM \(unsafeRaw: table) WHERE mount_point = \(bind: key.mountPoint) AND client_id = \(bind: key.clientIdentifier)
+                    """).run()
+            }
+        }
+    }
+
+    private static func insertQueued(_ delivery: MQTTDelivery, archived: Data, for key: MQTTSessionKey, into db: any SQLDatabase) async throws {
+        let identifiers = delivery.subscriptionIdentifiers.map(String.init).joined(separator: ",")
+        try await db.raw("""
+            INSERT INTO mqtt_queue (mount_point, client_id, qos, topic, retain, subscription_identifiers, message)
+            VALUES (\(bind: key.mountPoint), \(bind: key.clientIdentifier), \(bind: Int(delivery.qos.rawValue)), \(bind: delivery.topic),
+                \(bind: delivery.retain), \(bind: identifiers), \(bind: archived))
+            """).run()
+    }
+}
