@@ -15,12 +15,14 @@ struct BrokerConnection {
 extension MQTTBroker {
     /// A broker whose second of session expiry and will delay lasts `expiryUnit`, so timers run in milliseconds.
     static func forTesting(maximumQueuedMessages: Int = 1000, mailboxSize: Int = 1000, expiryUnit: Duration = .milliseconds(10)) -> MQTTBroker {
-        MQTTBroker(limits: Limits(maximumQueuedMessages: maximumQueuedMessages, mailboxSize: mailboxSize, expiryUnit: expiryUnit))
+        var limits = Limits(maximumQueuedMessages: maximumQueuedMessages, mailboxSize: mailboxSize, expiryUnit: expiryUnit)
+        limits.handoverTimeout = .milliseconds(50)
+        return MQTTBroker(limits: limits)
     }
 
-    func attach(_ clientIdentifier: String, in mountPoint: String = "p1/", cleanStart: Bool = true) -> BrokerConnection {
+    func attach(_ clientIdentifier: String, in mountPoint: String = "p1/", cleanStart: Bool = true) async -> BrokerConnection {
         let client = MQTTClient(mountPoint: mountPoint, clientIdentifier: clientIdentifier, name: clientIdentifier)
-        let answer = connect(client: client, cleanStart: cleanStart)
+        let answer = await connect(client: client, cleanStart: cleanStart)
         return BrokerConnection(
             key: client.sessionKey, events: EventLog(answer.events), id: answer.connectionID, sessionPresent: answer.sessionPresent,
             resumed: answer.resumed)

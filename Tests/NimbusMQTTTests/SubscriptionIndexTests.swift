@@ -69,6 +69,19 @@ struct SubscriptionIndexTests {
         #expect(subscribers(index.matches(topic: "x/broker/uptime")) == ["all", "plus"])
     }
 
+    @Test("inside a mount point the $ rule applies to the first level after it")
+    func systemTopicsInMountPoint() throws {
+        var index = SubscriptionIndex<String>()
+        index.insert("all", filter: try filter("p1/#"))
+        index.insert("plus", filter: try filter("p1/+/x"))
+        index.insert("sys", filter: try filter("p1/$t/#"))
+        index.insert("deep", filter: try filter("p1/a/#"))
+        #expect(subscribers(index.matches(topic: "p1/$t/x", firstLevel: 1)) == ["sys"])
+        #expect(subscribers(index.matches(topic: "p1/a/x", firstLevel: 1)) == ["all", "plus", "deep"])
+        #expect(subscribers(index.matches(topic: "p1/a/$x", firstLevel: 1)) == ["all", "deep"], "only the first level is protected")
+        #expect(subscribers(index.matches(topic: "p1/$t/x")) == ["all", "plus", "sys"], "at the root, p1 is the first level")
+    }
+
     @Test("shared subscriptions come back as groups, one per share name and filter")
     func sharedGroups() throws {
         var index = SubscriptionIndex<String>()

@@ -9,6 +9,8 @@ extension MQTTBroker {
         /// The length of one second of Session Expiry Interval and Will Delay Interval. Real time in
         /// production; tests shrink it so expiry can be observed without waiting whole seconds.
         var expiryUnit: Duration
+        /// How long a connection taking a session over waits for the old connection to hand its state back.
+        var handoverTimeout = Duration.seconds(2)
 
         public init(maximumQueuedMessages: Int = 1000, mailboxSize: Int = 1000) {
             self.init(maximumQueuedMessages: maximumQueuedMessages, mailboxSize: mailboxSize, expiryUnit: .seconds(1))

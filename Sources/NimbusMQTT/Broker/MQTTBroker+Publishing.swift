@@ -29,7 +29,8 @@ extension MQTTBroker {
         if message.retain {
             retained[stored.topic] = message.payload.readableBytes == 0 ? nil : stored
         }
-        let matches = subscriptions.matches(topic: stored.topic, publisher: publisher)
+        let matches = subscriptions.matches(
+            topic: stored.topic, publisher: publisher, firstLevel: mountPoint.utf8.count { $0 == UInt8(ascii: "/") })
         var reached = 0
         var queued: [(MQTTSessionKey, MQTTDelivery)] = []
         for match in matches.deliveries {

@@ -42,11 +42,11 @@ public actor MQTTBroker {
     ///
     /// - Returns: `connectionID`, which `disconnect` needs so that a taken-over connection cannot end the session
     ///   of its successor.
-    func connect(client: MQTTClient, cleanStart: Bool) -> (
+    func connect(client: MQTTClient, cleanStart: Bool) async -> (
         sessionPresent: Bool, resumed: MQTTOutboundState?, events: AsyncStream<MQTTBrokerEvent>, connectionID: Int
     ) {
         let (events, mailbox) = makeMailbox()
-        let attached = connect(client: client, cleanStart: cleanStart, mailbox: mailbox)
+        let attached = await connect(client: client, cleanStart: cleanStart, mailbox: mailbox)
         return (attached.sessionPresent, attached.resumed, events, attached.connectionID)
     }
 
@@ -59,9 +59,10 @@ public actor MQTTBroker {
     /// `connect(client:cleanStart:)` with a mailbox the connection made beforehand (`makeMailbox()`).
     /// `discarded` tells that Clean Start ended a session that existed, so a stored copy must go too.
     func connect(client: MQTTClient, cleanStart: Bool, mailbox continuation: AsyncStream<MQTTBrokerEvent>.Continuation)
-        -> (sessionPresent: Bool, resumed: MQTTOutboundState?, connectionID: Int, discarded: Bool)
+        async -> (sessionPresent: Bool, resumed: MQTTOutboundState?, connectionID: Int, discarded: Bool)
     {
         let key = client.sessionKey
+        if !cleanStart { await takeOver(key) }
         lastConnectionID += 1
         let mailbox = MQTTBrokerSession.Mailbox(continuation: continuation)
 
@@ -92,6 +93,30 @@ public actor MQTTBroker {
         return (resumed != nil, resumed, lastConnectionID, discarded)
     }
 
+    /// Ends the connection attached to `key`, if any, and waits until it has handed back what it still owes its
+    /// client (`disconnect`), so that the resuming connection sends it again — at most `Limits.handoverTimeout`,
+    /// for a connection stuck writing to a peer that does not read.
+    private func takeOver(_ key: MQTTSessionKey) async {
+        guard let old = sessions[key]?.mailbox, sessions[key]?.handover == nil else { return }
+        _ = old.send(.takenOver)
+        old.close()
+        let timeout = limits.handoverTimeout
+        await withCheckedContinuation { continuation in
+            sessions[key]?.handover = continuation
+            Task { [weak self] in
+                try? await Task.sleep(for: timeout)
+                await self?.finishHandover(key)
+            }
+        }
+    }
+
+    /// Lets a waiting `takeOver` go on.
+    private func finishHandover(_ key: MQTTSessionKey) {
+        guard let continuation = sessions[key]?.handover else { return }
+        sessions[key]?.handover = nil
+        continuation.resume()
+    }
+
     /// Detaches a connection that ended, normally or not.
     ///
     /// - Parameters:
@@ -120,6 +145,7 @@ public actor MQTTBroker {
             scheduleTimers(for: key, connectionID: connectionID, sessionExpiry: sessionExpiry, willDelay: willDelay)
         }
         if let will, willDelay == 0 { publish(will, in: key.mountPoint, from: key) }
+        finishHandover(key)
     }
 
     /// Loads retained messages kept from an earlier run (full topics), before any client connects.
@@ -152,6 +178,7 @@ public actor MQTTBroker {
     private func endSession(_ key: MQTTSessionKey) {
         guard let session = sessions.removeValue(forKey: key) else { return }
         session.expiryTimer?.cancel()
+        session.handover?.resume()
         subscriptions.removeAll(of: key)
         if let will = session.pendingWill { publish(will, in: key.mountPoint, from: key) }
     }

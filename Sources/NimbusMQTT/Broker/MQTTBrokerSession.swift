@@ -12,6 +12,8 @@ struct MQTTBrokerSession: Sendable {
     var pendingWill: MQTTMessage?
     /// The timer that publishes the delayed will and ends the session when it expires.
     var expiryTimer: Task<Void, Never>?
+    /// A connection taking the session over, waiting for the current one to hand back its state.
+    var handover: CheckedContinuation<Void, Never>?
 
     var isConnected: Bool { mailbox != nil }
 

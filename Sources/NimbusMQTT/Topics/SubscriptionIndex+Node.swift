@@ -36,18 +36,20 @@ extension SubscriptionIndex {
 
         /// Collects every subscription matching the remaining topic `levels`.
         ///
-        /// - Parameter isSystemTopic: true only at the root for a topic starting with `$`, where the `+` and `#`
-        ///   branches are skipped (MQTT-4.7.2-1); below the root it is always false.
-        func collect(levels: ArraySlice<Substring>, isSystemTopic: Bool, into collector: inout MatchCollector) {
-            if !isSystemTopic { collector.add(multiLevel) }
+        /// - Parameter protectedDepth: how many levels below this node the topic's first level as its publisher
+        ///   sees it lies (0 at the root without mount points). If that level starts with `$`, the `+` and `#`
+        ///   branches are skipped there (MQTT-4.7.2-1); a negative value means it is behind us.
+        func collect(levels: ArraySlice<Substring>, protectedDepth: Int, into collector: inout MatchCollector) {
+            let guarded = protectedDepth == 0 && levels.first?.hasPrefix("$") == true
+            if !guarded { collector.add(multiLevel) }
             guard let level = levels.first else {
                 collector.add(exact)
                 return
             }
             let rest = levels.dropFirst()
-            children[String(level)]?.collect(levels: rest, isSystemTopic: false, into: &collector)
-            if !isSystemTopic {
-                children["+"]?.collect(levels: rest, isSystemTopic: false, into: &collector)
+            children[String(level)]?.collect(levels: rest, protectedDepth: protectedDepth - 1, into: &collector)
+            if !guarded {
+                children["+"]?.collect(levels: rest, protectedDepth: protectedDepth - 1, into: &collector)
             }
         }
     }

@@ -99,13 +99,15 @@ public struct SubscriptionIndex<Subscriber: Hashable> {
     ///   - topic: a valid topic name (see `MQTTTopicName`); topics starting with `$` match no filter that starts
     ///     with a wildcard.
     ///   - publisher: the publishing subscriber, if it has subscriptions: its own No Local subscriptions are skipped.
+    ///   - firstLevel: where the topic begins for its publisher: the number of mount-point levels in front of it,
+    ///     so that inside a mount point `$…` topics are kept from wildcards as they are at the root.
     /// - Returns: one delivery per subscriber, merged across its matching filters as the spec requires for
     ///   overlapping subscriptions (MQTT-3.3.4-2, -3), and each matching shared subscription group with all its
     ///   members, for the broker to pick one.
-    public func matches(topic: String, publisher: Subscriber? = nil) -> Matches {
+    public func matches(topic: String, publisher: Subscriber? = nil, firstLevel: Int = 0) -> Matches {
         let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
         var collector = MatchCollector(publisher: publisher)
-        root.collect(levels: levels[...], isSystemTopic: topic.hasPrefix("$"), into: &collector)
+        root.collect(levels: levels[...], protectedDepth: firstLevel, into: &collector)
         return collector.matches
     }
 }
