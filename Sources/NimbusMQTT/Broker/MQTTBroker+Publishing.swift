@@ -26,6 +26,7 @@ extension MQTTBroker {
     ) {
         var stored = message
         stored.topic = Self.fullTopic(message.topic, in: mountPoint)
+        stored.startExpiry()
         if message.retain {
             retained[stored.topic] = message.payload.readableBytes == 0 ? nil : stored
         }

@@ -84,7 +84,7 @@ extension MQTTBroker {
     private func retainedMessages(matching filter: MQTTTopicFilter, in mountPoint: String) -> [MQTTMessage] {
         retained.values
             .filter { message in
-                message.topic.hasPrefix(mountPoint)
+                !message.isExpired() && message.topic.hasPrefix(mountPoint)
                     && filter.matches(topicName: Self.localTopic(message.topic, in: mountPoint))
             }
             .sorted { $0.topic < $1.topic }

@@ -6,7 +6,7 @@ extension MQTTMessage {
     public func archived() throws -> [UInt8] {
         let packet = MQTTPublishPacket(
             topicName: topic, payload: payload, qos: qos, retain: retain, duplicate: false,
-            packetIdentifier: qos == .atMostOnce ? nil : 1, properties: properties)
+            packetIdentifier: qos == .atMostOnce ? nil : 1, properties: forwardedProperties())
         var buffer = ByteBuffer()
         try MQTTPacket.publish(packet).encode(into: &buffer, version: .v5)
         return Array(buffer.readableBytesView)
@@ -22,5 +22,6 @@ extension MQTTMessage {
         }
         let packet = try MQTTPublishPacket(frame: frame, version: .v5)
         self.init(packet, topic: packet.topicName)
+        startExpiry()
     }
 }

@@ -118,7 +118,8 @@ struct MQTTConnectionStateMachine: Sendable {
             return []
         }
         if delivery.qos == .atMostOnce {
-            return state == .connected ? [.send(.publish(delivery.packet(packetIdentifier: nil)))] : []
+            guard state == .connected, !delivery.message.isExpired() else { return [] }
+            return [.send(.publish(delivery.packet(packetIdentifier: nil)))]
         }
         outbound.enqueue(delivery, limit: limits.maximumQueuedMessages)
         return state == .connected ? sendWaiting() : []

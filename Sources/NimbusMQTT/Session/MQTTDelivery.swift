@@ -30,7 +30,7 @@ public struct MQTTDelivery: Sendable, Hashable {
 
     /// The PUBLISH that carries this delivery, with `packetIdentifier` when its QoS needs one.
     func packet(packetIdentifier: UInt16?, duplicate: Bool = false) -> MQTTPublishPacket {
-        var properties = message.properties
+        var properties = message.forwardedProperties()
         properties.subscriptionIdentifiers = subscriptionIdentifiers
         return MQTTPublishPacket(
             topicName: topic, payload: message.payload, qos: qos, retain: retain, duplicate: duplicate,

@@ -38,7 +38,13 @@ struct MQTTOutboundState: Sendable {
     /// Takes the next waiting message if fewer than `receiveMaximum` are in flight, and records it
     /// as sent under a fresh packet identifier.
     mutating func sendNext(receiveMaximum: Int) -> (UInt16, MQTTDelivery)? {
-        guard inFlight.count < receiveMaximum, inFlight.count < Int(UInt16.max), let delivery = waiting.popFirst() else { return nil }
+        guard inFlight.count < receiveMaximum, inFlight.count < Int(UInt16.max) else { return nil }
+        // Messages that expired while they waited are dropped (MQTT-3.3.2-5).
+        var next = waiting.popFirst()
+        while let candidate = next, candidate.message.isExpired() {
+            next = waiting.popFirst()
+        }
+        guard let delivery = next else { return nil }
         let identifier = freshIdentifier()
         inFlight[identifier] = InFlight(delivery: delivery, stage: .awaitingAcknowledgement)
         sendOrder.append(identifier)
