@@ -32,34 +32,25 @@ extension MQTTBroker {
         }
         let matches = subscriptions.matches(
             topic: stored.topic, publisher: publisher, firstLevel: mountPoint.utf8.count { $0 == UInt8(ascii: "/") })
-        var reached = 0
-        var queued: [(MQTTSessionKey, MQTTDelivery)] = []
-        for match in matches.deliveries {
-            let delivery = MQTTDelivery(
-                message: stored, qos: min(message.qos, match.qos),
-                topic: Self.localTopic(stored.topic, in: match.subscriber.mountPoint),
-                retain: message.retain && match.retainAsPublished,
-                subscriptionIdentifiers: match.subscriptionIdentifiers)
-            switch deliver(delivery, to: match.subscriber) {
-            case .delivered: reached += 1
-            case .queued:
-                reached += 1
-                queued.append((match.subscriber, delivery))
-            case .missed: break
-            }
-        }
+        // Each subscriber gets the message at the lower QoS, with RETAIN only if it asked to see it as published.
+        var targets: [(MQTTSessionKey, qos: MQTTQoS, retainAsPublished: Bool, identifiers: [UInt32])] =
+            matches.deliveries.map { ($0.subscriber, $0.qos, $0.retainAsPublished, $0.subscriptionIdentifiers) }
         for group in matches.sharedGroups {
             guard let member = nextMember(of: group) else { continue }
+            targets.append(
+                (member.subscriber, member.options.qos, member.options.retainAsPublished, member.identifier.map { [$0] } ?? []))
+        }
+        var reached = 0
+        var queued: [(MQTTSessionKey, MQTTDelivery)] = []
+        for (subscriber, qos, retainAsPublished, identifiers) in targets {
             let delivery = MQTTDelivery(
-                message: stored, qos: min(message.qos, member.options.qos),
-                topic: Self.localTopic(stored.topic, in: member.subscriber.mountPoint),
-                retain: message.retain && member.options.retainAsPublished,
-                subscriptionIdentifiers: member.identifier.map { [$0] } ?? [])
-            switch deliver(delivery, to: member.subscriber) {
+                message: stored, qos: min(message.qos, qos), topic: Self.localTopic(stored.topic, in: subscriber.mountPoint),
+                retain: message.retain && retainAsPublished, subscriptionIdentifiers: identifiers)
+            switch deliver(delivery, to: subscriber) {
             case .delivered: reached += 1
             case .queued:
                 reached += 1
-                queued.append((member.subscriber, delivery))
+                queued.append((subscriber, delivery))
             case .missed: break
             }
         }
