@@ -264,12 +264,17 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
         signals.finish()
         machine.connectionClosed()
         guard let admission else { return }
-        await storeEndingSession()
-        await broker.disconnect(
-            admission.client.sessionKey, connectionID: admission.connectionID, outbound: machine.outbound,
-            will: machine.willPending ? admission.will : nil, willDelay: admission.willDelay,
-            sessionExpiry: admission.sessionExpiry)
-        await admission.hooks.disconnected(admission.client)
+        // In a task of its own: at shutdown the connection's task is cancelled, and the session must still be
+        // stored and handed back (a cancelled store write would throw instead).
+        let ending = self
+        await Task {
+            await ending.storeEndingSession()
+            await ending.broker.disconnect(
+                admission.client.sessionKey, connectionID: admission.connectionID, outbound: ending.machine.outbound,
+                will: ending.machine.willPending ? admission.will : nil, willDelay: admission.willDelay,
+                sessionExpiry: admission.sessionExpiry)
+            await admission.hooks.disconnected(admission.client)
+        }.value
         logger.info("MQTT client disconnected")
     }
 }
