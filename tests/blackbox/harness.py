@@ -541,8 +541,10 @@ class NimbusServer:
 
     def __init__(self, binary: Path, data_dir: Path, *, database: str | None = None,
                  mailbox: Mailbox | None = None, sms: SmsGateway | None = None,
-                 log_path: Path | None = None, log_level: str | None = None) -> None:
+                 log_path: Path | None = None, log_level: str | None = None,
+                 extra_args: Iterable[str] = ()) -> None:
         self.binary = Path(binary)
+        self.extra_args = list(extra_args)  # appended to `nimbus serve ...`; may change before a restart
         self.log_level = log_level
         self.data_dir = Path(data_dir)
         self.database = database
@@ -588,7 +590,7 @@ class NimbusServer:
             args += ["--sms-url", self.sms.server_url, "--sms-from", self.sms.FROM]
         if self.log_level:
             args += ["--log-level", self.log_level]
-        return args
+        return args + [str(a) for a in self.extra_args]
 
     @staticmethod
     def child_env() -> dict[str, str]:
