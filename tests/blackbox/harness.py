@@ -533,6 +533,21 @@ class WsClient:
 # The server process
 
 
+def terminate(process: subprocess.Popen[bytes] | None, name: str, timeout: float,
+              kill: Callable[[], None], log_tail: Callable[[], str]) -> None:
+    """Sends SIGTERM to a running server process and asserts a clean exit (status 0) within
+    `timeout`; kills it if it does not exit."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        code = process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        kill()
+        raise AssertionError(f"{name} did not exit within {timeout:.0f} s of SIGTERM\n{log_tail()}") from None
+    assert code == 0, f"{name} exited with {code} after SIGTERM\n{log_tail()}"
+
+
 class NimbusServer:
     """One `nimbus serve` process on free loopback ports. It can be stopped and started again on
     the same data dir (or database) and ports."""
@@ -624,15 +639,7 @@ class NimbusServer:
 
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM; asserts a clean exit (status 0) within `timeout`."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            code = self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise AssertionError(f"nimbus did not exit within {timeout:.0f} s of SIGTERM\n{self.log_tail()}") from None
-        assert code == 0, f"nimbus exited with {code} after SIGTERM\n{self.log_tail()}"
+        terminate(self.process, "nimbus", timeout, self.kill, self.log_tail)
 
     def restart(self) -> "NimbusServer":
         self.stop()

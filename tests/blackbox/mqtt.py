@@ -19,7 +19,6 @@ import itertools
 import os
 import secrets
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -35,7 +34,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from harness import free_port
+from harness import free_port, terminate
 
 V31, V311, V5 = 3, 4, 5  # the protocol levels, as paho numbers them too
 VERSIONS = (V31, V311, V5)
@@ -953,15 +952,7 @@ class MosquittoBroker(Broker):
         self.bridge.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            code = self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise AssertionError(f"mosquitto did not exit within {timeout} s of SIGTERM") from None
-        assert code == 0, f"mosquitto exited with {code} after SIGTERM\n{self.log_tail()}"
+        terminate(self.process, "mosquitto", timeout, self.kill, self.log_tail)
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
