@@ -33,7 +33,7 @@ struct ModeWebSockets {
             defer { Task { await nimbus.connections.disconnected(deviceId) } }
             try await Self.pump(subscription, inbound: inbound, outbound: outbound, logger: session.logger) { message in
                 guard case .command(let command) = message else { return nil }
-                return try ModeWire.json(ModeWire.Command(action: command.action, parameters: command.parameters))
+                return try ModeWire.json(ModeWire.Command(command))
             }
         }
     }

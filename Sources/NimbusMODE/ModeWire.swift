@@ -127,9 +127,15 @@ enum ModeWire {
         }
     }
 
+    /// A command as devices receive it, on the command WebSocket and on `/devices/{id}/command`.
     struct Command: Encodable, Sendable {
         let action: String
         let parameters: [String: JSONValue]
+
+        init(_ command: DeviceCommand) {
+            action = command.action
+            parameters = command.parameters
+        }
     }
 
     struct KeyValue: Encodable, Sendable {

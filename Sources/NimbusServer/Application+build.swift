@@ -37,12 +37,12 @@ public func buildApplication(
         let webSocketRouter = Router(context: NimbusRequestContext.self)
         ModeDialect(nimbus: nimbus).addRoutes(to: router, webSocketRouter: webSocketRouter)
 
-        let broker = MQTTBroker(limits: .init(maximumQueuedMessages: configuration.mqtt.maximumQueuedMessages), sessionStore: store)
-        await broker.restoreRetained(try await store.retainedMessages())
-        await broker.restoreSessions(try await store.storedSessions())
+        let broker = MQTTBroker(
+            limits: .init(maximumQueuedMessages: configuration.mqtt.maximumQueuedMessages), sessionStore: store, retainedStore: store)
+        try await broker.restore()
         let mqttServer = MQTTServer(
             broker: broker, hooks: mqttHooks(configuration, nimbus: nimbus, broker: broker, logger: logger),
-            settings: configuration.mqtt, retainedStore: store, logger: logger)
+            settings: configuration.mqtt, logger: logger)
         MQTTWebSocketRoute.add(to: webSocketRouter, server: mqttServer)
         let mqttListeners = try await mqttListeners(configuration, server: mqttServer, tls: mqttTLS, logger: logger)
 

@@ -8,11 +8,11 @@ extension SQLStore: MQTTSessionStore {
         try await executor.withConnection { db in
             var sessions: [MQTTSessionKey: MQTTStoredSession] = [:]
             for row in try await db.raw("SELECT mount_point, client_id, expiry FROM mqtt_sessions").all() {
-                let key = MQTTSessionKey(mountPoint: try row.column("mount_point"), clientIdentifier: try row.column("client_id"))
+                let key = try Self.sessionKey(row)
                 sessions[key] = MQTTStoredSession(key: key, expiry: UInt32(clamping: try row.column("expiry") as Int), subscriptions: [], queued: [])
             }
             for row in try await db.raw("SELECT * FROM mqtt_subscriptions").all() {
-                let key = MQTTSessionKey(mountPoint: try row.column("mount_point"), clientIdentifier: try row.column("client_id"))
+                let key = try Self.sessionKey(row)
                 let identifier: Int? = try row.column("identifier")
                 sessions[key]?.subscriptions.append(
                     MQTTStoredSubscription(
@@ -20,7 +20,7 @@ extension SQLStore: MQTTSessionStore {
                         identifier: identifier.map { UInt32(clamping: $0) }))
             }
             for row in try await db.raw("SELECT * FROM mqtt_queue ORDER BY id").all() {
-                let key = MQTTSessionKey(mountPoint: try row.column("mount_point"), clientIdentifier: try row.column("client_id"))
+                let key = try Self.sessionKey(row)
                 guard sessions[key] != nil else { continue }
                 let identifiers: String = try row.column("subscription_identifiers")
                 sessions[key]?.queued.append(
@@ -82,6 +82,11 @@ extension SQLStore: MQTTSessionStore {
                     """).run()
             }
         }
+    }
+
+    /// The session a row of any of the three tables belongs to.
+    private static func sessionKey(_ row: any SQLRow) throws -> MQTTSessionKey {
+        MQTTSessionKey(mountPoint: try row.column("mount_point"), clientIdentifier: try row.column("client_id"))
     }
 
     private static func insertQueued(_ delivery: MQTTDelivery, archived: Data, for key: MQTTSessionKey, into db: any SQLDatabase) async throws {

@@ -86,7 +86,8 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
         @Option var project: Int
         @Option var name: String
-        @Option(help: "Comma-separated: byou, events, kv, admin, mqtt.") var permissions: String = ""
+        @Option(help: "Comma-separated: \(ProjectKey.Permission.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var permissions: String = ""
 
         func run() async throws {
             var set = Set<ProjectKey.Permission>()

@@ -57,8 +57,8 @@ final class ModeMQTTDeviceLinks: Sendable {
         do {
             switch message {
             case .command(let command):
-                let wire = ModeWire.Command(action: command.action, parameters: command.parameters)
-                await broker.publish(try ModeMQTTWire.message(wire, topic: ModeMQTTTopics.command(deviceId)), in: mountPoint)
+                let wire = try ModeMQTTWire.message(ModeWire.Command(command), topic: ModeMQTTTopics.command(deviceId))
+                await broker.publish(wire, in: mountPoint)
             case .keyValue(let change):
                 let sync = ModeMQTTWire.KeyValueSync.change(change)
                 await broker.publish(try ModeMQTTWire.message(sync, topic: ModeMQTTTopics.keyValues(deviceId)), in: mountPoint)

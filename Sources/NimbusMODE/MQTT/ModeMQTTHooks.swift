@@ -58,23 +58,21 @@ public struct ModeMQTTHooks: MQTTHooks {
     }
 
     public func mayPublish(_ client: MQTTClient, topic: String) -> Bool {
-        guard let deviceId = Self.deviceId(of: client) else { return true }
-        return topic.hasPrefix(ModeMQTTTopics.devicePrefix(deviceId))
+        Self.staysInOwnTopics(client, topic)
     }
 
     public func maySubscribe(_ client: MQTTClient, filter: String) -> Bool {
-        guard let deviceId = Self.deviceId(of: client) else { return true }
         // Wildcards are fine below the device's own prefix, which is literal text: `/devices/7/#` stays in 7's topics.
-        return filter.hasPrefix(ModeMQTTTopics.devicePrefix(deviceId))
+        Self.staysInOwnTopics(client, filter)
     }
 
     public func handlesPublications(to topic: String, from client: MQTTClient) -> Bool {
-        guard let deviceId = Self.deviceId(of: client) else { return false }
+        guard let (deviceId, _) = Self.device(of: client) else { return false }
         return topic == ModeMQTTTopics.event(deviceId) || topic == ModeMQTTTopics.keyValues(deviceId)
     }
 
     public func received(_ message: MQTTMessage, from client: MQTTClient) async throws -> MQTTPublishDisposition {
-        guard case .device(let deviceId, let principal)? = client.context as? Identity else { return .route }
+        guard let (deviceId, principal) = Self.device(of: client) else { return .route }
         let object = try ModeMQTTWire.object(message.payload)
         do {
             if message.topic == ModeMQTTTopics.event(deviceId) {
@@ -90,20 +88,20 @@ public struct ModeMQTTHooks: MQTTHooks {
     }
 
     public func connected(_ client: MQTTClient) async {
-        guard case .device(let deviceId, let principal)? = client.context as? Identity, let projectId = principal.projectId else { return }
+        guard let (deviceId, principal) = Self.device(of: client), let projectId = principal.projectId else { return }
         links.attach(deviceId: deviceId, projectId: projectId, client: client.sessionKey)
         await nimbus.connections.connected(deviceId)
     }
 
     public func disconnected(_ client: MQTTClient) async {
-        guard let deviceId = Self.deviceId(of: client) else { return }
+        guard let (deviceId, _) = Self.device(of: client) else { return }
         links.detach(deviceId: deviceId, client: client.sessionKey)
         await nimbus.connections.disconnected(deviceId)
     }
 
     /// A device subscribing to its `kv` topic gets its whole store first (MODE's `reload`).
     public func subscribed(_ client: MQTTClient, filter: String) async -> [MQTTMessage] {
-        guard case .device(let deviceId, let principal)? = client.context as? Identity, filter == ModeMQTTTopics.keyValues(deviceId) else {
+        guard let (deviceId, principal) = Self.device(of: client), filter == ModeMQTTTopics.keyValues(deviceId) else {
             return []
         }
         do {
@@ -153,8 +151,15 @@ public struct ModeMQTTHooks: MQTTHooks {
         }
     }
 
-    private static func deviceId(of client: MQTTClient) -> Int? {
-        guard case .device(let deviceId, _)? = client.context as? Identity else { return nil }
-        return deviceId
+    /// The device a client is, or `nil` for a project key.
+    private static func device(of client: MQTTClient) -> (id: Int, principal: Principal)? {
+        guard case .device(let deviceId, let principal)? = client.context as? Identity else { return nil }
+        return (deviceId, principal)
+    }
+
+    /// A device may use only topics and filters under `/devices/{id}/`; a project key may use its whole tree.
+    private static func staysInOwnTopics(_ client: MQTTClient, _ topicOrFilter: String) -> Bool {
+        guard let (deviceId, _) = device(of: client) else { return true }
+        return topicOrFilter.hasPrefix(ModeMQTTTopics.devicePrefix(deviceId))
     }
 }

@@ -1,7 +1,21 @@
+import NIOCore
+
 extension MQTTBroker {
-    /// Brings back sessions stored by an earlier run, disconnected, before any client connects: their
-    /// subscriptions route again at once and their messages wait for them. Each gets its full expiry from now.
-    public func restoreSessions(_ stored: [MQTTStoredSession]) {
+    /// Brings back what the stores kept from an earlier run, before any client connects: the retained messages,
+    /// and the persistent sessions, disconnected, whose subscriptions route again at once and whose messages wait
+    /// for them (each session gets its full expiry again from now).
+    public func restore() async throws {
+        if let retainedStore {
+            for message in try await retainedStore.retainedMessages() where message.payload.readableBytes > 0 {
+                retained[message.topic] = message
+            }
+        }
+        if let sessionStore {
+            restoreSessions(try await sessionStore.storedSessions())
+        }
+    }
+
+    func restoreSessions(_ stored: [MQTTStoredSession]) {
         for session in stored where sessions[session.key] == nil {
             lastConnectionID += 1
             var restored = MQTTBrokerSession(mailbox: nil, connectionID: lastConnectionID)

@@ -1,5 +1,3 @@
-import NIOCore
-
 /// The broker core: sessions, subscriptions, retained messages and routing, for every project at once, with no
 /// sockets. Connections (and dialects injecting messages) talk to it through this actor.
 ///
@@ -24,12 +22,18 @@ public actor MQTTBroker {
     public internal(set) var droppedEvents = 0
     var lastConnectionID = 0
 
-    /// Told when a session expires, so a stored copy goes too; `nil` when sessions are not stored.
+    /// Where persistent sessions and retained messages outlive the process; `nil` keeps them in memory only.
+    /// Connections write through them before they acknowledge; the broker reads them in `restore()` and tells the
+    /// session store when a session expires.
     let sessionStore: (any MQTTSessionStore)?
+    let retainedStore: (any MQTTRetainedStore)?
 
-    public init(limits: Limits = .init(), sessionStore: (any MQTTSessionStore)? = nil) {
+    public init(
+        limits: Limits = .init(), sessionStore: (any MQTTSessionStore)? = nil, retainedStore: (any MQTTRetainedStore)? = nil
+    ) {
         self.limits = limits
         self.sessionStore = sessionStore
+        self.retainedStore = retainedStore
     }
 
     /// Attaches a newly admitted connection to its session, creating or resuming it.
@@ -146,13 +150,6 @@ public actor MQTTBroker {
         }
         if let will, willDelay == 0 { publish(will, in: key.mountPoint, from: key) }
         finishHandover(key)
-    }
-
-    /// Loads retained messages kept from an earlier run (full topics), before any client connects.
-    public func restoreRetained(_ messages: [MQTTMessage]) {
-        for message in messages where message.payload.readableBytes > 0 {
-            retained[message.topic] = message
-        }
     }
 
     /// Closes the connection attached to `key`, if any, with `reason`: for a dialect whose client may no longer

@@ -5,6 +5,7 @@ import Logging
 /// acknowledgement (messages queued for offline sessions) and the end of the connection (what is still owed).
 extension MQTTConnection {
     var sessionStore: (any MQTTSessionStore)? { broker.sessionStore }
+    var retainedStore: (any MQTTRetainedStore)? { broker.retainedStore }
 
     /// After the broker attached the session: a discarded old session goes, a persistent one is saved.
     mutating func storeAttachedSession(discarded: Bool) async {

@@ -3,13 +3,23 @@ import Logging
 extension MQTTConnection {
     /// A client's PUBLISH between arrival and acknowledgement.
     struct PendingPublication {
+        enum Progress {
+            /// Known at once when the hooks need not see it (authorisation, plain MQTT topics).
+            case decided(PublicationOutcome)
+            /// The hooks' work on it, when they handle its topic.
+            case handling(Task<PublicationOutcome, Never>)
+        }
+
         var sequence: Int
         var message: MQTTMessage
         var acknowledgement: MQTTPacket?
-        /// The hooks' work on it, when they handle its topic.
-        var handling: Task<PublicationOutcome, Never>?
-        /// Known at once when the hooks need not see it (authorisation, plain MQTT topics).
-        var outcome: PublicationOutcome?
+        var progress: Progress
+
+        /// Whether completing it now needs no wait.
+        func isDone(handled: Set<Int>) -> Bool {
+            if case .decided = progress { return true }
+            return handled.contains(sequence)
+        }
     }
 
     enum PublicationOutcome: Sendable {
@@ -37,9 +47,11 @@ extension MQTTConnection {
             return
         }
         lastSequence += 1
-        var handling: Task<PublicationOutcome, Never>?
-        if outcome == nil {
-            handling = Task { [signals, hooks = admission.hooks, sequence = lastSequence] in
+        let progress: PendingPublication.Progress
+        if let outcome {
+            progress = .decided(outcome)
+        } else {
+            progress = .handling(Task { [signals, hooks = admission.hooks, sequence = lastSequence] in
                 let outcome: PublicationOutcome
                 do {
                     outcome = try await hooks.received(message, from: client) == .route ? .route : .consumed
@@ -50,12 +62,10 @@ extension MQTTConnection {
                 }
                 signals.yield(.handled(sequence: sequence))
                 return outcome
-            }
+            })
         }
         publications.append(
-            PendingPublication(
-                sequence: lastSequence, message: message, acknowledgement: acknowledgement, handling: handling,
-                outcome: outcome))
+            PendingPublication(sequence: lastSequence, message: message, acknowledgement: acknowledgement, progress: progress))
         while publications.count > Int(settings.receiveMaximum), machine.state == .connected {
             await completeOldestPublication()
         }
@@ -63,7 +73,7 @@ extension MQTTConnection {
 
     /// Completes publications from the oldest on, as far as the hooks are done with them.
     mutating func completeHandledPublications() async {
-        while let oldest = publications.first, oldest.outcome != nil || handledSequences.contains(oldest.sequence) {
+        while let oldest = publications.first, oldest.isDone(handled: handledSequences) {
             await completeOldestPublication()
         }
     }
@@ -72,14 +82,11 @@ extension MQTTConnection {
     private mutating func completeOldestPublication() async {
         guard let oldest = publications.popFirst() else { return }
         handledSequences.remove(oldest.sequence)
-        let outcome: PublicationOutcome
-        if let known = oldest.outcome {
-            outcome = known
-        } else if let handling = oldest.handling {
-            outcome = await handling.value
-        } else {
-            outcome = .route
-        }
+        let outcome =
+            switch oldest.progress {
+            case .decided(let outcome): outcome
+            case .handling(let task): await task.value
+            }
         await complete(oldest.message, acknowledgement: oldest.acknowledgement, outcome: outcome)
     }
 

@@ -47,7 +47,6 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
     let broker: MQTTBroker
     let hooks: [any MQTTHooks]
     let settings: MQTTServerSettings
-    let retainedStore: (any MQTTRetainedStore)?
     let peer: MQTTPeer
     let eventLoop: any EventLoop
     let writer: Writer
@@ -75,13 +74,12 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
 
     init(
         broker: MQTTBroker, hooks: [any MQTTHooks], settings: MQTTServerSettings,
-        retainedStore: (any MQTTRetainedStore)?, peer: MQTTPeer,
+        peer: MQTTPeer,
         eventLoop: any EventLoop, writer: Writer, refusal: MQTTReasonCode?, logger: Logger
     ) {
         self.broker = broker
         self.hooks = hooks
         self.settings = settings
-        self.retainedStore = retainedStore
         self.peer = peer
         self.eventLoop = eventLoop
         self.writer = writer

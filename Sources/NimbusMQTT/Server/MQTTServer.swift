@@ -8,19 +8,15 @@ public struct MQTTServer: Sendable {
     /// Asked in order at CONNECT; the first that recognises the client's credentials keeps it.
     public let hooks: [any MQTTHooks]
     public let settings: MQTTServerSettings
-    /// Where retained messages are made durable before they are acknowledged; `nil` keeps them in memory only.
-    public let retainedStore: (any MQTTRetainedStore)?
     let gate: MQTTConnectionGate
     let logger: Logger
 
     public init(
-        broker: MQTTBroker, hooks: [any MQTTHooks], settings: MQTTServerSettings,
-        retainedStore: (any MQTTRetainedStore)? = nil, logger: Logger
+        broker: MQTTBroker, hooks: [any MQTTHooks], settings: MQTTServerSettings, logger: Logger
     ) {
         self.broker = broker
         self.hooks = hooks
         self.settings = settings
-        self.retainedStore = retainedStore
         self.gate = MQTTConnectionGate(
             maximumConnections: settings.maximumConnections, connectionsPerSecond: settings.connectionsPerSecond)
         self.logger = logger
@@ -34,7 +30,7 @@ public struct MQTTServer: Sendable {
         let refusal = gate.enter()
         defer { gate.leave() }
         var connection = MQTTConnection(
-            broker: broker, hooks: hooks, settings: settings, retainedStore: retainedStore, peer: peer,
+            broker: broker, hooks: hooks, settings: settings, peer: peer,
             eventLoop: eventLoop, writer: writer, refusal: refusal, logger: logger)
         await connection.run(inbound: inbound)
     }
