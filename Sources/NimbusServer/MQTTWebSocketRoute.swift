@@ -45,10 +45,6 @@ struct WebSocketFrameWriter: MQTTFrameWriter {
     let outbound: WebSocketOutboundWriter
 
     func write(_ frames: [MQTTFrame]) async throws {
-        var buffer = ByteBuffer()
-        for frame in frames {
-            try frame.write(into: &buffer)
-        }
-        try await outbound.write(.binary(buffer))
+        try await outbound.write(.binary(frames.encoded()))
     }
 }

@@ -68,7 +68,7 @@ extension MQTTBroker {
     private func deliver(_ delivery: MQTTDelivery, to key: MQTTSessionKey) -> Delivery {
         guard var session = sessions[key] else { return .missed }
         if let mailbox = session.mailbox {
-            let outcome = mailbox.send(.deliver(delivery))
+            let outcome = mailbox.post(.deliver(delivery))
             if outcome.droppedOlder { droppedEvents += 1 }
             return outcome.accepted ? .delivered : .missed
         }

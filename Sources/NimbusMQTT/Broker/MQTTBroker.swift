@@ -5,8 +5,8 @@
 /// without it; the broker stores and routes them with it (see `fullTopic`, `fullFilter`) and takes it off again in
 /// each `MQTTDelivery.topic`. So one index serves all projects, and a client can never name another tree.
 ///
-/// Each connected session has a mailbox, a bounded `AsyncStream` of `MQTTBrokerEvent`: the broker never waits
-/// for a connection, so one slow client cannot stall the others.
+/// Each connected session has a mailbox (`MQTTMailbox`), bounded, for its `MQTTBrokerEvent`s: the broker never
+/// waits for a connection, so one slow client cannot stall the others.
 public actor MQTTBroker {
     public typealias SessionKey = MQTTSessionKey
 
@@ -49,26 +49,20 @@ public actor MQTTBroker {
     func connect(client: MQTTClient, cleanStart: Bool) async -> (
         sessionPresent: Bool, resumed: MQTTOutboundState?, events: AsyncStream<MQTTBrokerEvent>, connectionID: Int
     ) {
-        let (events, mailbox) = makeMailbox()
+        let (events, mailbox) = AsyncStream.makeStream(
+            of: MQTTBrokerEvent.self, bufferingPolicy: .bufferingNewest(limits.mailboxSize))
         let attached = await connect(client: client, cleanStart: cleanStart, mailbox: mailbox)
         return (attached.sessionPresent, attached.resumed, events, attached.connectionID)
     }
 
-    /// A connection's mailbox: bounded by `Limits.mailboxSize`, dropping the oldest event when full. A connection
-    /// makes it before CONNECT so that its one loop can wait on the socket and the mailbox from the start.
-    nonisolated func makeMailbox() -> (AsyncStream<MQTTBrokerEvent>, AsyncStream<MQTTBrokerEvent>.Continuation) {
-        AsyncStream.makeStream(of: MQTTBrokerEvent.self, bufferingPolicy: .bufferingNewest(limits.mailboxSize))
-    }
-
-    /// `connect(client:cleanStart:)` with a mailbox the connection made beforehand (`makeMailbox()`).
+    /// `connect(client:cleanStart:)` with a mailbox the connection made beforehand (its inbox).
     /// `discarded` tells that Clean Start ended a session that existed, so a stored copy must go too.
-    func connect(client: MQTTClient, cleanStart: Bool, mailbox continuation: AsyncStream<MQTTBrokerEvent>.Continuation)
+    func connect(client: MQTTClient, cleanStart: Bool, mailbox: any MQTTMailbox)
         async -> (sessionPresent: Bool, resumed: MQTTOutboundState?, connectionID: Int, discarded: Bool)
     {
         let key = client.sessionKey
         if !cleanStart { await takeOver(key) }
         lastConnectionID += 1
-        let mailbox = MQTTBrokerSession.Mailbox(continuation: continuation)
 
         var resumed: MQTTOutboundState?
         let discarded = cleanStart && sessions[key] != nil
@@ -76,7 +70,7 @@ public actor MQTTBroker {
             session.expiryTimer?.cancel()
             session.expiryTimer = nil
             if let old = session.mailbox {
-                _ = old.send(.takenOver)
+                _ = old.post(.takenOver)
                 old.close()
             }
             if cleanStart {
@@ -102,7 +96,7 @@ public actor MQTTBroker {
     /// for a connection stuck writing to a peer that does not read.
     private func takeOver(_ key: MQTTSessionKey) async {
         guard let old = sessions[key]?.mailbox, sessions[key]?.handover == nil else { return }
-        _ = old.send(.takenOver)
+        _ = old.post(.takenOver)
         old.close()
         let timeout = limits.handoverTimeout
         await withCheckedContinuation { continuation in
@@ -156,7 +150,7 @@ public actor MQTTBroker {
     /// be connected (its key was revoked). The session itself follows its usual expiry.
     public func closeConnection(of key: MQTTSessionKey, reason: MQTTReasonCode) {
         guard let mailbox = sessions[key]?.mailbox else { return }
-        _ = mailbox.send(.closeRequested(reason))
+        _ = mailbox.post(.closeRequested(reason))
         mailbox.close()
     }
 

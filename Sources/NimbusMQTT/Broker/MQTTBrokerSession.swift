@@ -5,7 +5,7 @@ struct MQTTBrokerSession: Sendable {
     /// connection's state machine owns the state; it comes back here on disconnect.
     var outbound = MQTTOutboundState()
     /// The connection currently attached, if any.
-    var mailbox: Mailbox?
+    var mailbox: (any MQTTMailbox)?
     /// The id of the latest connection to attach; a disconnect or a timer carrying another id is stale.
     var connectionID: Int
     /// A will waiting for its Will Delay Interval (MQTT 5); dropped if the client reconnects in time.
@@ -17,22 +17,4 @@ struct MQTTBrokerSession: Sendable {
 
     var isConnected: Bool { mailbox != nil }
 
-    /// One connection's inbox: a bounded stream so a slow reader never blocks the broker or its publishers.
-    struct Mailbox: Sendable {
-        let continuation: AsyncStream<MQTTBrokerEvent>.Continuation
-
-        /// Whether the event was accepted, and whether accepting it pushed an older one out.
-        func send(_ event: MQTTBrokerEvent) -> (accepted: Bool, droppedOlder: Bool) {
-            switch continuation.yield(event) {
-            case .enqueued: (true, false)
-            case .dropped: (true, true)
-            case .terminated: (false, false)
-            @unknown default: (false, false)
-            }
-        }
-
-        func close() {
-            continuation.finish()
-        }
-    }
 }

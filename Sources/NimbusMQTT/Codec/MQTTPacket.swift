@@ -49,7 +49,7 @@ public enum MQTTPacket: Sendable, Hashable {
         }
     }
 
-    /// The packet as a frame for a connection speaking `version`, ready for `MQTTFrameEncoder`.
+    /// The packet as a frame for a connection speaking `version`, ready to be written (`encoded()`).
     ///
     /// - Throws: `MQTTProtocolError` if the packet breaks a rule of the specification for `version`
     ///   (for example AUTH before MQTT 5, or a CONNACK code 3.1.1 cannot express).

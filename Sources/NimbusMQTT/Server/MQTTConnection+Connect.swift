@@ -43,7 +43,7 @@ extension MQTTConnection {
             return
         }
 
-        let attached = await broker.connect(client: client, cleanStart: connect.cleanStart, mailbox: mailbox)
+        let attached = await broker.connect(client: client, cleanStart: connect.cleanStart, mailbox: inbox)
         var will = connect.will
         let willDelay = will?.properties.willDelayInterval ?? 0
         will?.properties.willDelayInterval = nil

@@ -51,7 +51,7 @@ extension MQTTConnection {
         if let outcome {
             progress = .decided(outcome)
         } else {
-            progress = .handling(Task { [signals, hooks = admission.hooks, sequence = lastSequence] in
+            progress = .handling(Task { [inbox, hooks = admission.hooks, sequence = lastSequence] in
                 let outcome: PublicationOutcome
                 do {
                     outcome = try await hooks.received(message, from: client) == .route ? .route : .consumed
@@ -60,7 +60,7 @@ extension MQTTConnection {
                 } catch {
                     outcome = .failed("\(error)")
                 }
-                signals.yield(.handled(sequence: sequence))
+                inbox.signal(.handled(sequence: sequence))
                 return outcome
             })
         }
@@ -74,6 +74,13 @@ extension MQTTConnection {
     /// Completes publications from the oldest on, as far as the hooks are done with them.
     mutating func completeHandledPublications() async {
         while let oldest = publications.first, oldest.isDone(handled: handledSequences) {
+            await completeOldestPublication()
+        }
+    }
+
+    /// Completes every publication, waiting for the hooks where need be.
+    mutating func completeAllPublications() async {
+        while !publications.isEmpty, machine.state == .connected {
             await completeOldestPublication()
         }
     }

@@ -1,32 +1,18 @@
-import AsyncAlgorithms
 import DequeModule
 import Logging
 import NIOCore
 
 /// Serves one client from CONNECT to the end of its connection, whatever carries it (TCP, TLS, WebSocket).
 ///
-/// One loop owns all of the connection's state. It waits on three sources at once: frames from the client, events
-/// from the broker (the session's mailbox) and its own signals (a publication made durable, the keep-alive timer).
-/// It handles each input to the end before taking the next, so the state machine needs no lock and packets go out
-/// in the order the protocol decided them. The protocol rules live in `MQTTConnectionStateMachine`; this type
-/// carries out its actions: it asks the hooks, calls the broker and writes frames.
-struct MQTTConnection<Writer: MQTTFrameWriter> {
-    /// What the loop waits for.
-    enum Input: Sendable {
-        case frame(MQTTFrame)
-        /// The client closed its side: the connection is over (the merged inputs would wait for the others).
-        case endOfInput
-        case broker(MQTTBrokerEvent)
-        case signal(Signal)
-    }
-
-    /// What the connection tells itself.
-    enum Signal: Sendable {
-        /// The hooks finished handling the publication with this sequence number.
-        case handled(sequence: Int)
-        /// The connect or keep-alive deadline may have passed.
-        case timer
-    }
+/// One loop owns all of the connection's state. It takes its inputs from the connection's inbox: frames from the
+/// client, events from the broker (the inbox is the session's mailbox) and its own signals (a publication made
+/// durable, the keep-alive timer). It handles each input to the end before taking the next, so the state machine
+/// needs no lock and packets go out in the order the protocol decided them. The protocol rules live in
+/// `MQTTConnectionStateMachine`; this type carries out its actions: it asks the hooks, calls the broker and writes
+/// frames.
+struct MQTTConnection<Writer: MQTTFrameWriter>: Sendable {
+    typealias Input = MQTTConnectionInbox.Input
+    typealias Signal = MQTTConnectionInbox.Signal
 
     /// The admitted client and what its session needs when the connection ends.
     struct Admission {
@@ -44,10 +30,14 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
         var keepAliveTimeout: TimeAmount?
     }
 
+    /// At most this many inputs are handled before their packets are written.
+    static var inputsPerWrite: Int { 64 }
+
     let broker: MQTTBroker
     let hooks: [any MQTTHooks]
     let settings: MQTTServerSettings
     let peer: MQTTPeer
+    let inbox: MQTTConnectionInbox
     let eventLoop: any EventLoop
     let writer: Writer
     /// Set when the server is over a connection limit: the CONNECT is answered with this code.
@@ -67,20 +57,17 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
     var lastSequence = 0
     var lastActivity = NIODeadline.now()
     var timer: Scheduled<Void>?
-    let mailbox: AsyncStream<MQTTBrokerEvent>.Continuation
-    let mailboxEvents: AsyncStream<MQTTBrokerEvent>
-    let signals: AsyncStream<Signal>.Continuation
-    let signalStream: AsyncStream<Signal>
 
     init(
         broker: MQTTBroker, hooks: [any MQTTHooks], settings: MQTTServerSettings,
-        peer: MQTTPeer,
+        peer: MQTTPeer, inbox: MQTTConnectionInbox,
         eventLoop: any EventLoop, writer: Writer, refusal: MQTTReasonCode?, logger: Logger
     ) {
         self.broker = broker
         self.hooks = hooks
         self.settings = settings
         self.peer = peer
+        self.inbox = inbox
         self.eventLoop = eventLoop
         self.writer = writer
         self.refusal = refusal
@@ -91,33 +78,43 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
             limits: .init(
                 topicAliasMaximum: settings.topicAliasMaximum, maximumQueuedMessages: settings.maximumQueuedMessages,
                 maximumInFlight: settings.maximumInFlight))
-        (mailboxEvents, mailbox) = broker.makeMailbox()
-        (signalStream, signals) = AsyncStream.makeStream(of: Signal.self)
     }
 
-    /// Serves the connection until either side ends it; never throws, since one connection's failure is
-    /// nobody else's business. The caller closes the transport afterwards.
-    mutating func run<Inbound: AsyncSequence & Sendable>(inbound: Inbound) async where Inbound.Element == MQTTFrame {
+    /// Serves the connection from now until either side ends it, then calls `onEnd` (the caller closes the
+    /// transport then). Returns at once: no task waits on the connection's behalf. The inbox starts a drainer task
+    /// whenever input arrives (`drain`), and between drains the connection's state is parked, so an idle
+    /// connection holds no stack. A `.shutdown` signal in the inbox asks it to close.
+    consuming func start(onEnd: @escaping @Sendable () -> Void) {
         schedule(at: .now() + TimeAmount(settings.connectTimeout))
-        let inputs = merge(
-            chain(inbound.map { @Sendable frame in Input.frame(frame) }, [Input.endOfInput].async),
-            mailboxEvents.map { @Sendable event in Input.broker(event) },
-            signalStream.map { @Sendable signal in Input.signal(signal) })
-        do {
-            for try await input in inputs {
-                await handle(input)
-                await flush()
-                if machine.state == .closed { break }
+        let inbox = self.inbox
+        let parked = MQTTParkingSlot(self)
+        inbox.start {
+            Task {
+                guard var connection = parked.take() else { return }
+                if await connection.drain(park: parked.put) { onEnd() }
             }
-        } catch let error as MQTTProtocolError {
-            // The framing decoder refused the byte stream (malformed header, packet too large).
-            logger.info("MQTT connection closed: bad packet", metadata: ["error": "\(error)"])
-            await perform(machine.fail(error.reasonCode))
-            await flush()
-        } catch {
-            logger.debug("MQTT connection ended", metadata: ["error": "\(error)"])
         }
-        await finish()
+    }
+
+    /// Handles what waits in the inbox, up to `inputsPerWrite` inputs before their packets are written together
+    /// (a burst of deliveries costs one flush, not one each). Parks the state with `park` before each check for
+    /// more, since a new drainer may start the moment `idleIfEmpty` says the inbox is empty.
+    /// - Returns: true when the connection is over (and `finish` done).
+    private mutating func drain(park: (Self) -> Void) async -> Bool {
+        while true {
+            var handled = 0
+            while machine.state != .closed, handled < Self.inputsPerWrite, let input = inbox.poll() {
+                await handle(input)
+                handled += 1
+            }
+            await flush()
+            if machine.state == .closed {
+                await finish()
+                return true
+            }
+            park(self)
+            if inbox.idleIfEmpty() { return false }
+        }
     }
 
     private mutating func handle(_ input: Input) async {
@@ -129,6 +126,9 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
                 logger.debug("MQTT client closed the connection")
                 machine.connectionClosed()
             }
+        case .unreadable(let error):
+            logger.info("MQTT connection closed: bad packet", metadata: ["error": "\(error)"])
+            await perform(machine.fail(error.reasonCode))
         case .broker(.deliver(let delivery)):
             await perform(machine.deliver(delivery))
         case .broker(.takenOver):
@@ -142,6 +142,11 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
             await completeHandledPublications()
         case .signal(.timer):
             await timerFired()
+        case .signal(.shutdown):
+            logger.info("MQTT connection closed: server shutting down")
+            // What the hooks are making durable is acknowledged first, so clients need not send it again.
+            await completeAllPublications()
+            await perform(machine.fail(.serverShuttingDown))
         }
     }
 
@@ -250,29 +255,26 @@ struct MQTTConnection<Writer: MQTTFrameWriter> {
     /// Arms the one timer of the connection; it only signals the loop, which decides.
     mutating func schedule(at deadline: NIODeadline) {
         timer?.cancel()
-        let signals = self.signals
-        timer = eventLoop.scheduleTask(deadline: deadline) { signals.yield(.timer) }
+        let inbox = self.inbox
+        timer = eventLoop.scheduleTask(deadline: deadline) { inbox.signal(.timer) }
     }
 
-    /// Detaches from the session: what the client still is owed goes back to the broker, the will is published
-    /// unless the client said goodbye, and the hooks hear that the client left.
+    /// Detaches from the session: what the client still is owed goes back to the broker (with the messages still
+    /// in the inbox), the will is published unless the client said goodbye, and the hooks hear that the client left.
     private mutating func finish() async {
         timer?.cancel()
-        mailbox.finish()
-        signals.finish()
         machine.connectionClosed()
+        for case .deliver(let delivery) in inbox.finish() {
+            _ = machine.deliver(delivery)
+        }
         guard let admission else { return }
-        // In a task of its own: at shutdown the connection's task is cancelled, and the session must still be
-        // stored and handed back (a cancelled store write would throw instead).
-        let ending = self
-        await Task {
-            await ending.storeEndingSession()
-            await ending.broker.disconnect(
-                admission.client.sessionKey, connectionID: admission.connectionID, outbound: ending.machine.outbound,
-                will: ending.machine.willPending ? admission.will : nil, willDelay: admission.willDelay,
-                sessionExpiry: admission.sessionExpiry)
-            await admission.hooks.disconnected(admission.client)
-        }.value
+        // A drainer is never cancelled (shutdown is an input), so these writes are not cut short.
+        await storeEndingSession()
+        await broker.disconnect(
+            admission.client.sessionKey, connectionID: admission.connectionID, outbound: machine.outbound,
+            will: machine.willPending ? admission.will : nil, willDelay: admission.willDelay,
+            sessionExpiry: admission.sessionExpiry)
+        await admission.hooks.disconnected(admission.client)
         logger.info("MQTT client disconnected")
     }
 }

@@ -6,12 +6,18 @@ import ServiceLifecycle
 
 /// Accepts MQTT connections on one TCP port, in the clear or with TLS, and serves each with `MQTTServer`.
 ///
-/// Shaped like swift-nio's `NIOTCPEchoServer`: the child channel gets TLS and the framing codec synchronously as it
-/// is accepted, is wrapped in a `NIOAsyncChannel`, and is served in a discarding task group. `bind` opens the port
+/// Shaped like swift-nio's `NIOTCPEchoServer`, but without a task per connection: accepted channels come as an
+/// async sequence, and each gets TLS, the framing decoder and an `MQTTInboxHandler` synchronously as it is accepted.
+/// The handler feeds the connection's inbox, which runs the connection in short tasks while it has input (see
+/// `MQTTConnectionInbox`), so an idle connection holds its state and socket but no task. `bind` opens the port
 /// before the service runs, so a taken port stops start-up and the port is open once the server says it is ready.
-/// Graceful shutdown closes the listening socket, then ends the connections still open.
+/// Graceful shutdown closes the listening socket, then closes the open connections and waits for them.
 public struct MQTTListener: Service {
-    typealias Connection = NIOAsyncChannel<MQTTFrame, MQTTFrame>
+    /// An accepted channel, its pipeline ready.
+    struct Connection: Sendable {
+        let channel: any Channel
+        let inbox: MQTTConnectionInbox
+    }
 
     let server: MQTTServer
     let listener: NIOAsyncChannel<Connection, Never>
@@ -34,11 +40,12 @@ public struct MQTTListener: Service {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let inbox = server.makeInbox()
                     let pipeline = channel.pipeline.syncOperations
                     if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
                     try pipeline.addHandler(ByteToMessageHandler(MQTTFrameDecoder(maximumPacketSize: maximumPacketSize)))
-                    try pipeline.addHandler(MessageToByteHandler(MQTTFrameEncoder()))
-                    return try Connection(wrappingChannelSynchronously: channel)
+                    try pipeline.addHandler(MQTTInboxHandler(inbox: inbox))
+                    return Connection(channel: channel, inbox: inbox)
                 }
             }
         let bound = MQTTListener(server: server, listener: listener, isTLS: tls != nil, logger: logger)
@@ -47,31 +54,27 @@ public struct MQTTListener: Service {
     }
 
     public func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await listener.executeThenClose { connections in
-                    for try await connection in connections {
-                        group.addTask { await serve(connection) }
-                    }
-                }
-                // The listening socket is closed: end the connections still open.
-                group.cancelAll()
-            }
-        } onGracefulShutdown: {
-            listener.channel.close(promise: nil)
-        }
-    }
-
-    private func serve(_ connection: Connection) async {
-        let peer = MQTTPeer(
-            address: connection.channel.remoteAddress.map(Self.describe), isTLS: isTLS, transport: isTLS ? "tls" : "tcp")
-        let eventLoop = connection.channel.eventLoop
         do {
-            try await connection.executeThenClose { inbound, outbound in
-                await server.serve(inbound: inbound, writer: outbound, peer: peer, eventLoop: eventLoop)
+            try await withGracefulShutdownHandler {
+                try await listener.executeThenClose { connections in
+                    for try await connection in connections { start(connection) }
+                }
+            } onGracefulShutdown: {
+                listener.channel.close(promise: nil)
             }
         } catch {
-            logger.debug("MQTT connection closed with an error", metadata: ["error": "\(error)"])
+            await server.closeAll()
+            throw error
+        }
+        // The listening socket is closed: end the connections still open, and wait until their sessions are stored.
+        await server.closeAll()
+    }
+
+    private func start(_ connection: Connection) {
+        let channel = connection.channel
+        let peer = MQTTPeer(address: channel.remoteAddress.map(Self.describe), isTLS: isTLS, transport: isTLS ? "tls" : "tcp")
+        server.start(inbox: connection.inbox, writer: MQTTChannelWriter(channel: channel), peer: peer, eventLoop: channel.eventLoop) {
+            channel.close(promise: nil)
         }
     }
 

@@ -22,17 +22,66 @@ public struct MQTTServer: Sendable {
         self.logger = logger
     }
 
-    /// Serves one connection until it ends. `inbound` yields the client's frames (and throws
-    /// `MQTTProtocolError` for a byte stream that cannot be framed); `eventLoop` runs the connection's timers.
+    /// Serves one connection whose frames come as an async sequence (MQTT over WebSocket) until it ends.
+    /// `inbound` throws `MQTTProtocolError` for a byte stream that cannot be framed; `eventLoop` runs the
+    /// connection's timers. Cancelling the calling task closes the connection (DISCONNECT 0x8B).
     public func serve<Inbound: AsyncSequence & Sendable, Writer: MQTTFrameWriter>(
         inbound: Inbound, writer: Writer, peer: MQTTPeer, eventLoop: any EventLoop
     ) async where Inbound.Element == MQTTFrame {
-        let refusal = gate.enter()
-        defer { gate.leave() }
-        var connection = MQTTConnection(
-            broker: broker, hooks: hooks, settings: settings, peer: peer,
+        let inbox = makeInbox()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await Self.read(inbound, into: inbox) }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { ended in
+                    start(inbox: inbox, writer: writer, peer: peer, eventLoop: eventLoop) { ended.resume() }
+                }
+            } onCancel: {
+                inbox.signal(.shutdown)
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Starts serving one connection whose transport puts the client's frames into `inbox`, and returns: the
+    /// inbox runs the connection from then on. `onEnd` is called once it is over and its session stored; the
+    /// transport is closed then.
+    func start<Writer: MQTTFrameWriter>(
+        inbox: MQTTConnectionInbox, writer: Writer, peer: MQTTPeer, eventLoop: any EventLoop,
+        onEnd: @escaping @Sendable () -> Void
+    ) {
+        let (id, refusal) = gate.enter(inbox)
+        let connection = MQTTConnection(
+            broker: broker, hooks: hooks, settings: settings, peer: peer, inbox: inbox,
             eventLoop: eventLoop, writer: writer, refusal: refusal, logger: logger)
-        await connection.run(inbound: inbound)
+        connection.start { [gate] in
+            gate.leave(id)
+            onEnd()
+        }
+    }
+
+    /// Asks every open connection to close (DISCONNECT 0x8B) and waits until all have ended.
+    func closeAll() async {
+        await gate.closeAll()
+    }
+
+    /// A connection's inbox, its mailbox as large as the broker's limits say.
+    func makeInbox() -> MQTTConnectionInbox {
+        MQTTConnectionInbox(mailboxSize: broker.limits.mailboxSize)
+    }
+
+    /// Moves frames from `inbound` into the inbox, pausing while the connection is behind.
+    private static func read<Inbound: AsyncSequence>(_ inbound: Inbound, into inbox: MQTTConnectionInbox) async
+    where Inbound.Element == MQTTFrame {
+        do {
+            for try await frame in inbound where inbox.post(frame) {
+                await inbox.drained()
+            }
+            inbox.endInput(.endOfInput)
+        } catch let error as MQTTProtocolError {
+            inbox.endInput(.unreadable(error))
+        } catch {
+            inbox.endInput(.endOfInput)
+        }
     }
 
     /// Connections open now, on every transport.
