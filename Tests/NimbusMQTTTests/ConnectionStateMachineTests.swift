@@ -8,10 +8,13 @@ struct ConnectionStateMachineTests {
     typealias Machine = MQTTConnectionStateMachine
 
     /// A machine past CONNECT and CONNACK for `version`.
-    func connected(_ version: MQTTProtocolVersion = .v3_1_1, receiveMaximum: UInt16? = nil, will: Bool = false) -> Machine {
+    func connected(
+        _ version: MQTTProtocolVersion = .v3_1_1, receiveMaximum: UInt16? = nil, maximumPacketSize: UInt32? = nil, will: Bool = false
+    ) -> Machine {
         var machine = Machine()
         var properties = MQTTProperties()
         properties.receiveMaximum = receiveMaximum
+        properties.maximumPacketSize = maximumPacketSize
         let connect = MQTTConnectPacket(
             protocolVersion: version, clientIdentifier: "c", will: will ? MQTTWill(topic: "w", payload: ByteBuffer(string: "gone")) : nil,
             properties: version == .v5 ? properties : .init())
@@ -69,6 +72,24 @@ struct ConnectionStateMachineTests {
         #expect(machine.received(ack(.pubRec, 2)) == [.send(ack(.pubRel, 2))])
         #expect(machine.received(ack(.pubComp, 2)) == [])
         #expect(machine.outbound.isEmpty)
+    }
+
+    @Test("a message larger than the client's Maximum Packet Size is dropped as if delivered, at every QoS")
+    func clientMaximumPacketSize() {
+        var machine = connected(.v5, receiveMaximum: 1, maximumPacketSize: 64)
+        let large = String(repeating: "x", count: 100)
+        #expect(machine.deliver(delivery(.atMostOnce, large)) == [])
+        #expect(machine.deliver(delivery(.atLeastOnce, large)) == [])
+        #expect(machine.outbound.isEmpty, "not kept: it could never be sent")
+        // The slot the dropped message took is free again: the next one goes out at once.
+        let small = delivery(.exactlyOnce, "fits")
+        let sent = machine.deliver(small)
+        #expect(sent.count == 1)
+        guard case .send(.publish(let publish))? = sent.first else {
+            Issue.record("no PUBLISH sent: \(sent)")
+            return
+        }
+        #expect(publish.payload == ByteBuffer(string: "fits"))
     }
 
     @Test("a resumed session resends unacknowledged PUBLISH with DUP, then PUBREL, in order")

@@ -42,6 +42,8 @@ struct MQTTConnectionStateMachine: Sendable {
     private(set) var outbound = MQTTOutboundState()
     /// The client's Receive Maximum: how many QoS 1/2 messages it takes unacknowledged.
     private var clientReceiveMaximum = Int(UInt16.max)
+    /// The largest packet the client accepts (MQTT 5 Maximum Packet Size); `nil`: no limit but the protocol's.
+    private var clientMaximumPacketSize: Int?
     /// QoS 2 messages received and acknowledged with PUBREC, waiting for PUBREL.
     private var receivedExactlyOnce: Set<UInt16> = []
     private var topicAliases: [UInt16: String] = [:]
@@ -58,6 +60,7 @@ struct MQTTConnectionStateMachine: Sendable {
             version = connect.protocolVersion
             willPending = connect.will != nil
             clientReceiveMaximum = min(Int(connect.properties.receiveMaximum ?? UInt16.max), limits.maximumInFlight)
+            clientMaximumPacketSize = connect.properties.maximumPacketSize.map(Int.init)
             return [.authenticate(connect)]
         case (.connected, .publish(let publish)):
             return receivedPublish(publish)
@@ -94,7 +97,12 @@ struct MQTTConnectionStateMachine: Sendable {
             for (identifier, entry) in outbound.unacknowledged {
                 switch entry.stage {
                 case .awaitingAcknowledgement:
-                    actions.append(.send(.publish(entry.delivery.packet(packetIdentifier: identifier, duplicate: true))))
+                    let publish = entry.delivery.packet(packetIdentifier: identifier, duplicate: true)
+                    guard fitsClient(publish) else {
+                        _ = outbound.complete(identifier)
+                        continue
+                    }
+                    actions.append(.send(.publish(publish)))
                 case .awaitingCompletion:
                     actions.append(.send(.publishAck(MQTTPublishAckPacket(kind: .pubRel, packetIdentifier: identifier))))
                 }
@@ -118,8 +126,9 @@ struct MQTTConnectionStateMachine: Sendable {
             return []
         }
         if delivery.qos == .atMostOnce {
-            guard state == .connected, !delivery.message.isExpired() else { return [] }
-            return [.send(.publish(delivery.packet(packetIdentifier: nil)))]
+            let publish = delivery.packet(packetIdentifier: nil)
+            guard state == .connected, !delivery.message.isExpired(), fitsClient(publish) else { return [] }
+            return [.send(.publish(publish))]
         }
         outbound.enqueue(delivery, limit: limits.maximumQueuedMessages)
         return state == .connected ? sendWaiting() : []
@@ -196,8 +205,21 @@ struct MQTTConnectionStateMachine: Sendable {
     private mutating func sendWaiting() -> [Action] {
         var actions: [Action] = []
         while let (identifier, delivery) = outbound.sendNext(receiveMaximum: clientReceiveMaximum) {
-            actions.append(.send(.publish(delivery.packet(packetIdentifier: identifier))))
+            let publish = delivery.packet(packetIdentifier: identifier)
+            guard fitsClient(publish) else {
+                _ = outbound.complete(identifier)
+                continue
+            }
+            actions.append(.send(.publish(publish)))
         }
         return actions
+    }
+
+    /// Whether the client takes a PUBLISH this large. One it does not is dropped as if it had been delivered
+    /// (MQTT-3.1.2-24, -25): it could never be, and keeping it would block the messages behind it.
+    private func fitsClient(_ publish: MQTTPublishPacket) -> Bool {
+        guard let maximum = clientMaximumPacketSize else { return true }
+        guard let frame = try? MQTTPacket.publish(publish).frame(version: version) else { return false }
+        return frame.encodedSize <= maximum
     }
 }
