@@ -19,6 +19,13 @@ extension MQTTBroker {
         route(message, in: mountPoint, from: publisher).reached
     }
 
+    /// `route` for several messages of one publisher, in order: one call into the broker for a burst.
+    func route(_ messages: [MQTTMessage], in mountPoint: String, from publisher: MQTTSessionKey?) -> [(
+        reached: Int, queued: [(MQTTSessionKey, MQTTDelivery)]
+    )] {
+        messages.map { route($0, in: mountPoint, from: publisher) }
+    }
+
     /// `publish`, also returning the deliveries queued for offline sessions, which a connection makes durable
     /// (`MQTTSessionStore.enqueue`) before it acknowledges the publication.
     func route(_ message: MQTTMessage, in mountPoint: String, from publisher: MQTTSessionKey?) -> (

@@ -52,7 +52,6 @@ extension MQTTConnection {
             client: client, hooks: clientHooks, connectionID: attached.connectionID, will: will, willDelay: willDelay,
             sessionExpiry: sessionExpiry, storedExpiry: sessionStore == nil ? 0 : sessionExpiry,
             keepAliveTimeout: connect.keepAlive == 0 ? nil : .milliseconds(Int64(connect.keepAlive) * 1500))
-        logger[metadataKey: "mqtt.client"] = .string(client.name)
         await storeAttachedSession(discarded: attached.discarded)
 
         var properties = MQTTProperties()

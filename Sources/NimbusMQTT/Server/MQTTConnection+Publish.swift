@@ -27,6 +27,11 @@ extension MQTTConnection {
         case consumed
         case refused(MQTTReasonCode, reason: String)
         case failed(String)
+
+        var isRoute: Bool {
+            if case .route = self { return true }
+            return false
+        }
     }
 
     /// Takes a client's PUBLISH. Publications are completed (routed, then acknowledged) in arrival order, which
@@ -97,15 +102,16 @@ extension MQTTConnection {
         await complete(oldest.message, acknowledgement: oldest.acknowledgement, outcome: outcome)
     }
 
-    /// Routes the message if it should be, then acknowledges it with the outcome's reason code.
+    /// Routes the message if it should be, then acknowledges it with the outcome's reason code. Routing waits in
+    /// `routing` for the end of the burst; anything acknowledged otherwise routes those first, so that
+    /// acknowledgements keep the order of the publications (MQTT-4.6.0-2).
     private mutating func complete(
         _ message: MQTTMessage, acknowledgement: MQTTPacket?, outcome: PublicationOutcome
     ) async {
         guard let admission, machine.state == .connected else { return }
-        var reasonCode = MQTTReasonCode.success
-        var reasonString: String?
+        if message.retain || !outcome.isRoute { await routePending() }
         var outcome = outcome
-        if message.retain, case .route = outcome, let retainedStore {
+        if message.retain, outcome.isRoute, let retainedStore {
             var stored = message
             stored.topic = MQTTBroker.fullTopic(message.topic, in: admission.client.mountPoint)
             do {
@@ -116,35 +122,61 @@ extension MQTTConnection {
         }
         switch outcome {
         case .route:
-            let (reached, queued) = await broker.route(
-                message, in: admission.client.mountPoint, from: admission.client.sessionKey)
-            if reached == 0 { reasonCode = .noMatchingSubscribers }
-            if !queued.isEmpty, let sessionStore {
-                do {
-                    try await sessionStore.enqueue(queued)
-                } catch {
-                    // Routed but not durable for the offline sessions: say so as for any store failure.
-                    await complete(message, acknowledgement: acknowledgement, outcome: .failed("queue not stored: \(error)"))
-                    return
-                }
-            }
+            routing.append((message, acknowledgement))
         case .consumed:
-            break
+            acknowledge(acknowledgement, with: .success)
         case .refused(let code, let reason):
             logger.info("MQTT publication refused", metadata: ["topic": "\(message.topic)", "reason": "\(reason)"])
-            (reasonCode, reasonString) = (code, reason)
+            acknowledge(acknowledgement, with: code, reason: reason)
         case .failed(let error):
-            logger.error("MQTT publication not stored", metadata: ["topic": "\(message.topic)", "error": "\(error)"])
-            guard machine.version.hasProperties else {
-                // 3.1.1 cannot say "not stored": no acknowledgement, and a reconnect makes the client send it again.
-                await perform(machine.fail(.unspecifiedError))
-                return
-            }
-            (reasonCode, reasonString) = (.unspecifiedError, "not stored, try again")
+            await acknowledgeFailure(acknowledgement, of: message, error: error)
         }
-        guard case .publishAck(var ack)? = acknowledgement else { return }
+    }
+
+    /// Routes the publications waiting in `routing` in one call into the broker, makes what it queued for offline
+    /// sessions durable, then acknowledges them. Runs whatever the connection's state: what was received before a
+    /// DISCONNECT or a protocol error is still delivered.
+    mutating func routePending() async {
+        guard !routing.isEmpty, let admission else { return }
+        let batch = routing
+        routing.removeAll(keepingCapacity: true)
+        let routed = await broker.route(
+            batch.map(\.message), in: admission.client.mountPoint, from: admission.client.sessionKey)
+        var queueFailure: String?
+        let queued = routed.flatMap(\.queued)
+        if !queued.isEmpty, let sessionStore {
+            do {
+                try await sessionStore.enqueue(queued)
+            } catch {
+                // Routed but not durable for the offline sessions: say so as for any store failure.
+                queueFailure = "queue not stored: \(error)"
+            }
+        }
+        for ((message, acknowledgement), (reached, queued)) in zip(batch, routed) {
+            if let queueFailure, !queued.isEmpty {
+                await acknowledgeFailure(acknowledgement, of: message, error: queueFailure)
+            } else {
+                acknowledge(acknowledgement, with: reached == 0 ? .noMatchingSubscribers : .success)
+            }
+        }
+    }
+
+    /// A publication that could not be made durable: MQTT 5 is told with 0x80; 3.1.1 cannot say "not stored",
+    /// so there the connection closes unacknowledged, and the client sends it again after reconnecting.
+    private mutating func acknowledgeFailure(_ acknowledgement: MQTTPacket?, of message: MQTTMessage, error: String) async {
+        logger.error("MQTT publication not stored", metadata: ["topic": "\(message.topic)", "error": "\(error)"])
+        guard machine.version.hasProperties else {
+            await perform(machine.fail(.unspecifiedError))
+            return
+        }
+        acknowledge(acknowledgement, with: .unspecifiedError, reason: "not stored, try again")
+    }
+
+    /// Sends the PUBACK or PUBREC (if the QoS has one) with `reasonCode`.
+    private mutating func acknowledge(_ acknowledgement: MQTTPacket?, with reasonCode: MQTTReasonCode, reason: String? = nil) {
+        guard machine.state == .connected, case .publishAck(var ack)? = acknowledgement else { return }
         ack.reasonCode = reasonCode
-        if let reasonString, machine.version.hasProperties { ack.properties.reasonString = reasonString }
+        if let reason, machine.version.hasProperties { ack.properties.reasonString = reason }
         if ack.kind == .pubRec, reasonCode.isFailure { machine.refusedExactlyOnce(ack.packetIdentifier) }
         send(.publishAck(ack))
     }

@@ -38,6 +38,9 @@ public struct MQTTListener: Service {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // Each channel keeps its receive buffer; starting small (NIO's default is 2 KiB) keeps an idle
+            // connection small, and the adaptive allocator grows it for a client that sends a lot.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536))
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let inbox = server.makeInbox()
