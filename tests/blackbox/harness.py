@@ -217,6 +217,13 @@ class Received:
         return json.loads(self.body)
 
 
+class _SinkServer(ThreadingHTTPServer):
+    # The default listen backlog of 5 overflows when a sender opens many connections at once (the
+    # outbox delivers up to 32 webhooks concurrently); the kernel then drops the SYNs and the
+    # sender's TCP retries a second later, which would make a burst of deliveries crawl.
+    request_queue_size = 128
+
+
 class HttpSink:
     """A threaded HTTP server that records every request. It answers each with the next status
     from `statuses` (then 200), so a test can make the first deliveries fail."""
@@ -256,7 +263,7 @@ class HttpSink:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _SinkServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -759,6 +759,7 @@ class Broker:
     keepalive_slack = 1.0  # seconds after 1.5 x keep-alive within which a silent client is dropped
     sends_session_taken_over = True  # MQTT 5: DISCONNECT 0x8E to the old connection on takeover
     persists_clean_start_sessions = True  # MQTT 5: Clean Start 1 + expiry > 0 survives a restart
+    sends_server_shutting_down = True  # MQTT 5: DISCONNECT 0x8B to each connection on SIGTERM
 
     def __init__(self, port: int, *, username: str | None = None, password: str | None = None,
                  ws_port: int | None = None, ws_path: str = "/mqtt", tls_port: int | None = None,
@@ -884,10 +885,12 @@ class MosquittoBroker(Broker):
     # keepalive=5 after ~12 s. And on takeover it closes the old MQTT 5 connection without the
     # (optional, per section 4.13) DISCONNECT 0x8E. Its persistence file leaves out MQTT 5
     # sessions whose CONNECT had Clean Start 1, even with a Session Expiry Interval (they are kept
-    # in memory, but not across a restart).
+    # in memory, but not across a restart). On SIGTERM it closes MQTT 5 connections without the
+    # (optional, per section 4.13) DISCONNECT 0x8B Server shutting down.
     keepalive_slack = 5.0
     sends_session_taken_over = False
     persists_clean_start_sessions = False
+    sends_server_shutting_down = False
     BINARY = os.environ.get("MOSQUITTO_BIN", "/usr/sbin/mosquitto")
 
     def __init__(self, workdir: Path, *, tls_cert: Path | None = None, tls_key: Path | None = None,

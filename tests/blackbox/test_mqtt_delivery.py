@@ -374,6 +374,32 @@ def test_subscription_identifiers_mqtt5(broker):
     assert ids == [7, 42], ids
 
 
+def test_client_maximum_packet_size_mqtt5(broker):
+    """A subscriber that announces Maximum Packet Size 200 in CONNECT never gets a PUBLISH larger
+    than that (MQTT-3.1.2-24): the 1000-byte messages, QoS 0 and QoS 1, are left out for it (and
+    not for a subscriber without a limit), it stays connected, and a small QoS 1 message published
+    after the large one still arrives: the dropped message does not block its queue."""
+    limit = 200
+    topic = unique_topic("maxpkt")
+    small = broker.connect(V5, connect_properties={"MaximumPacketSize": limit})
+    assert small.subscribe(topic, qos=1) == [1]
+    witness = broker.connect(V5)
+    witness.subscribe(topic, qos=1)
+    pub = broker.connect(V5)
+    sent = [(b"small before", 0), (b"L" * 1000, 0), (b"B" * 1000, 1), (b"small after", 1)]
+    for payload, qos in sent:
+        pub.publish(topic, payload, qos=qos)
+    # The witness gets all four, so the large ones were published and routed.
+    assert [(m.payload, m.qos) for m in witness.wait_count(len(sent), timeout=5)] == sent
+    assert small.expect(topic, "small before").qos == 0
+    assert small.expect(topic, "small after").qos == 1
+    small.expect_none(0.3)
+    assert small.connected, f"the subscriber was disconnected (reason {small.disconnect_reason})"
+    # And its queue still moves.
+    pub.publish(topic, "small again", qos=1)
+    small.expect(topic, "small again")
+
+
 def test_reason_codes_mqtt5(broker):
     topic = unique_topic()
     client = broker.connect(V5)

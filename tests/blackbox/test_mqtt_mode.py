@@ -13,7 +13,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from harness import expect, expect_error, wait_until
+from harness import HttpSink, NimbusServer, expect, expect_error, wait_until
+from mqtt import V311, MqttClient, NimbusBroker, qos1_storm_then_stop
 from world import Device, Project, User, open_user_ws
 
 TIMEOUT = 5.0
@@ -309,3 +310,64 @@ def test_mqtt5_device_gets_reason_codes_for_refused_events(house: House):
         assert code(rc) in (0x00, 0x10), rc
     finally:
         client.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Durability
+
+
+def test_acknowledged_device_events_survive_kill_9(http_sink: HttpSink, private_server: NimbusServer):
+    """Four devices of one home publish QoS 1 events (`{"eventType": "storm", "eventData": {"n": key}}`)
+    to their event topics as fast as they are acknowledged; after 300 PUBACKs the server gets
+    SIGKILL. After a restart, every event whose PUBACK a device had received is stored, from the
+    device that sent it, and nothing else is.
+
+    Nimbus has no API that lists stored events, so a webhooks smart module subscribed to `storm`
+    reads them back: its deliveries are written to the durable outbox in the same transaction as
+    the event, and whatever was not yet sent at the kill is sent after the restart. (The sink is
+    the first fixture so that it outlives the server: deliveries to a closed port would hold up
+    the server's SIGTERM.)"""
+    project = Project(private_server)
+    project.server.cli("smart-module", "create", "--project", project.id, "--id", "storm-hooks", "--type", "webhooks",
+                       "--url", http_sink.url("/storm"), "--key", "storm-hooks-key", "--events", "storm")
+    owner = project.new_user()
+    home = project.new_home(owner)
+    devices = [project.device_in_home(owner, home) for _ in range(4)]
+    broker = NimbusBroker(private_server, project, credentials=False)
+
+    def connect(index: int) -> MqttClient:
+        device = devices[index]  # as MODE's SDKs connect: MQTT 3.1.1, empty client id, id and key
+        client = MqttClient(broker, version=V311, client_id="", username=str(device.id), password=device.api_key,
+                            max_inflight=200)
+        client.connect()
+        return client
+
+    def publish(client: MqttClient, index: int, seq: int):
+        key = f"{index}-{seq}"
+        body = json.dumps({"eventType": "storm", "eventData": {"n": key}})
+        return client.paho.publish(f"/devices/{devices[index].id}/event", body, qos=1), key
+
+    result = qos1_storm_then_stop(broker, publish, private_server.kill, publishers=len(devices),
+                                  stop_after_acks=300, connect=connect)
+    assert result.acked_count >= 300, result.acked_count
+    private_server.start()
+
+    def stored() -> dict[str, int]:
+        """n -> originDeviceId of every storm event delivered so far (before the kill or after)."""
+        found = {}
+        for request in http_sink.inbox.all():
+            event = request.json()
+            if event.get("eventType") == "storm":
+                found[event["eventData"]["n"]] = event["originDeviceId"]
+        return found
+
+    try:
+        wait_until(lambda: result.acknowledged <= stored().keys(), timeout=20, what="every acknowledged event")
+    except AssertionError:
+        missing = result.acknowledged - stored().keys()
+        raise AssertionError(f"{len(missing)} of {result.acked_count} acknowledged events lost, "
+                             f"e.g. {sorted(missing)[:5]}\n{private_server.log_tail()}") from None
+    found = stored()
+    assert found.keys() <= set(result.published.values()), "events that were never published"
+    wrong = {n: origin for n, origin in found.items() if origin != devices[int(n.split("-")[0])].id}
+    assert not wrong, f"events stored with the wrong origin device: {wrong}"

@@ -1,7 +1,8 @@
 """MQTT robustness: packets over the maximum size (announced or real), a seeded fuzz of malformed
-connections, a slow subscriber that never reads next to a fast one, and acknowledged retained
-messages surviving SIGTERM or kill -9 in the middle of a QoS 1 storm. After each, a well-behaved
-client must still work. Runs against Nimbus, or Mosquitto with NIMBUS_MQTT_TEST_AGAINST=mosquitto."""
+connections, a slow subscriber that never reads next to a fast one, acknowledged retained messages
+surviving SIGTERM or kill -9 in the middle of a QoS 1 storm, and what clients see of a graceful
+shutdown. After each, a well-behaved client must still work. Runs against Nimbus, or Mosquitto with
+NIMBUS_MQTT_TEST_AGAINST=mosquitto."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from mqtt import (CONNACK, DISCONNECT_TYPE, PINGREQ, SUBACK, V5, V31, V311, Broker, collect_retained,
-                  connect_packet, packet, publish_packet, qos1_storm_then_stop, subscribe_packet, unique_client_id,
-                  unique_topic, utf8, varint)
+from mqtt import (CONNACK, DISCONNECT_TYPE, P_SESSION_EXPIRY, PINGREQ, SUBACK, V5, V31, V311, Broker,
+                  collect_retained, connect_packet, packet, prop, publish_packet, qos1_storm_then_stop,
+                  subscribe_packet, unique_client_id, unique_topic, utf8, varint)
 
 MAX_REMAINING_LENGTH = 268_435_455  # the largest Variable Byte Integer: 0xFF 0xFF 0xFF 0x7F
 
@@ -255,3 +256,39 @@ def test_acknowledged_retained_messages_survive_stop(private_broker, how):
                          f"e.g. {sorted(missing)[:5]}")
     # Nothing that was never published appears.
     assert recovered <= set(result.published.values())
+
+
+# ------------------------------------------------------------------------------------------------
+# Graceful shutdown
+
+
+def test_sigterm_tells_mqtt5_clients_and_keeps_persistent_sessions(private_broker):
+    """On SIGTERM (clean exit), an MQTT 5 connection gets DISCONNECT 0x8B (Server shutting down) as
+    the last packet before the close, while an MQTT 3.1.1 connection, whose protocol has no
+    server-sent DISCONNECT, is just closed. The MQTT 5 connection is a persistent session (Clean
+    Start 0, Session Expiry 300 s) with a QoS 1 subscription: after the restart it still gets, at
+    QoS 1, the message published while it was offline. (Against Mosquitto, which just closes, only
+    the close and the session are checked.)"""
+    broker = private_broker
+    topic = unique_topic("shutdown")
+    client_id = unique_client_id("persistent")
+    v5, _ = broker.raw_connected(V5, client_id=client_id, clean=False, props=[prop(P_SESSION_EXPIRY, 300)])
+    v5.send(subscribe_packet(1, [(topic, 1)], version=V5))
+    assert v5.expect(SUBACK).body[-1] == 1
+    v311, _ = broker.raw_connected(V311)
+
+    broker.stop()  # SIGTERM; asserts exit status 0 within 10 s
+
+    packets = closes_with(v5)
+    if broker.sends_server_shutting_down:
+        assert packets and packets[-1].type == DISCONNECT_TYPE, f"no DISCONNECT before the close: {packets}"
+        assert packets[-1].body[:1] == b"\x8b", f"DISCONNECT reason is not 0x8B Server shutting down: {packets}"
+    packets = closes_with(v311)
+    assert not [p for p in packets if p.type == DISCONNECT_TYPE], f"MQTT 3.1.1 client got a DISCONNECT: {packets}"
+
+    broker.start()
+    broker.connect(V311).publish(topic, "while you were away", qos=1)
+    back = broker.connect(V5, client_id=client_id, clean=False, session_expiry=300)
+    assert back.connack.session_present, "the persistent session did not survive the graceful shutdown"
+    assert back.expect(topic, "while you were away", timeout=5).qos == 1
+    back.disconnect(reason=0, props={"SessionExpiryInterval": 0})
