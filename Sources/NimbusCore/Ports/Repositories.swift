@@ -73,6 +73,8 @@ public protocol DeviceRepository: Sendable {
     /// Inserts a device; `device.id` is ignored and the stored device is returned.
     func insert(_ device: Device) async throws -> Device
     func get(id: Int) async throws -> Device?
+    /// The devices of these ids that exist, in no particular order.
+    func get(ids: [Int]) async throws -> [Device]
     func find(apiKeyHash: String) async throws -> Device?
     func find(projectId: Int, claimCodeHash: String) async throws -> Device?
     func update(_ device: Device) async throws

@@ -45,9 +45,9 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    /// Parses JSON text; `nil` when the text is not JSON.
+    /// Parses JSON text; `nil` when the text is not JSON (see `JSONParser`).
     public init?(jsonText: some StringProtocol) {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(jsonText.utf8)) else { return nil }
+        guard let value = JSONParser.parse(jsonText) else { return nil }
         self = value
     }
 

@@ -22,6 +22,10 @@ struct SQLDeviceRepository: DeviceRepository {
         try await db.raw("SELECT * FROM devices WHERE id = \(bind: id)").first().map(Self.device)
     }
 
+    func get(ids: [Int]) async throws -> [Device] {
+        try await db.raw("SELECT * FROM devices WHERE id IN (\(binds: ids))").all().map(Self.device)
+    }
+
     func find(apiKeyHash: String) async throws -> Device? {
         try await db.raw("SELECT * FROM devices WHERE api_key_hash = \(bind: apiKeyHash)").first().map(Self.device)
     }
