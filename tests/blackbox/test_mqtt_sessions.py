@@ -225,6 +225,12 @@ def test_sessions_and_retained_messages_survive_restart(private_broker):
     pub.publish(f"{topic}/retained/c", "deleted", qos=1, retain=True)
     pub.publish(f"{topic}/retained/c", b"", qos=1, retain=True)
     pub.close()
+    # A retained will is a retained message like the others once it is published.
+    watcher = broker.connect(V311)
+    watcher.subscribe(f"{topic}/retained/will", qos=1)
+    broker.connect(V311, will=Will(f"{topic}/retained/will", b"last words", qos=1, retain=True)).drop()
+    watcher.expect(f"{topic}/retained/will", "last words", timeout=3)
+    watcher.close()
 
     broker.restart()
 
@@ -240,4 +246,5 @@ def test_sessions_and_retained_messages_survive_restart(private_broker):
     fresh.subscribe(f"{topic}/retained/#")
     assert fresh.expect(f"{topic}/retained/a", "kept").retain
     assert fresh.expect(f"{topic}/retained/b", "replacement").retain
+    assert fresh.expect(f"{topic}/retained/will", "last words").retain
     fresh.expect_none(0.3)

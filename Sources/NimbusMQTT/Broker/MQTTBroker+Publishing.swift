@@ -14,9 +14,18 @@ extension MQTTBroker {
     /// - Parameter publisher: the publishing session, whose No Local subscriptions are skipped.
     /// - Returns: how many sessions the message reached (delivered or queued), so callers can tell MQTT 5
     ///   publishers 0x10 No matching subscribers.
+    ///
+    /// A retained message published here is also written to the retained store, behind the routing: nobody
+    /// waits for an acknowledgement of a will or of a dialect's message. (A client's PUBLISH goes through
+    /// `route`, and its connection writes it before acknowledging.)
     @discardableResult
     public func publish(_ message: MQTTMessage, in mountPoint: String, from publisher: MQTTSessionKey? = nil) -> Int {
-        route(message, in: mountPoint, from: publisher).reached
+        if message.retain, let retainedStore {
+            var stored = message
+            stored.topic = Self.fullTopic(message.topic, in: mountPoint)
+            Task { try? await retainedStore.retain(stored) }
+        }
+        return route(message, in: mountPoint, from: publisher).reached
     }
 
     /// `route` for several messages of one publisher, in order: one call into the broker for a burst.
