@@ -4,10 +4,11 @@ import NIOCore
 
 /// Serves one client from CONNECT to the end of its connection, whatever carries it (TCP, TLS, WebSocket).
 ///
-/// One loop owns all of the connection's state. It takes its inputs from the connection's inbox: frames from the
-/// client, events from the broker (the inbox is the session's mailbox) and its own signals (a publication made
-/// durable, the keep-alive timer). It handles each input to the end before taking the next, so the state machine
-/// needs no lock and packets go out in the order the protocol decided them. The protocol rules live in
+/// One drainer at a time owns all of the connection's state (see `start`). It takes the inputs from the
+/// connection's inbox: frames from the client, events from the broker (the inbox is the session's mailbox) and its
+/// own signals (a publication made durable, the keep-alive timer, shutdown). It handles each input to the end
+/// before taking the next, so the state machine needs no lock and packets go out in the order the protocol decided
+/// them. The protocol rules live in
 /// `MQTTConnectionStateMachine`; this type carries out its actions: it asks the hooks, calls the broker and writes
 /// frames.
 struct MQTTConnection<Writer: MQTTFrameWriter>: Sendable {
@@ -283,7 +284,7 @@ struct MQTTConnection<Writer: MQTTFrameWriter>: Sendable {
     private mutating func finish() async {
         timer?.cancel()
         machine.connectionClosed()
-        for case .deliver(let delivery) in inbox.finish() {
+        for case .deliver(let delivery) in inbox.finish() where delivery.qos != .atMostOnce {
             _ = machine.deliver(delivery)
         }
         guard let admission else { return }
