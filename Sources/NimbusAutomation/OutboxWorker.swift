@@ -55,9 +55,10 @@ public final class OutboxWorker: Service, Sendable {
         }
     }
 
-    /// Sends everything that is due now.
+    /// Sends everything that is due now. At shutdown it finishes the batch it is sending (each send is bounded
+    /// by its timeout) and leaves the rest in the outbox for the next start.
     public func drain() async {
-        while true {
+        while !Task.isShuttingDownGracefully {
             let due: [OutboxMessage]
             do {
                 due = try await store.read { tx in try await tx.outbox.due(at: Date(), limit: 32) }
