@@ -49,7 +49,7 @@ actor EventBatchWriter {
                 // One bad event must not fail its neighbours: write them one by one.
                 for pending in batch {
                     do {
-                        if let refusal = try await commit([pending.submission]).first ?? nil { throw refusal }
+                        if let refusal = try await commit([pending.submission])[0] { throw refusal }
                         pending.continuation.resume()
                     } catch {
                         pending.continuation.resume(throwing: error)

@@ -38,7 +38,7 @@ public actor MQTTBroker {
 
     /// Attaches a newly admitted connection to its session, creating or resuming it.
     ///
-    /// A connection already attached to the session gets `.takenOver` and its stream ends. `cleanStart` discards
+    /// A connection already attached to the session gets `.takenOver` and its mailbox is closed. `cleanStart` discards
     /// the old session (subscriptions, queue, a delayed will, which is then published because its session ended);
     /// otherwise the session resumes: `resumed` is what it owes the client (unacknowledged and queued messages),
     /// for the connection's state machine to send first. Internal because `MQTTOutboundState` belongs to the

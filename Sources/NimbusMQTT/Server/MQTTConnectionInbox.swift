@@ -5,7 +5,7 @@ import Synchronization
 /// broker's events (the inbox is the session's `MQTTMailbox`) and the connection's own signals.
 ///
 /// No task waits on the inbox. Like an actor's executor, it starts its drainer (a short-lived task that handles
-/// what is waiting, see `MQTTConnection.run()`) when input arrives while none is running, and the drainer ends when
+/// what is waiting, see `MQTTConnection.start(onEnd:)`) when input arrives while none is running, and the drainer ends when
 /// the inbox is empty. So an idle client costs its state and its socket, not a suspended task holding the stack of
 /// the deepest call it ever made, and a frame from the socket starts its handling directly. The inbox also holds
 /// the connection's two bounds:
@@ -59,7 +59,9 @@ final class MQTTConnectionInbox: MQTTMailbox {
             if let signal = signals.popFirst() { return (.signal(signal), nil) }
             brokerFirst.toggle()
             if brokerFirst, let event = broker.popFirst() { return (.broker(event), nil) }
-            if let input = client.popFirst() { return (input, resumeIfDrained()) }
+            if let input = client.popFirst() {
+                return (input, paused && client.count <= MQTTConnectionInbox.frameLowWatermark ? resumeTransport() : nil)
+            }
             if let event = broker.popFirst() { return (.broker(event), nil) }
             return nil
         }
@@ -73,8 +75,8 @@ final class MQTTConnectionInbox: MQTTMailbox {
             return drainer
         }
 
-        mutating func resumeIfDrained() -> (@Sendable () -> Void)? {
-            guard paused, client.count <= MQTTConnectionInbox.frameLowWatermark else { return nil }
+        /// Ends a pause: the transport's callback, to call once the lock is released.
+        mutating func resumeTransport() -> (@Sendable () -> Void)? {
             paused = false
             defer { onDrained = nil }
             return onDrained
@@ -127,14 +129,10 @@ final class MQTTConnectionInbox: MQTTMailbox {
     func finish() -> [MQTTBrokerEvent] {
         let (left, resume) = state.withLock { state in
             state.finished = true
-            state.brokerOpen = false
             state.drainer = nil
             state.client.removeAll()
             defer { state.broker.removeAll() }
-            let resume = state.onDrained
-            state.onDrained = nil
-            state.paused = false
-            return (Array(state.broker), resume)
+            return (Array(state.broker), state.resumeTransport())
         }
         resume?()
         return left
@@ -155,8 +153,11 @@ final class MQTTConnectionInbox: MQTTMailbox {
         return false
     }
 
-    /// The client's input ended (`.endOfInput`) or could not be framed (`.unreadable`).
-    func endInput(_ input: Input) {
+    /// The client's input is over: it ended, or failed with `error`. The framing decoder's refusals
+    /// (`MQTTProtocolError`) end the connection with their reason code; anything else (a reset, a TLS failure)
+    /// just ends it.
+    func inputEnded(by error: (any Error)? = nil) {
+        let input: Input = (error as? MQTTProtocolError).map { .unreadable($0) } ?? .endOfInput
         _ = offer { state in state.client.append(input) }
     }
 

@@ -22,13 +22,11 @@ final class MQTTInboxHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        inbox.endInput(.endOfInput)
+        inbox.inputEnded()
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // The framing decoder's refusals end the connection with their reason code; anything else (a reset,
-        // a TLS failure) just ends it.
-        inbox.endInput((error as? MQTTProtocolError).map { .unreadable($0) } ?? .endOfInput)
+        inbox.inputEnded(by: error)
     }
 }

@@ -73,14 +73,12 @@ public struct MQTTServer: Sendable {
     private static func read<Inbound: AsyncSequence>(_ inbound: Inbound, into inbox: MQTTConnectionInbox) async
     where Inbound.Element == MQTTFrame {
         do {
-            for try await frame in inbound where inbox.post(frame) {
-                await inbox.drained()
+            for try await frame in inbound {
+                if inbox.post(frame) { await inbox.drained() }
             }
-            inbox.endInput(.endOfInput)
-        } catch let error as MQTTProtocolError {
-            inbox.endInput(.unreadable(error))
+            inbox.inputEnded()
         } catch {
-            inbox.endInput(.endOfInput)
+            inbox.inputEnded(by: error)
         }
     }
 
