@@ -118,6 +118,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The Cayenne dialect: the auth service (OAuth 2.0 server, users, applications) under /cayenne.
+        .target(
+            name: "NimbusCayenne",
+            dependencies: [
+                "NimbusCore",
+                "NimbusHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The MQTT broker: wire codec (one file per packet), topics and the subscription index, the pure session
         // state machine, the broker actor, and the connection loop with its TCP/TLS listener. Knows no dialect.
         .target(
@@ -140,6 +152,7 @@ let package = Package(
                 "NimbusStore",
                 "NimbusAutomation",
                 "NimbusMODE",
+                "NimbusCayenne",
                 "NimbusHTTP",
                 "NimbusMQTT",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

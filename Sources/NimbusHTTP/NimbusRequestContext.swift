@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import NimbusCore
 
 /// The request context of every Nimbus HTTP route and WebSocket. It carries only per-request
@@ -12,10 +13,13 @@ public struct NimbusRequestContext: RequestContext {
     public let webSocketUpgrade: WebSocketUpgradeSlot
     /// The caller; `.anonymous` until an authenticator middleware recognises a credential.
     public var principal: Principal = .anonymous
+    /// The peer's IP address (for sign-in throttling); `nil` when the transport has none.
+    public let remoteAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.webSocketUpgrade = WebSocketUpgradeSlot()
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     public var maxUploadSize: Int { Self.maximumBodySize }

@@ -28,6 +28,8 @@ struct ModeAuthController {
             info = ModeWire.AuthInfo(type: "device", deviceId: deviceId, projectId: projectId)
         case .projectKey(_, let projectId, let name, _):
             info = ModeWire.AuthInfo(type: "project key", projectKeyName: name, projectId: projectId)
+        case .client(let appId, let projectId):
+            info = ModeWire.AuthInfo(type: "app", appId: appId, projectId: projectId)
         case .system, .anonymous:
             info = ModeWire.AuthInfo(type: "nobody")
         }

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NimbusAutomation
+import NimbusCayenne
 import NimbusCore
 import NimbusHTTP
 import NimbusMODE
@@ -30,12 +31,16 @@ public func buildApplication(
         let outbox = OutboxWorker(store: store, mail: mail, sms: sms, webhooks: WebhookSender(store: store), logger: logger)
         let nimbus = Nimbus(environment: CoreEnvironment(
             store: store, bus: bus, links: ModeDialect.accountLinks(publicURL: configuration.effectivePublicURL),
-            eventFormatter: ModeEventFormatter(), outboxSignal: { outbox.wakeUp() }, logger: logger))
-        try await nimbus.admin.resetConnections()
+            eventFormatter: ModeEventFormatter(), outboxSignal: { outbox.wakeUp() }, logger: logger,
+            oauth: OAuthSettings(
+                issuer: CayenneDialect.issuer(publicURL: configuration.effectivePublicURL),
+                accessTokenLifetime: TimeInterval(configuration.accessTokenLifetime))))
+        try await nimbus.start()
 
         let router = buildRouter()
         let webSocketRouter = Router(context: NimbusRequestContext.self)
         ModeDialect(nimbus: nimbus).addRoutes(to: router, webSocketRouter: webSocketRouter)
+        CayenneDialect(nimbus: nimbus, publicURL: configuration.effectivePublicURL).addRoutes(to: router)
 
         let broker = MQTTBroker(
             limits: .init(maximumQueuedMessages: configuration.mqtt.maximumQueuedMessages), sessionStore: store, retainedStore: store)

@@ -28,6 +28,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var smsURL: String?
     public var smsFrom = "Nimbus"
     public var logLevel = Logger.Level.info
+    /// How long an OAuth access token (a JWT) is valid, in seconds.
+    public var accessTokenLifetime = 900
 
     public init() {}
 
@@ -36,6 +38,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "data-dir", "database", "http-port", "mqtt-port", "mqtts-port", "tls-cert", "tls-key", "mqtt-anonymous-project",
         "mqtt-max-packet-size", "mqtt-max-inflight", "mqtt-max-queued", "mqtt-receive-maximum", "mqtt-max-connections",
         "mqtt-connection-rate", "bind", "public-url", "smtp-url", "smtp-ca", "mail-from", "sms-url", "sms-from", "log-level",
+        "access-token-lifetime",
     ]
 
     /// The base of the links Nimbus puts in emails.
@@ -97,6 +100,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "log-level":
             guard let level = Logger.Level(rawValue: value.lowercased()) else { throw ConfigurationError.invalid(key, value) }
             logLevel = level
+        case "access-token-lifetime": accessTokenLifetime = try positive(30...86_400)
         default: throw ConfigurationError.unknownKey(key)
         }
     }

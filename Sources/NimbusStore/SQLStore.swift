@@ -67,4 +67,5 @@ struct SQLStoreTransaction: StoreTransaction {
     var events: any EventRepository { SQLEventRepository(db: db) }
     var smartModules: any SmartModuleRepository { SQLSmartModuleRepository(db: db) }
     var outbox: any OutboxRepository { SQLOutboxRepository(db: db) }
+    var oauth: any OAuthRepository { SQLOAuthRepository(db: db) }
 }

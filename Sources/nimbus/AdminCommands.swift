@@ -66,13 +66,26 @@ struct AppCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an app and print it.")
         @OptionGroup var store: StoreOptions
         @Option var project: Int
-        @Option(help: "The app id clients send as appId.") var id: String
+        @Option(help: "The app id: MODE's appId, the OAuth client_id and Cayenne's application_id.") var id: String
         @Option var name: String?
+        @Option(name: .customLong("redirect-uri"), help: "A redirect URI the OAuth authorization step may return to (repeatable).")
+        var redirectURIs: [String] = []
+        @Flag(help: "Give the app a client secret (printed once as `secret`); without it the app is a public client that must use PKCE.")
+        var confidential = false
+        @Flag(name: .customLong("allow-signup"), help: "Let anyone sign up into the project through this app.") var allowSignup = false
 
         func run() async throws {
             try await AdminRunner(options: store).run { admin in
-                let app = try await admin.createApp(projectId: project, id: id, name: name, by: .system)
-                return ["id": .string(app.id), "projectId": AdminJSON.int(app.projectId), "name": .string(app.name), "creationTime": AdminJSON.time(app.creationTime)]
+                let (app, redirects, secret) = try await admin.createApp(
+                    projectId: project, id: id, name: name, redirectURIs: redirectURIs, confidential: confidential,
+                    allowsSignUp: allowSignup, by: .system)
+                var output: [String: JSONValue] = [
+                    "id": .string(app.id), "projectId": AdminJSON.int(app.projectId), "name": .string(app.name),
+                    "confidential": .bool(app.isConfidential), "allowSignup": .bool(app.allowsSignUp),
+                    "redirectUris": .array(redirects.map { .string($0.uri) }), "creationTime": AdminJSON.time(app.creationTime),
+                ]
+                if let secret { output["secret"] = .string(secret) }
+                return output
             }
         }
     }

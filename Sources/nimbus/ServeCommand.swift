@@ -29,6 +29,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("sms-from"), help: "The sender of text messages.") var smsFrom: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
 
+    @Option(name: .customLong("access-token-lifetime"), help: "Seconds an OAuth access token is valid (default 900).") var accessTokenLifetime: String?
+
     func run() async throws {
         var flags: [String: String] = [:]
         flags["http-port"] = httpPort
@@ -51,6 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags["sms-url"] = smsURL
         flags["sms-from"] = smsFrom
         flags["log-level"] = logLevel
+        flags["access-token-lifetime"] = accessTokenLifetime
         let configuration = try store.resolve(adding: flags)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

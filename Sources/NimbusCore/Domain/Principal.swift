@@ -6,6 +6,8 @@ public enum Principal: Sendable, Hashable {
     case device(deviceId: Int, projectId: Int)
     /// A project's backend, through a project API key.
     case projectKey(keyId: Int, projectId: Int, name: String, permissions: Set<ProjectKey.Permission>)
+    /// An OAuth client acting for itself (a client-credentials access token), not for a user.
+    case client(appId: String, projectId: Int)
     /// Nimbus itself: the admin CLI and internal jobs. Not reachable from any network API.
     case system
     /// No credential was presented.
@@ -14,7 +16,8 @@ public enum Principal: Sendable, Hashable {
     /// The project the caller belongs to, if it belongs to one.
     public var projectId: Int? {
         switch self {
-        case .user(_, let projectId, _, _), .device(_, let projectId), .projectKey(_, let projectId, _, _): projectId
+        case .user(_, let projectId, _, _), .device(_, let projectId), .projectKey(_, let projectId, _, _),
+            .client(_, let projectId): projectId
         case .system, .anonymous: nil
         }
     }

@@ -35,17 +35,57 @@ public struct Project: Sendable, Hashable, Codable {
     }
 }
 
-/// A client application of a project (MODE `appId`; later the Cayenne OAuth client).
+/// A client application of a project: MODE's `appId`, and the Cayenne OAuth client (`client_id`).
 public struct App: Sendable, Hashable, Codable {
+    /// Whether an app may be used; only `active` apps sign anyone in.
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        case active
+        case inactive
+        case blocked
+    }
+
     public var id: String
     public var projectId: Int
     public var name: String
+    public var description: String
+    public var status: Status
+    /// SHA-256 of the client secret; `nil` for a public client (a mobile or browser app), which must use PKCE.
+    public var clientSecretHash: String?
+    /// Whether anyone may sign up into the project through this app.
+    public var allowsSignUp: Bool
     public var creationTime: Date
+    public var updateTime: Date
 
-    public init(id: String, projectId: Int, name: String, creationTime: Date) {
+    public init(
+        id: String, projectId: Int, name: String, description: String = "", status: Status = .active,
+        clientSecretHash: String? = nil, allowsSignUp: Bool = false, creationTime: Date, updateTime: Date? = nil
+    ) {
         self.id = id
         self.projectId = projectId
         self.name = name
+        self.description = description
+        self.status = status
+        self.clientSecretHash = clientSecretHash
+        self.allowsSignUp = allowsSignUp
+        self.creationTime = creationTime
+        self.updateTime = updateTime ?? creationTime
+    }
+
+    /// A confidential client authenticates with its secret.
+    public var isConfidential: Bool { clientSecretHash != nil }
+}
+
+/// A redirect URI an app may send users back to after the authorization step (exact match).
+public struct AppRedirect: Sendable, Hashable {
+    public var id: String
+    public var appId: String
+    public var uri: String
+    public var creationTime: Date
+
+    public init(id: String, appId: String, uri: String, creationTime: Date) {
+        self.id = id
+        self.appId = appId
+        self.uri = uri
         self.creationTime = creationTime
     }
 }

@@ -13,11 +13,15 @@ public struct User: Sendable, Hashable {
     public var verified: Bool
     public var creationTime: Date
     public var passwordUpdateTime: Date?
+    /// Cayenne keeps the two parts of a name apart; `name` is always their join for other dialects.
+    public var firstName: String?
+    public var lastName: String?
+    public var lastSignInTime: Date?
 
     public init(
         id: Int, projectId: Int, name: String, email: String? = nil, phoneNumber: String? = nil,
         externalKey: String? = nil, passwordHash: String? = nil, verified: Bool, creationTime: Date,
-        passwordUpdateTime: Date? = nil
+        passwordUpdateTime: Date? = nil, firstName: String? = nil, lastName: String? = nil, lastSignInTime: Date? = nil
     ) {
         self.id = id
         self.projectId = projectId
@@ -29,6 +33,9 @@ public struct User: Sendable, Hashable {
         self.verified = verified
         self.creationTime = creationTime
         self.passwordUpdateTime = passwordUpdateTime
+        self.firstName = firstName
+        self.lastName = lastName
+        self.lastSignInTime = lastSignInTime
     }
 }
 

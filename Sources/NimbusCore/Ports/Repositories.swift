@@ -6,6 +6,10 @@ public protocol ProjectRepository: Sendable {
     func get(id: Int) async throws -> Project?
     func insertApp(_ app: App) async throws
     func app(id: String) async throws -> App?
+    func updateApp(_ app: App) async throws
+    func apps(projectId: Int, status: App.Status) async throws -> [App]
+    func insertRedirect(_ redirect: AppRedirect) async throws
+    func redirects(appId: String) async throws -> [AppRedirect]
     func insertKey(projectId: Int, name: String, permissions: Set<ProjectKey.Permission>, keyHash: String, at time: Date) async throws -> ProjectKey
     func key(hash: String) async throws -> ProjectKey?
     func insertDeviceClass(_ deviceClass: DeviceClass) async throws
@@ -19,6 +23,8 @@ public protocol UserRepository: Sendable {
     func get(id: Int) async throws -> User?
     func find(projectId: Int, email: String) async throws -> User?
     func find(projectId: Int, phoneNumber: String) async throws -> User?
+    /// Users of any project with this address (a few at most), oldest first.
+    func find(email: String) async throws -> [User]
     func update(_ user: User) async throws
     func delete(id: Int) async throws
     func list(projectId: Int, search: String?, page: PageRequest) async throws -> Page<User>
@@ -37,6 +43,23 @@ public protocol SessionRepository: Sendable {
     func delete(id: Int) async throws
     /// Deletes every session of the user and returns their ids.
     func deleteAll(userId: Int) async throws -> [Int]
+}
+
+/// What the OAuth authorization server keeps: signing keys, authorization codes, refresh tokens and
+/// revoked client tokens.
+public protocol OAuthRepository: Sendable {
+    func signingKeys() async throws -> [SigningKey]
+    func insertSigningKey(_ key: SigningKey) async throws
+    func insertCode(_ code: AuthorizationCode) async throws
+    func code(hash: String) async throws -> AuthorizationCode?
+    /// Marks a code used; returns false when it already was (another exchange won the race).
+    func useCode(hash: String) async throws -> Bool
+    func insertRefreshToken(sessionId: Int, appId: String, scope: String, tokenHash: String, expirationTime: Date) async throws
+    func refreshToken(hash: String) async throws -> RefreshToken?
+    /// Marks a refresh token used; returns false when it already was.
+    func useRefreshToken(id: Int) async throws -> Bool
+    func revokeToken(jti: String, expirationTime: Date) async throws
+    func isRevoked(jti: String) async throws -> Bool
 }
 
 /// Homes and their members.

@@ -19,4 +19,5 @@ public protocol StoreTransaction: Sendable {
     var events: any EventRepository { get }
     var smartModules: any SmartModuleRepository { get }
     var outbox: any OutboxRepository { get }
+    var oauth: any OAuthRepository { get }
 }

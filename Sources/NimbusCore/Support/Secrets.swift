@@ -11,7 +11,7 @@ import HummingbirdBcrypt
 public enum Secrets {
     /// A new random token: `prefix` + 32 random bytes in base64url (256 bits of entropy).
     public static func token(prefix: String) -> String {
-        prefix + randomBytes(32).base64URLEncodedString()
+        prefix + Base64URL.encode(randomBytes(32))
     }
 
     /// A code a person can type from a sticker: 8 characters of Crockford base32, shown as `XXXX-XXXX`.
@@ -77,13 +77,4 @@ extension Sequence where Element == UInt8 {
 extension Digest {
     /// Lower-case hexadecimal digits of the digest.
     public var hexString: String { Array(self).hexString }
-}
-
-extension Array where Element == UInt8 {
-    func base64URLEncodedString() -> String {
-        Data(self).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
 }

@@ -27,7 +27,7 @@ enum AccessPolicy {
             return home
         case .anonymous:
             throw NimbusError.authenticationRequired
-        case .device:
+        case .device, .client:
             throw NimbusError.wrongCredentialKind
         case .user(let userId, let projectId, _, _):
             guard projectId == home.projectId, let member = try await tx.homes.member(homeId: id, userId: userId) else {
@@ -67,7 +67,7 @@ enum AccessPolicy {
         // names these cases only because it must be exhaustive.
         switch (principal, access) {
         case (.anonymous, _): throw NimbusError.authenticationRequired
-        case (.user, .selfOnly), (.projectKey, .selfOnly): throw NimbusError.wrongCredentialKind
+        case (.user, .selfOnly), (.projectKey, .selfOnly), (.client, _): throw NimbusError.wrongCredentialKind
         default: break
         }
         guard let device = try await tx.devices.get(id: id) else { throw NimbusError.notFound("device") }
@@ -76,6 +76,8 @@ enum AccessPolicy {
             return device
         case .anonymous:
             throw NimbusError.authenticationRequired
+        case .client:
+            throw NimbusError.wrongCredentialKind
         case .device(let deviceId, _):
             guard deviceId == device.id else {
                 // Another device's id: a device may not even learn that it exists.

@@ -50,7 +50,7 @@ extension AccountUseCases {
             return user
         case .anonymous:
             throw NimbusError.authenticationRequired
-        case .device:
+        case .device, .client:
             throw NimbusError.wrongCredentialKind
         case .user(let userId, _, _, _):
             guard userId == id else { throw NimbusError.notFound("user") }

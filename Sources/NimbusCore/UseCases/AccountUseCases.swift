@@ -157,9 +157,15 @@ public struct AccountUseCases: Sendable {
     /// Emails a password reset link.
     public func startPasswordReset(projectId: Int, email rawEmail: String) async throws -> String {
         let user = try await emailUser(projectId: projectId, email: rawEmail)
+        try await sendPasswordReset(to: user, link: environment.links.passwordReset)
+        return user.email ?? rawEmail
+    }
+
+    /// Emails a password reset link that opens `link(token)`. The token works once, within an hour.
+    func sendPasswordReset(to user: User, link: @Sendable (String) -> String) async throws {
         let token = Secrets.token(prefix: "")
         let now = environment.clock.now()
-        let link = environment.links.passwordReset(token)
+        let link = link(token)
         try await store.write { tx in
             try await tx.users.insertToken(userId: user.id, purpose: .passwordReset, secretHash: Secrets.hash(token), expirationTime: now + Lifetime.passwordReset)
             try await tx.outbox.enqueue(EmailMessage(
@@ -168,7 +174,6 @@ public struct AccountUseCases: Sendable {
             ), at: now)
         }
         environment.outboxSignal()
-        return user.email ?? rawEmail
     }
 
     /// Sets a new password with an emailed reset token; every session of the user ends.

@@ -13,16 +13,16 @@ public struct AdminUseCases: Sendable {
         return try await store.write { tx in try await tx.projects.insert(name: name, accountMode: accountMode, provisioning: provisioning, at: now) }
     }
 
-    public func createApp(projectId: Int, id: String, name: String?, by principal: Principal) async throws -> App {
+    /// Creates an app; see `ApplicationUseCases.create`.
+    public func createApp(
+        projectId: Int, id: String, name: String?, redirectURIs: [String] = [], confidential: Bool = false, allowsSignUp: Bool = false,
+        by principal: Principal
+    ) async throws -> (app: App, redirects: [AppRedirect], secret: String?) {
         try AccessPolicy.requireSystem(principal)
-        let id = try Validation.identifier(id, field: "id")
-        let app = App(id: id, projectId: projectId, name: try Validation.text(name ?? id, field: "name"), creationTime: environment.clock.now())
-        try await store.write { tx in
-            guard try await tx.projects.get(id: projectId) != nil else { throw NimbusError.notFound("project") }
-            guard try await tx.projects.app(id: id) == nil else { throw NimbusError.rejected(.alreadyExists) }
-            try await tx.projects.insertApp(app)
-        }
-        return app
+        return try await ApplicationUseCases(environment: environment).create(
+            projectId: projectId,
+            .init(id: id, name: name ?? id, confidential: confidential, allowsSignUp: allowsSignUp, redirectURIs: redirectURIs),
+            by: principal)
     }
 
     /// Creates a project key; the key itself is returned only now.

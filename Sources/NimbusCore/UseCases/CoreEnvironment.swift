@@ -13,11 +13,17 @@ public struct CoreEnvironment: Sendable {
     public var logger: Logger
     /// Shared by every copy of the environment, so that a revocation reaches the authenticator.
     public let credentials: CredentialCache
+    /// The keys that sign and verify access tokens; `Nimbus.start()` loads them.
+    public let signingKeys: SigningKeyRing
+    /// Failed sign-ins by account and address, shared by every way of signing in with a password.
+    public let signInThrottle: SignInThrottle
+    public var oauth: OAuthSettings
 
     public init(
         store: any Store, bus: any MessageBus, clock: any WallClock = SystemWallClock(), links: AccountLinks,
         eventFormatter: any EventFormatter, outboxSignal: @escaping @Sendable () -> Void = {}, logger: Logger,
-        credentials: CredentialCache = CredentialCache()
+        credentials: CredentialCache = CredentialCache(), oauth: OAuthSettings = OAuthSettings(issuer: "http://localhost/cayenne"),
+        signInThrottle: SignInThrottle = SignInThrottle()
     ) {
         self.store = store
         self.bus = bus
@@ -27,6 +33,9 @@ public struct CoreEnvironment: Sendable {
         self.outboxSignal = outboxSignal
         self.logger = logger
         self.credentials = credentials
+        self.signingKeys = SigningKeyRing()
+        self.signInThrottle = signInThrottle
+        self.oauth = oauth
     }
 
     /// Makes the credentials of a session, user or device stop working at once in this process, and
@@ -34,6 +43,27 @@ public struct CoreEnvironment: Sendable {
     func revoke(_ topic: BusTopic) {
         credentials.forget(topic)
         bus.publish(.revoked, to: topic)
+    }
+}
+
+/// The settings of the OAuth authorization server.
+public struct OAuthSettings: Sendable {
+    /// The `iss` of every access token, and the issuer of the discovery metadata.
+    public var issuer: String
+    public var accessTokenLifetime: TimeInterval
+    public var refreshTokenLifetime: TimeInterval
+    public var codeLifetime: TimeInterval
+    public var singleSignOnLifetime: TimeInterval
+
+    public init(
+        issuer: String, accessTokenLifetime: TimeInterval = 15 * 60, refreshTokenLifetime: TimeInterval = 30 * 24 * 3600,
+        codeLifetime: TimeInterval = 60, singleSignOnLifetime: TimeInterval = 7 * 24 * 3600
+    ) {
+        self.issuer = issuer
+        self.accessTokenLifetime = accessTokenLifetime
+        self.refreshTokenLifetime = refreshTokenLifetime
+        self.codeLifetime = codeLifetime
+        self.singleSignOnLifetime = singleSignOnLifetime
     }
 }
 

@@ -47,15 +47,25 @@ public final class CredentialCache: Sendable {
         state.withLock { Generation(value: $0.generation) }
     }
 
-    /// Remembers a principal found in the store, unless something was revoked since `generation`.
-    public func remember(_ principal: Principal, tokenHash: String, foundAt generation: Generation) {
+    /// Remembers a principal found in the store, unless something was revoked since `generation`;
+    /// `validFor` caps the entry's life for a credential that expires by itself (an access token).
+    public func remember(_ principal: Principal, tokenHash: String, foundAt generation: Generation, validFor: Duration? = nil) {
+        let expires = ContinuousClock.now + min(lifetime, validFor ?? lifetime)
         state.withLock { state in
             guard state.generation == generation.value else { return }
             if state.entries.count >= capacity {
                 // Rare and cheap to recover from: every credential is one read away.
                 state.entries.removeAll(keepingCapacity: true)
             }
-            state.entries[tokenHash] = Entry(principal: principal, expires: .now + lifetime)
+            state.entries[tokenHash] = Entry(principal: principal, expires: expires)
+        }
+    }
+
+    /// Forgets one credential (a revoked client access token, which belongs to no session).
+    public func forget(tokenHash: String) {
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries[tokenHash] = nil
         }
     }
 

@@ -20,7 +20,7 @@ public struct HomeUseCases: Sendable {
                 guard projectId == nil || projectId == keyProject else { throw NimbusError.permissionDenied }
                 return try await tx.homes.list(projectId: keyProject, page: page)
             case .anonymous: throw NimbusError.authenticationRequired
-            case .device, .system: throw NimbusError.wrongCredentialKind
+            case .device, .client, .system: throw NimbusError.wrongCredentialKind
             }
         }
     }

@@ -9,6 +9,8 @@ public struct Nimbus: Sendable {
     public let devices: DeviceUseCases
     public let events: EventUseCases
     public let admin: AdminUseCases
+    public let oauth: OAuthUseCases
+    public let applications: ApplicationUseCases
     public let connections: DeviceConnectionTracker
 
     public init(environment: CoreEnvironment) {
@@ -22,5 +24,14 @@ public struct Nimbus: Sendable {
         self.devices = DeviceUseCases(environment: environment, connections: connections)
         self.events = EventUseCases(environment: environment)
         self.admin = AdminUseCases(environment: environment)
+        self.oauth = OAuthUseCases(environment: environment)
+        self.applications = ApplicationUseCases(environment: environment)
+    }
+
+    /// Gets the core ready to serve, once at start-up: loads (or makes) the token signing keys and
+    /// marks every device disconnected, since after a start no connection is left.
+    public func start() async throws {
+        try await environment.signingKeys.load(from: environment.store, clock: environment.clock)
+        try await admin.resetConnections()
     }
 }

@@ -24,14 +24,50 @@ struct SQLProjectRepository: ProjectRepository {
 
     func insertApp(_ app: App) async throws {
         try await db.raw("""
-            INSERT INTO apps (id, project_id, name, creation_time) VALUES (\(bind: app.id), \(bind: app.projectId), \(bind: app.name), \(bind: app.creationTime))
+            INSERT INTO apps (id, project_id, name, description, status, client_secret_hash, allows_sign_up, creation_time, update_time)
+            VALUES (\(bind: app.id), \(bind: app.projectId), \(bind: app.name), \(bind: app.description), \(bind: app.status.rawValue),
+                    \(bind: app.clientSecretHash), \(bind: app.allowsSignUp), \(bind: app.creationTime), \(bind: app.updateTime))
             """).run()
     }
 
     func app(id: String) async throws -> App? {
-        try await db.raw("SELECT * FROM apps WHERE id = \(bind: id)").first().map { row in
-            App(id: id, projectId: try row.column("project_id"), name: try row.column("name"), creationTime: try row.column("creation_time"))
+        try await db.raw("SELECT * FROM apps WHERE id = \(bind: id)").first().map(Self.app)
+    }
+
+    func updateApp(_ app: App) async throws {
+        try await db.raw("""
+            UPDATE apps SET name = \(bind: app.name), description = \(bind: app.description), status = \(bind: app.status.rawValue),
+                client_secret_hash = \(bind: app.clientSecretHash), allows_sign_up = \(bind: app.allowsSignUp), update_time = \(bind: app.updateTime)
+            WHERE id = \(bind: app.id)
+            """).run()
+    }
+
+    func apps(projectId: Int, status: App.Status) async throws -> [App] {
+        try await db.raw("""
+            SELECT * FROM apps WHERE project_id = \(bind: projectId) AND status = \(bind: status.rawValue) ORDER BY creation_time, id
+            """).all().map(Self.app)
+    }
+
+    func insertRedirect(_ redirect: AppRedirect) async throws {
+        try await db.raw("""
+            INSERT INTO app_redirects (id, app_id, uri, creation_time)
+            VALUES (\(bind: redirect.id), \(bind: redirect.appId), \(bind: redirect.uri), \(bind: redirect.creationTime))
+            """).run()
+    }
+
+    func redirects(appId: String) async throws -> [AppRedirect] {
+        try await db.raw("SELECT * FROM app_redirects WHERE app_id = \(bind: appId) ORDER BY creation_time, id").all().map { row in
+            AppRedirect(id: try row.column("id"), appId: appId, uri: try row.column("uri"), creationTime: try row.column("creation_time"))
         }
+    }
+
+    static func app(_ row: any SQLRow) throws -> App {
+        guard let status = App.Status(rawValue: try row.column("status")) else { throw StoreError.unexpectedRow("app status") }
+        return App(
+            id: try row.column("id"), projectId: try row.column("project_id"), name: try row.column("name"),
+            description: try row.column("description"), status: status, clientSecretHash: try row.column("client_secret_hash"),
+            allowsSignUp: try row.column("allows_sign_up"), creationTime: try row.column("creation_time"),
+            updateTime: try row.column("update_time"))
     }
 
     func insertKey(projectId: Int, name: String, permissions: Set<ProjectKey.Permission>, keyHash: String, at time: Date) async throws -> ProjectKey {

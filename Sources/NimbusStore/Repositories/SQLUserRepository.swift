@@ -8,9 +8,11 @@ struct SQLUserRepository: UserRepository {
     func insert(_ user: User) async throws -> User {
         var stored = user
         stored.id = try await db.insertReturningId("""
-            INSERT INTO users (project_id, name, email, phone_number, external_key, password_hash, verified, creation_time, password_update_time)
+            INSERT INTO users (project_id, name, email, phone_number, external_key, password_hash, verified, creation_time, password_update_time,
+                               first_name, last_name, last_sign_in_time)
             VALUES (\(bind: user.projectId), \(bind: user.name), \(bind: user.email), \(bind: user.phoneNumber), \(bind: user.externalKey),
-                    \(bind: user.passwordHash), \(bind: user.verified), \(bind: user.creationTime), \(bind: user.passwordUpdateTime))
+                    \(bind: user.passwordHash), \(bind: user.verified), \(bind: user.creationTime), \(bind: user.passwordUpdateTime),
+                    \(bind: user.firstName), \(bind: user.lastName), \(bind: user.lastSignInTime))
             """)
         return stored
     }
@@ -23,6 +25,10 @@ struct SQLUserRepository: UserRepository {
         try await db.raw("SELECT * FROM users WHERE project_id = \(bind: projectId) AND email = \(bind: email)").first().map(Self.user)
     }
 
+    func find(email: String) async throws -> [User] {
+        try await db.raw("SELECT * FROM users WHERE email = \(bind: email) ORDER BY id LIMIT 10").all().map(Self.user)
+    }
+
     func find(projectId: Int, phoneNumber: String) async throws -> User? {
         try await db.raw("SELECT * FROM users WHERE project_id = \(bind: projectId) AND phone_number = \(bind: phoneNumber)").first().map(Self.user)
     }
@@ -31,7 +37,8 @@ struct SQLUserRepository: UserRepository {
         try await db.raw("""
             UPDATE users SET name = \(bind: user.name), email = \(bind: user.email), phone_number = \(bind: user.phoneNumber),
                 external_key = \(bind: user.externalKey), password_hash = \(bind: user.passwordHash), verified = \(bind: user.verified),
-                password_update_time = \(bind: user.passwordUpdateTime)
+                password_update_time = \(bind: user.passwordUpdateTime), first_name = \(bind: user.firstName),
+                last_name = \(bind: user.lastName), last_sign_in_time = \(bind: user.lastSignInTime)
             WHERE id = \(bind: user.id)
             """).run()
     }
@@ -83,7 +90,8 @@ struct SQLUserRepository: UserRepository {
             id: try row.column("id"), projectId: try row.column("project_id"), name: try row.column("name"),
             email: try row.column("email"), phoneNumber: try row.column("phone_number"), externalKey: try row.column("external_key"),
             passwordHash: try row.column("password_hash"), verified: try row.column("verified"),
-            creationTime: try row.column("creation_time"), passwordUpdateTime: try row.column("password_update_time"))
+            creationTime: try row.column("creation_time"), passwordUpdateTime: try row.column("password_update_time"),
+            firstName: try row.column("first_name"), lastName: try row.column("last_name"), lastSignInTime: try row.column("last_sign_in_time"))
     }
 
     static func token(_ row: any SQLRow) throws -> UserToken {

@@ -1,0 +1,166 @@
+import Foundation
+import Hummingbird
+import NimbusCore
+import NimbusHTTP
+
+/// The authorization step of the browser flows (RFC 6749 §4.1 and §4.2): the request is checked,
+/// the person signs in (unless the single sign-on cookie says who they are), and allows or denies
+/// the app on a consent page. Both forms carry a CSRF token that must equal the `nimbus_csrf` cookie.
+/// Every post carries the authorization request again and it is checked again, so a tampered form
+/// gains nothing.
+struct CayenneAuthorizePages {
+    let oauth: OAuthUseCases
+    let cookies: CayenneCookies
+
+    func addRoutes(to group: RouterGroup<NimbusRequestContext>) {
+        group.get("", use: authorize)
+        group.get("oauth/authorization", use: authorize)
+        group.get("oauth/authorize", use: authorize)
+        group.post("oauth/login", use: login)
+        group.post("oauth/consent", use: consent)
+    }
+
+    func authorize(_ request: Request, context: NimbusRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard query.get("response_type") != nil || query.get("client_id") != nil else {
+            return CayennePage.render(title: "Nimbus", body: "<p>This is the Cayenne authorization server of Nimbus.</p>")
+        }
+        let parameters = Self.authorizationRequest { query.get($0) }
+        let authorization: OAuthUseCases.Authorization
+        switch try await oauth.check(parameters) {
+        case .failure(let failure): return Self.response(for: failure)
+        case .success(let checked): authorization = checked
+        }
+        let csrf = cookies.csrfToken(in: request)
+        if let sso = request.cookies[CayenneCookies.singleSignOn]?.value,
+            let user = try await oauth.singleSignOnUser(cookie: sso, projectId: authorization.app.projectId) {
+            return consentPage(authorization, parameters: parameters, user: user, csrf: csrf.value, cookies: csrf.cookie.map { [$0] } ?? [])
+        }
+        return loginPage(parameters: parameters, app: authorization.app, csrf: csrf.value, cookies: csrf.cookie.map { [$0] } ?? [])
+    }
+
+    func login(_ request: Request, context: NimbusRequestContext) async throws -> Response {
+        let fields = try await RequestFields.read(request, context: context)
+        guard cookies.csrfMatches(request: request, posted: try? fields.string("csrf")) else {
+            return CayennePage.error("The form expired or was not sent by this site. Go back to the app and start again.")
+        }
+        let parameters = Self.authorizationRequest { try? fields.string($0) }
+        let authorization: OAuthUseCases.Authorization
+        switch try await oauth.check(parameters) {
+        case .failure(let failure): return Self.response(for: failure)
+        case .success(let checked): authorization = checked
+        }
+        let csrf = cookies.csrfToken(in: request).value
+        let user: User
+        do {
+            user = try await oauth.signIn(
+                projectId: authorization.app.projectId, email: (try? fields.string("email")) ?? "",
+                password: (try? fields.string("password")) ?? "", address: context.remoteAddress)
+        } catch OAuthError.tooManyAttempts {
+            // The seed: a person who cannot sign in after several attempts is sent back to the app.
+            return Self.redirectError(authorization, "access_denied", "too many failed sign-ins; try again later")
+        } catch OAuthError.invalidGrant {
+            return loginPage(parameters: parameters, app: authorization.app, csrf: csrf, error: "Wrong email or password.")
+        }
+        let sso = try await oauth.startSingleSignOn(for: user)
+        return consentPage(authorization, parameters: parameters, user: user, csrf: csrf, cookies: [cookies.singleSignOn(sso)])
+    }
+
+    func consent(_ request: Request, context: NimbusRequestContext) async throws -> Response {
+        let fields = try await RequestFields.read(request, context: context)
+        guard cookies.csrfMatches(request: request, posted: try? fields.string("csrf")) else {
+            return CayennePage.error("The form expired or was not sent by this site. Go back to the app and start again.")
+        }
+        let parameters = Self.authorizationRequest { try? fields.string($0) }
+        let authorization: OAuthUseCases.Authorization
+        switch try await oauth.check(parameters) {
+        case .failure(let failure): return Self.response(for: failure)
+        case .success(let checked): authorization = checked
+        }
+        guard let sso = request.cookies[CayenneCookies.singleSignOn]?.value,
+            let user = try await oauth.singleSignOnUser(cookie: sso, projectId: authorization.app.projectId)
+        else {
+            return loginPage(parameters: parameters, app: authorization.app, csrf: cookies.csrfToken(in: request).value, error: "Please sign in again.")
+        }
+        guard (try? fields.string("decision")) == "allow" else {
+            return Self.redirectError(authorization, "access_denied", "the user denied the request")
+        }
+        switch try await oauth.approve(authorization, user: user) {
+        case .code(let code):
+            return CayennePage.redirect(to: authorization.redirectURI, [("code", code), ("state", authorization.state)], inFragment: false)
+        case .token(let tokens):
+            return CayennePage.redirect(
+                to: authorization.redirectURI,
+                [("access_token", tokens.accessToken), ("token_type", "Bearer"), ("expires_in", String(tokens.expiresIn)),
+                 ("scope", tokens.scope.isEmpty ? nil : tokens.scope), ("state", authorization.state)],
+                inFragment: true)
+        }
+    }
+
+    // MARK: - Pages
+
+    func loginPage(
+        parameters: OAuthUseCases.AuthorizationRequest, app: App, csrf: String, error: String? = nil, cookies: [Cookie] = []
+    ) -> Response {
+        let message = error.map { "<p class=\"error\">\(CayennePage.escape($0))</p>" } ?? ""
+        return CayennePage.render(title: "Sign in", body: """
+            <p>Sign in to continue to <b>\(CayennePage.escape(app.name))</b>.</p>\(message)
+            <form method="post" action="\(CayenneDialect.pathPrefix)/oauth/login">
+            \(Self.hiddenFields(parameters, csrf: csrf))
+            <label>Email<br><input type="email" name="email" autocomplete="username" required></label>
+            <label>Password<br><input type="password" name="password" autocomplete="current-password" required></label>
+            <p><button type="submit">Sign in</button></p>
+            </form>
+            """, cookies: cookies)
+    }
+
+    func consentPage(
+        _ authorization: OAuthUseCases.Authorization, parameters: OAuthUseCases.AuthorizationRequest, user: User, csrf: String, cookies: [Cookie]
+    ) -> Response {
+        let scopes = authorization.scopes.isEmpty
+            ? "<li>your account (basic access)</li>"
+            : authorization.scopes.map { "<li>\(CayennePage.escape($0))</li>" }.joined()
+        return CayennePage.render(title: "Allow access?", body: """
+            <p>Signed in as <b>\(CayennePage.escape(user.email ?? user.name))</b>.</p>
+            <p><b>\(CayennePage.escape(authorization.app.name))</b> asks for access to:</p><ul>\(scopes)</ul>
+            <form method="post" action="\(CayenneDialect.pathPrefix)/oauth/consent">
+            \(Self.hiddenFields(parameters, csrf: csrf))
+            <button type="submit" name="decision" value="allow">Allow</button>
+            <button type="submit" name="decision" value="deny">Deny</button>
+            </form>
+            """, cookies: cookies)
+    }
+
+    // MARK: - Helpers
+
+    static let parameterNames = ["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"]
+
+    static func authorizationRequest(_ value: (String) -> String?) -> OAuthUseCases.AuthorizationRequest {
+        OAuthUseCases.AuthorizationRequest(
+            responseType: value("response_type"), clientId: value("client_id"), redirectURI: value("redirect_uri"), scope: value("scope"),
+            state: value("state"), codeChallenge: value("code_challenge"), codeChallengeMethod: value("code_challenge_method"))
+    }
+
+    static func hiddenFields(_ request: OAuthUseCases.AuthorizationRequest, csrf: String) -> String {
+        CayennePage.hidden([
+            ("response_type", request.responseType), ("client_id", request.clientId), ("redirect_uri", request.redirectURI),
+            ("scope", request.scope), ("state", request.state), ("code_challenge", request.codeChallenge),
+            ("code_challenge_method", request.codeChallengeMethod), ("csrf", csrf),
+        ])
+    }
+
+    static func response(for failure: OAuthUseCases.AuthorizationFailure) -> Response {
+        switch failure {
+        case .refuse(let message):
+            return CayennePage.error(message)
+        case .redirect(let uri, let error, let description, let state, let inFragment):
+            return CayennePage.redirect(to: uri, [("error", error), ("error_description", description), ("state", state)], inFragment: inFragment)
+        }
+    }
+
+    static func redirectError(_ authorization: OAuthUseCases.Authorization, _ error: String, _ description: String) -> Response {
+        response(for: .redirect(
+            uri: authorization.redirectURI, error: error, description: description, state: authorization.state,
+            inFragment: authorization.responseType == .token))
+    }
+}

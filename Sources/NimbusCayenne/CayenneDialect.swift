@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import NimbusCore
+import NimbusHTTP
+
+/// The Cayenne dialect: the auth service (OAuth 2.0 server, users, password reset, applications)
+/// under `/cayenne`, plus the OAuth metadata and keys under `/.well-known`.
+public struct CayenneDialect: Sendable {
+    public static let pathPrefix = "/cayenne"
+    let nimbus: Nimbus
+    /// The server's public URL without a trailing slash: the base of the issuer, links and metadata.
+    let publicURL: String
+
+    public init(nimbus: Nimbus, publicURL: String) {
+        self.nimbus = nimbus
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+    }
+
+    /// The OAuth issuer of a server reachable at `publicURL`: access tokens carry it as `iss`.
+    public static func issuer(publicURL: String) -> String {
+        (publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL) + pathPrefix
+    }
+
+    public func addRoutes(to router: Router<NimbusRequestContext>) {
+        // Router-level, so that it also formats the errors of unknown paths under /cayenne.
+        router.add(middleware: CayenneErrorMiddleware())
+        let cayenne = router.group("cayenne")
+        let cookies = CayenneCookies(secure: publicURL.hasPrefix("https://"), singleSignOnLifetime: nimbus.environment.oauth.singleSignOnLifetime)
+        CayenneTokenController(oauth: nimbus.oauth, publicURL: publicURL).addRoutes(to: cayenne, root: router)
+        CayenneAuthorizePages(oauth: nimbus.oauth, cookies: cookies).addRoutes(to: cayenne)
+        let api = cayenne.group().add(middleware: CayenneAuthenticator(authenticator: nimbus.authenticator))
+        let base = publicURL
+        CayenneUsersController(
+            accounts: nimbus.accounts, oauth: nimbus.oauth,
+            passwordResetLink: { "\(base)\(Self.pathPrefix)/password/reset?token=\($0)" }
+        ).addRoutes(to: api)
+        CayenneApplicationsController(applications: nimbus.applications).addRoutes(to: api)
+    }
+}
+
+/// Finds the caller from `Authorization: Bearer <token>`: an OAuth access token, or any other Nimbus
+/// token (a project key manages applications). A token that is presented but unknown is refused at
+/// once; `X-API-Version` is accepted and needs nothing.
+struct CayenneAuthenticator: RouterMiddleware {
+    typealias Context = NimbusRequestContext
+    let authenticator: Authenticator
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else { return try await next(request, context) }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw NimbusError.invalidCredential }
+        var context = context
+        context.principal = try await authenticator.authenticate(token: String(parts[1]).trimmingCharacters(in: .whitespaces))
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import NimbusCore
+
+/// The JSON objects of the Cayenne auth service, as the seed's response models spell them.
+enum CayenneWire {
+    static func time(_ date: Date?) -> JSONValue {
+        guard let date else { return .null }
+        return .string(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+    }
+
+    /// The seed's "Get User" model.
+    static func user(_ user: User) -> [String: JSONValue] {
+        [
+            "id": .string(String(user.id)), "email": user.email.map(JSONValue.string) ?? .null,
+            "first_name": .string(user.firstName ?? user.name), "last_name": .string(user.lastName ?? ""),
+            "last_login": time(user.lastSignInTime), "phone_number": user.phoneNumber.map(JSONValue.string) ?? .null,
+            "created_at": time(user.creationTime), "updated_at": time(user.passwordUpdateTime ?? user.creationTime),
+            "user_class_id": .null,
+        ]
+    }
+
+    static func application(_ app: App, redirects: [AppRedirect]? = nil, secret: String? = nil) -> [String: JSONValue] {
+        var object: [String: JSONValue] = [
+            "id": .string(app.id), "name": .string(app.name), "description": .string(app.description), "status": .string(app.status.rawValue),
+            "confidential": .bool(app.isConfidential), "allow_signup": .bool(app.allowsSignUp),
+            "created_at": time(app.creationTime), "updated_at": time(app.updateTime),
+        ]
+        if let redirects { object["redirect_uris"] = .array(redirects.map { .string($0.uri) }) }
+        if let secret { object["secret"] = .string(secret) }
+        return object
+    }
+
+    /// The seed's "Set applications redirect uri" model.
+    static func redirect(_ redirect: AppRedirect) -> JSONValue {
+        .object([
+            "id": .string(redirect.id), "app_id": .string(redirect.appId), "redirect_uri": .string(redirect.uri),
+            "created_at": time(redirect.creationTime), "updated_at": time(redirect.creationTime),
+        ])
+    }
+
+    /// A token endpoint answer (RFC 6749 §5.1).
+    static func tokens(_ tokens: IssuedTokens) -> [String: JSONValue] {
+        var object: [String: JSONValue] = [
+            "access_token": .string(tokens.accessToken), "token_type": .string("Bearer"), "expires_in": .number(Double(tokens.expiresIn)),
+            "scope": .string(tokens.scope),
+        ]
+        if let refresh = tokens.refreshToken { object["refresh_token"] = .string(refresh) }
+        return object
+    }
+}
+
+/// JSON answers. Token answers must not be cached (RFC 6749 §5.1), and nothing here should be.
+enum CayenneResponse {
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.jsonText)))
+    }
+
+    static func json(_ object: [String: JSONValue], status: HTTPResponse.Status = .ok) -> Response {
+        json(.object(object), status: status)
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+extension AccountUseCases {
+    /// Changes the parts of a user's name (Cayenne's `first_name` and `last_name`); `name` follows.
+    public func updateProfile(_ id: Int, firstName: String?, lastName: String?, by principal: Principal) async throws -> User {
+        let firstName = try firstName.map { try Validation.text($0, field: "first_name", maxLength: 128) }
+        let lastName = try lastName.map { try Validation.text($0, field: "last_name", maxLength: 128) }
+        return try await store.write { tx in
+            var user = try await self.accessibleUser(id, by: principal, in: tx)
+            guard firstName != nil || lastName != nil else { return user }
+            if let firstName { user.firstName = firstName }
+            if let lastName { user.lastName = lastName }
+            user.name = [user.firstName, user.lastName].compactMap { $0 }.joined(separator: " ")
+            try await tx.users.update(user)
+            return user
+        }
+    }
+
+    /// Emails a password reset link to the address, without telling the caller whether it is known.
+    /// `projectId` picks the project when several have a user with that address; without it the
+    /// one project that has is used.
+    public func startPasswordReset(email rawEmail: String, projectId: Int?, link: @escaping @Sendable (String) -> String) async throws {
+        let email = try Validation.email(rawEmail)
+        let candidates = try await store.read { tx in
+            if let projectId { return try await tx.users.find(projectId: projectId, email: email).map { [$0] } ?? [] }
+            return try await tx.users.find(email: email)
+        }
+        let withPassword = candidates.filter { $0.passwordHash != nil }
+        guard withPassword.count <= 1 else {
+            throw NimbusError.invalidInput(field: "application_id", reason: "required: several projects have this address")
+        }
+        guard let user = withPassword.first else { return }
+        try await sendPasswordReset(to: user, link: link)
+    }
+}

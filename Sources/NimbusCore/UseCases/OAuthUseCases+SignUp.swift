@@ -1,0 +1,76 @@
+import Foundation
+
+extension OAuthUseCases {
+    /// A new account, as the Cayenne sign-up sends it.
+    public struct SignUp: Sendable {
+        public var firstName: String?
+        public var lastName: String?
+        public var email: String?
+        public var password: String?
+        /// The application signed up into; a client token's own app when absent.
+        public var appId: String?
+
+        public init(firstName: String?, lastName: String?, email: String?, password: String?, appId: String?) {
+            self.firstName = firstName
+            self.lastName = lastName
+            self.email = email
+            self.password = password
+            self.appId = appId
+        }
+    }
+
+    /// Creates a user in an app's project and signs them in. Anyone may when the app allows sign-up;
+    /// otherwise only a client-credentials token of a confidential app of that project.
+    public func signUp(_ request: SignUp, by principal: Principal) async throws -> (user: User, tokens: IssuedTokens) {
+        var tokenApp: String?
+        if case .client(let appId, _) = principal { tokenApp = appId }
+        guard let appId = request.appId ?? tokenApp else { throw NimbusError.invalidInput(field: "application_id", reason: "required") }
+        guard let app = try await store.read({ try await $0.projects.app(id: appId) }), app.status == .active else {
+            throw NimbusError.notFound("application")
+        }
+        switch principal {
+        case .client(_, let projectId) where projectId == app.projectId: break
+        case _ where app.allowsSignUp: break
+        case .anonymous: throw NimbusError.authenticationRequired
+        default: throw NimbusError.permissionDenied
+        }
+        let firstName = try Validation.text(try required(request.firstName, field: "first_name"), field: "first_name", maxLength: 128)
+        let lastName = try Validation.text(try required(request.lastName, field: "last_name"), field: "last_name", maxLength: 128)
+        let email = try Validation.email(try required(request.email, field: "email"))
+        let password = try required(request.password, field: "password")
+        try Validation.password(password)
+        let passwordHash = Secrets.hashPassword(password)
+        let now = environment.clock.now()
+        let (user, session) = try await store.write { tx in
+            guard let project = try await tx.projects.get(id: app.projectId) else { throw NimbusError.notFound("project") }
+            guard project.accountMode == .email else { throw NimbusError.rejected(.wrongAccountMode) }
+            let fields = User(
+                id: 0, projectId: app.projectId, name: firstName + " " + lastName, email: email, passwordHash: passwordHash,
+                verified: true, creationTime: now, passwordUpdateTime: now, firstName: firstName, lastName: lastName)
+            var user: User
+            if var existing = try await tx.users.find(projectId: app.projectId, email: email) {
+                // A placeholder made by a home invitation has no password yet and may be taken over.
+                guard existing.passwordHash == nil else { throw NimbusError.rejected(.emailInUse) }
+                existing.name = fields.name
+                existing.firstName = firstName
+                existing.lastName = lastName
+                existing.passwordHash = passwordHash
+                existing.passwordUpdateTime = now
+                existing.verified = true
+                try await tx.users.update(existing)
+                user = existing
+            } else {
+                user = try await tx.users.insert(fields)
+            }
+            let session = try await self.openSession(for: user, appId: app.id, at: now, in: tx)
+            user.lastSignInTime = now
+            return (user, session)
+        }
+        return (user, try await issueTokens(user: user, app: app, sessionId: session.id, scope: "", at: now))
+    }
+
+    private func required(_ value: String?, field: String) throws -> String {
+        guard let value, !value.isEmpty else { throw NimbusError.invalidInput(field: field, reason: "required") }
+        return value
+    }
+}
