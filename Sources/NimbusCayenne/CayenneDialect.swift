@@ -30,8 +30,10 @@ public struct CayenneDialect: Sendable {
         CayenneAuthorizePages(oauth: nimbus.oauth, cookies: cookies).addRoutes(to: cayenne)
         let api = cayenne.group().add(middleware: CayenneAuthenticator(authenticator: nimbus.authenticator))
         let base = publicURL
+        let accountUsers = CayenneAccountUsersController(members: nimbus.accountMembers)
+        accountUsers.addRoutes(to: api)
         CayenneUsersController(
-            accounts: nimbus.accounts, oauth: nimbus.oauth,
+            accounts: nimbus.accounts, oauth: nimbus.oauth, accountUsers: accountUsers,
             passwordResetLink: { "\(base)\(Self.pathPrefix)/password/reset?token=\($0)" }
         ).addRoutes(to: api)
         CayenneApplicationsController(applications: nimbus.applications).addRoutes(to: api)

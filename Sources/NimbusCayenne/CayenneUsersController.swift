@@ -7,6 +7,7 @@ import NimbusHTTP
 struct CayenneUsersController {
     let accounts: AccountUseCases
     let oauth: OAuthUseCases
+    let accountUsers: CayenneAccountUsersController
     /// Builds the link in the password reset email (the HTML form of `CayennePasswordPages`).
     let passwordResetLink: @Sendable (String) -> String
 
@@ -21,8 +22,10 @@ struct CayenneUsersController {
         group.post("password/rese", use: reset)  // the seed's spelling
     }
 
+    /// A new account (sign-up), or, for a signed-in user, a sub-user of their account.
     func signUp(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         let fields = try await RequestFields.read(request, context: context)
+        if case .user = context.principal { return try await accountUsers.create(fields, context: context) }
         var appId = try fields.string("application_id") ?? fields.string("client_id")
         if appId == nil, case .client(let tokenApp, _) = context.principal { appId = tokenApp }
         let (user, tokens) = try await oauth.signUp(
@@ -44,8 +47,13 @@ struct CayenneUsersController {
         return CayenneResponse.json(CayenneWire.user(try await accounts.user(userId, by: context.principal)))
     }
 
+    /// The user themselves, a project key with `admin`, or a user of the same account who may view users.
     func get(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        CayenneResponse.json(CayenneWire.user(try await accounts.user(try Self.userId(context), by: context.principal)))
+        let id = try Self.userId(context)
+        if case .user(let me, _, _, _) = context.principal, me != id {
+            return try await accountUsers.permissions(request, context: context)
+        }
+        return CayenneResponse.json(CayenneWire.user(try await accounts.user(id, by: context.principal)))
     }
 
     /// Names change here; the email cannot change, and the password changes through `/password`.

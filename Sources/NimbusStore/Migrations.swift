@@ -171,6 +171,16 @@ enum Migrations {
             // Access tokens of clients (no session) that were revoked before they expired.
             "CREATE TABLE oauth_revoked_tokens (jti TEXT PRIMARY KEY, expiration_time {time} NOT NULL)",
         ]),
+        Migration(version: 5, name: "account roles and permissions", statements: [
+            // A custom role's id is its row id + 100 (SQLHomeRepository); 1-3 are the built-in owner, admin and user.
+            """
+            CREATE TABLE account_roles (
+                id {pk}, home_id BIGINT NOT NULL REFERENCES homes(id) ON DELETE CASCADE, name TEXT NOT NULL,
+                permissions TEXT NOT NULL, creation_time {time} NOT NULL, UNIQUE (home_id, name))
+            """,
+            "ALTER TABLE home_members ADD COLUMN account_role_id BIGINT",
+            "ALTER TABLE home_members ADD COLUMN permissions TEXT NOT NULL DEFAULT '{}'",
+        ]),
     ]
 
     /// Replaces the type placeholders with the backend's types.

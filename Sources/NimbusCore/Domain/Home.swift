@@ -28,12 +28,23 @@ public struct HomeMember: Sendable, Hashable {
     public var user: User
     public var role: Role
     public var creationTime: Date
+    /// The member's account role (`AccountRole`); `nil` means the default of `role`: owner or user.
+    public var accountRoleId: Int?
+    /// Per-feature grants that replace the role's.
+    public var overrides: Permissions
 
-    public init(homeId: Int, user: User, role: Role, creationTime: Date) {
+    public init(homeId: Int, user: User, role: Role, creationTime: Date, accountRoleId: Int? = nil, overrides: Permissions = Permissions()) {
         self.homeId = homeId
         self.user = user
         self.role = role
         self.creationTime = creationTime
+        self.accountRoleId = accountRoleId
+        self.overrides = overrides
+    }
+
+    /// The id of the role in effect.
+    public var effectiveRoleId: Int {
+        role == .owner ? AccountRole.owner.id : (accountRoleId ?? AccountRole.user.id)
     }
 }
 

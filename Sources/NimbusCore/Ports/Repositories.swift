@@ -77,6 +77,11 @@ public protocol HomeRepository: Sendable {
     func ownerCount(homeId: Int) async throws -> Int
     func setRole(homeId: Int, userId: Int, role: HomeMember.Role) async throws
     func removeMember(homeId: Int, userId: Int) async throws
+    /// Sets a member's account role and permission overrides.
+    func setPermissions(homeId: Int, userId: Int, roleId: Int?, overrides: Permissions) async throws
+    func insertRole(homeId: Int, name: String, permissions: Permissions, at time: Date) async throws -> AccountRole
+    func role(id: Int) async throws -> AccountRole?
+    func roles(homeId: Int) async throws -> [AccountRole]
 }
 
 /// Key-value pairs of homes and devices.

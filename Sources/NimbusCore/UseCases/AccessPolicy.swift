@@ -14,9 +14,10 @@ enum AccessPolicy {
         case memberOnly
     }
 
-    /// Loads a home and checks that the principal may access it as asked.
+    /// Loads a home and checks that the principal may access it as asked; a member also needs the
+    /// account permission `needs`, when given.
     static func home(
-        _ id: Int, for principal: Principal, _ access: HomeAccess, in tx: any StoreTransaction
+        _ id: Int, for principal: Principal, _ access: HomeAccess, needs: (Feature, Access)? = nil, in tx: any StoreTransaction
     ) async throws -> Home {
         // Who is asking is settled before anything is looked up, so that a caller without a
         // credential learns nothing, not even whether the id exists.
@@ -34,6 +35,7 @@ enum AccessPolicy {
                 throw NimbusError.notFound("home")
             }
             if case .manage = access, member.role != .owner { throw NimbusError.permissionDenied }
+            if let (feature, needed) = needs { try await require(feature, needed, of: member, in: tx) }
             return home
         case .projectKey(_, let projectId, _, let permissions):
             guard projectId == home.projectId else { throw NimbusError.notFound("home") }
@@ -53,8 +55,10 @@ enum AccessPolicy {
         case read
         /// Change its shared data (KV): the device, a member, or a key with the permission.
         case write(ProjectKey.Permission)
-        /// Administer it (rename, delete) or command it: a member, or a key with the permission.
+        /// Administer it (rename) or command it: a member, or a key with the permission.
         case control(ProjectKey.Permission)
+        /// Delete it: a member allowed to delete devices, or a key with the permission.
+        case remove(ProjectKey.Permission)
         /// Only the device itself (events, its command channel, registration).
         case selfOnly
     }
@@ -83,23 +87,48 @@ enum AccessPolicy {
                 // Another device's id: a device may not even learn that it exists.
                 throw NimbusError.notFound("device")
             }
-            if case .control = access { throw NimbusError.wrongCredentialKind }
-            return device
+            switch access {
+            case .control, .remove: throw NimbusError.wrongCredentialKind
+            default: return device
+            }
         case .user(let userId, let projectId, _, _):
             guard projectId == device.projectId, let homeId = device.homeId,
-                try await tx.homes.member(homeId: homeId, userId: userId) != nil
+                let member = try await tx.homes.member(homeId: homeId, userId: userId)
             else { throw NimbusError.notFound("device") }
+            let needed: Access =
+                switch access {
+                case .read: .view
+                case .write, .control: .addEdit
+                case .remove: .delete
+                case .selfOnly: .all  // refused above
+                }
+            try await require(.devices, needed, of: member, in: tx)
             return device
         case .projectKey(_, let projectId, _, let permissions):
             guard projectId == device.projectId else { throw NimbusError.notFound("device") }
             switch access {
             case .read: return device
-            case .write(let needed), .control(let needed):
+            case .write(let needed), .control(let needed), .remove(let needed):
                 guard permissions.contains(needed) else { throw NimbusError.permissionDenied }
                 return device
             case .selfOnly: throw NimbusError.wrongCredentialKind
             }
         }
+    }
+
+    /// Refuses a member whose account permissions lack `access` to `feature`.
+    static func require(_ feature: Feature, _ access: Access, of member: HomeMember, in tx: any StoreTransaction) async throws {
+        guard try await permissions(of: member, in: tx).allows(feature, access) else { throw NimbusError.permissionDenied }
+    }
+
+    /// A member's permissions: their role's, with their overrides applied (an owner's are never overridden).
+    static func permissions(of member: HomeMember, in tx: any StoreTransaction) async throws -> Permissions {
+        let roleId = member.effectiveRoleId
+        if roleId == AccountRole.owner.id { return AccountRole.owner.permissions }
+        // A custom role that was removed grants nothing rather than falling back to something broader.
+        var role = AccountRole.builtIn(id: roleId)
+        if role == nil { role = try await tx.homes.role(id: roleId) }
+        return (role?.permissions ?? Permissions()).overridden(by: member.overrides)
     }
 
     /// The user behind a user principal; other kinds of caller are refused.

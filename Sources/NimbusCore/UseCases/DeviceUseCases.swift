@@ -15,7 +15,7 @@ public struct DeviceUseCases: Sendable {
     public func list(homeId: Int?, page: PageRequest, by principal: Principal) async throws -> Page<Device> {
         try await store.read { tx in
             if let homeId {
-                let home = try await AccessPolicy.home(homeId, for: principal, .read, in: tx)
+                let home = try await AccessPolicy.home(homeId, for: principal, .read, needs: (.devices, .view), in: tx)
                 return try await tx.devices.list(projectId: home.projectId, homeId: homeId, page: page)
             }
             switch principal {
@@ -53,7 +53,7 @@ public struct DeviceUseCases: Sendable {
     /// Deletes a device: its key stops working and its connections close.
     public func delete(_ id: Int, by principal: Principal) async throws {
         try await store.write { tx in
-            _ = try await AccessPolicy.device(id, for: principal, .control(.admin), in: tx)
+            _ = try await AccessPolicy.device(id, for: principal, .remove(.admin), in: tx)
             try await tx.devices.delete(id: id)
         }
         environment.revoke(.device(id))
@@ -85,7 +85,7 @@ public struct DeviceUseCases: Sendable {
         let now = environment.clock.now()
         let codeHash = Secrets.hash(Secrets.normalizedClaimCode(claimCode))
         return try await store.write { tx in
-            let home = try await AccessPolicy.home(homeId, for: principal, .memberOnly, in: tx)
+            let home = try await AccessPolicy.home(homeId, for: principal, .memberOnly, needs: (.devices, .addEdit), in: tx)
             guard var device = try await tx.devices.find(projectId: home.projectId, claimCodeHash: codeHash) else {
                 throw NimbusError.rejected(.deviceNotClaimable)
             }
@@ -106,7 +106,7 @@ public struct DeviceUseCases: Sendable {
         let now = environment.clock.now()
         let expiry = now + Self.provisioningTokenLifetime
         try await store.write { tx in
-            let home = try await AccessPolicy.home(homeId, for: principal, .memberOnly, in: tx)
+            let home = try await AccessPolicy.home(homeId, for: principal, .memberOnly, needs: (.devices, .addEdit), in: tx)
             guard try await tx.projects.get(id: home.projectId)?.provisioning == .onDemand else { throw NimbusError.rejected(.provisioningDisabled) }
             guard try await tx.projects.deviceClass(projectId: home.projectId, id: deviceClass) != nil else {
                 throw NimbusError.rejected(.unknownDeviceClass)

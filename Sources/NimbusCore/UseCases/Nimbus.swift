@@ -11,6 +11,7 @@ public struct Nimbus: Sendable {
     public let admin: AdminUseCases
     public let oauth: OAuthUseCases
     public let applications: ApplicationUseCases
+    public let accountMembers: AccountMemberUseCases
     public let connections: DeviceConnectionTracker
 
     public init(environment: CoreEnvironment) {
@@ -26,6 +27,7 @@ public struct Nimbus: Sendable {
         self.admin = AdminUseCases(environment: environment)
         self.oauth = OAuthUseCases(environment: environment)
         self.applications = ApplicationUseCases(environment: environment)
+        self.accountMembers = AccountMemberUseCases(environment: environment)
     }
 
     /// Gets the core ready to serve, once at start-up: loads (or makes) the token signing keys and

@@ -19,7 +19,7 @@ extension OAuthUseCases {
         }
     }
 
-    /// Creates a user in an app's project and signs them in. Anyone may when the app allows sign-up;
+    /// Creates a user in an app's project, with their own account (a home they own), and signs them in. Anyone may when the app allows sign-up;
     /// otherwise only a client-credentials token of a confidential app of that project.
     public func signUp(_ request: SignUp, by principal: Principal) async throws -> (user: User, tokens: IssuedTokens) {
         var tokenApp: String?
@@ -62,6 +62,9 @@ extension OAuthUseCases {
             } else {
                 user = try await tx.users.insert(fields)
             }
+            // The new user's account: the space their devices and sub-users will share.
+            let account = try await tx.homes.insert(projectId: app.projectId, name: fields.name, at: now)
+            try await tx.homes.addMember(homeId: account.id, userId: user.id, role: .owner, at: now)
             let session = try await self.openSession(for: user, appId: app.id, at: now, in: tx)
             user.lastSignInTime = now
             return (user, session)

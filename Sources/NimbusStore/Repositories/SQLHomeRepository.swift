@@ -46,7 +46,7 @@ struct SQLHomeRepository: HomeRepository {
 
     func member(homeId: Int, userId: Int) async throws -> HomeMember? {
         try await db.raw("""
-            SELECT u.*, m.home_id, m.role, m.creation_time AS member_since FROM home_members m JOIN users u ON u.id = m.user_id
+            SELECT u.*, m.home_id, m.role, m.creation_time AS member_since, m.account_role_id, m.permissions AS member_permissions FROM home_members m JOIN users u ON u.id = m.user_id
             WHERE m.home_id = \(bind: homeId) AND m.user_id = \(bind: userId)
             """).first().map(Self.member)
     }
@@ -54,7 +54,7 @@ struct SQLHomeRepository: HomeRepository {
     func members(homeId: Int, page: PageRequest) async throws -> Page<HomeMember> {
         try await db.page(
             """
-            SELECT u.*, m.home_id, m.role, m.creation_time AS member_since FROM home_members m JOIN users u ON u.id = m.user_id
+            SELECT u.*, m.home_id, m.role, m.creation_time AS member_since, m.account_role_id, m.permissions AS member_permissions FROM home_members m JOIN users u ON u.id = m.user_id
             WHERE m.home_id = \(bind: homeId) ORDER BY m.creation_time, u.id
             """,
             count: "SELECT COUNT(*) AS n FROM home_members WHERE home_id = \(bind: homeId)", page: page, map: Self.member)
@@ -72,6 +72,39 @@ struct SQLHomeRepository: HomeRepository {
         try await db.raw("UPDATE home_members SET role = \(bind: role.rawValue) WHERE home_id = \(bind: homeId) AND user_id = \(bind: userId)").run()
     }
 
+    func setPermissions(homeId: Int, userId: Int, roleId: Int?, overrides: Permissions) async throws {
+        try await db.raw("""
+            UPDATE home_members SET account_role_id = \(bind: roleId), permissions = \(bind: overrides.jsonValue.jsonText)
+            WHERE home_id = \(bind: homeId) AND user_id = \(bind: userId)
+            """).run()
+    }
+
+    /// Custom roles are numbered from 101 on the wire (row id + 100), so they never meet the built-in 1-3.
+    static let roleIdOffset = 100
+
+    func insertRole(homeId: Int, name: String, permissions: Permissions, at time: Date) async throws -> AccountRole {
+        let rowId = try await db.insertReturningId("""
+            INSERT INTO account_roles (home_id, name, permissions, creation_time)
+            VALUES (\(bind: homeId), \(bind: name), \(bind: permissions.jsonValue.jsonText), \(bind: time))
+            """)
+        return AccountRole(id: rowId + Self.roleIdOffset, homeId: homeId, name: name, permissions: permissions)
+    }
+
+    func role(id: Int) async throws -> AccountRole? {
+        guard id > Self.roleIdOffset else { return nil }
+        return try await db.raw("SELECT * FROM account_roles WHERE id = \(bind: id - Self.roleIdOffset)").first().map(Self.role)
+    }
+
+    func roles(homeId: Int) async throws -> [AccountRole] {
+        try await db.raw("SELECT * FROM account_roles WHERE home_id = \(bind: homeId) ORDER BY id").all().map(Self.role)
+    }
+
+    static func role(_ row: any SQLRow) throws -> AccountRole {
+        AccountRole(
+            id: try row.column("id", as: Int.self) + roleIdOffset, homeId: try row.column("home_id"), name: try row.column("name"),
+            permissions: try Permissions(jsonValue: try row.json("permissions")))
+    }
+
     func removeMember(homeId: Int, userId: Int) async throws {
         try await db.raw("DELETE FROM home_members WHERE home_id = \(bind: homeId) AND user_id = \(bind: userId)").run()
     }
@@ -84,6 +117,8 @@ struct SQLHomeRepository: HomeRepository {
 
     static func member(_ row: any SQLRow) throws -> HomeMember {
         guard let role = HomeMember.Role(rawValue: try row.column("role")) else { throw StoreError.unexpectedRow("member role") }
-        return HomeMember(homeId: try row.column("home_id"), user: try SQLUserRepository.user(row), role: role, creationTime: try row.column("member_since"))
+        return HomeMember(
+            homeId: try row.column("home_id"), user: try SQLUserRepository.user(row), role: role, creationTime: try row.column("member_since"),
+            accountRoleId: try row.column("account_role_id"), overrides: try Permissions(jsonValue: try row.json("member_permissions")))
     }
 }
