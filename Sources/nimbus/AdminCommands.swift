@@ -198,5 +198,23 @@ struct SmartModuleCommand: AsyncParsableCommand {
     }
 }
 
+struct SigningKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signing-key", abstract: "Manage the keys that sign OAuth access tokens.", subcommands: [Rotate.self])
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a new signing key; servers sign with it from their next start, and tokens signed before stay valid.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            try await AdminRunner(options: store).run { admin in
+                let key = try await admin.addSigningKey(by: .system)
+                return ["kid": .string(key.id), "algorithm": .string(key.algorithm), "creationTime": AdminJSON.time(key.creationTime)]
+            }
+        }
+    }
+}
+
 extension Project.AccountMode: ExpressibleByArgument {}
 extension Project.Provisioning: ExpressibleByArgument {}

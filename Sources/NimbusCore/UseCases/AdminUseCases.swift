@@ -92,6 +92,15 @@ public struct AdminUseCases: Sendable {
         return module
     }
 
+    /// Adds a new ES256 key for access tokens. Servers sign with the newest key from their next start;
+    /// older keys keep verifying, so tokens already issued stay valid until they expire.
+    public func addSigningKey(by principal: Principal) async throws -> SigningKey {
+        try AccessPolicy.requireSystem(principal)
+        let key = SigningKeyRing.generate(at: environment.clock.now())
+        try await store.write { tx in try await tx.oauth.insertSigningKey(key) }
+        return key
+    }
+
     /// After a restart no device is connected; called once at start-up.
     public func resetConnections() async throws {
         let now = environment.clock.now()
