@@ -68,7 +68,8 @@ struct CayenneUsersController {
             guard email.lowercased() == current.email?.lowercased() else { throw NimbusError.invalidInput(field: "email", reason: "cannot be changed") }
         }
         let user = try await accounts.updateProfile(
-            id, firstName: try fields.string("first_name"), lastName: try fields.string("last_name"), by: context.principal)
+            id, firstName: try fields.string("first_name"), lastName: try fields.string("last_name"),
+            phoneNumber: try fields.string("phone_number"), by: context.principal)
         return CayenneResponse.json(CayenneWire.user(user))
     }
 

@@ -1,16 +1,26 @@
 import Foundation
 
 extension AccountUseCases {
-    /// Changes the parts of a user's name (Cayenne's `first_name` and `last_name`); `name` follows.
-    public func updateProfile(_ id: Int, firstName: String?, lastName: String?, by principal: Principal) async throws -> User {
+    /// Changes the parts of a user's name (Cayenne's `first_name` and `last_name`; `name` follows) and
+    /// their phone number (`""` removes it).
+    public func updateProfile(_ id: Int, firstName: String?, lastName: String?, phoneNumber: String? = nil, by principal: Principal) async throws -> User {
         let firstName = try firstName.map { try Validation.text($0, field: "first_name", maxLength: 128) }
         let lastName = try lastName.map { try Validation.text($0, field: "last_name", maxLength: 128) }
+        let phone: String?? = try phoneNumber.map { $0.isEmpty ? nil : try Validation.phoneNumber($0) }
         return try await store.write { tx in
             var user = try await self.accessibleUser(id, by: principal, in: tx)
-            guard firstName != nil || lastName != nil else { return user }
+            guard firstName != nil || lastName != nil || phone != nil else { return user }
             if let firstName { user.firstName = firstName }
             if let lastName { user.lastName = lastName }
-            user.name = [user.firstName, user.lastName].compactMap { $0 }.joined(separator: " ")
+            if firstName != nil || lastName != nil {
+                user.name = [user.firstName, user.lastName].compactMap { $0 }.joined(separator: " ")
+            }
+            if let phone {
+                if let number = phone, let other = try await tx.users.find(projectId: user.projectId, phoneNumber: number), other.id != user.id {
+                    throw NimbusError.rejected(.phoneNumberInUse)
+                }
+                user.phoneNumber = phone
+            }
             try await tx.users.update(user)
             return user
         }

@@ -69,25 +69,28 @@ extension OAuthUseCases {
         let redirectURI = try required(request.redirectURI, "redirect_uri")
         let app = try await authenticateClient(id: request.clientId, secret: request.clientSecret)
         let now = environment.clock.now()
-        let (user, session, scope) = try await store.write { tx in
+        // Refusals after the code is marked used are returned, not thrown, so the mark commits: a code
+        // presented with a wrong verifier or redirect URI is spent, and cannot be tried again.
+        let outcome: Result<(User, Session, String), OAuthError> = try await store.write { tx in
             guard let stored = try await tx.oauth.code(hash: Secrets.hash(code)), stored.appId == app.id else {
-                throw OAuthError.invalidGrant("unknown authorization code")
+                return .failure(.invalidGrant("unknown authorization code"))
             }
             guard !stored.used, stored.expirationTime > now, try await tx.oauth.useCode(hash: stored.codeHash) else {
-                throw OAuthError.invalidGrant("the authorization code was used or has expired")
+                return .failure(.invalidGrant("the authorization code was used or has expired"))
             }
-            guard stored.redirectURI == redirectURI else { throw OAuthError.invalidGrant("redirect_uri differs from the authorization request") }
+            guard stored.redirectURI == redirectURI else { return .failure(.invalidGrant("redirect_uri differs from the authorization request")) }
             if let challenge = stored.codeChallenge {
-                guard let verifier = request.codeVerifier, Self.pkceChallenge(verifier: verifier).map({ Secrets.constantTimeEquals($0, challenge) }) == true else {
-                    throw OAuthError.invalidGrant("code_verifier does not match the code_challenge")
-                }
+                guard let verifier = request.codeVerifier,
+                    let computed = Self.pkceChallenge(verifier: verifier), Secrets.constantTimeEquals(computed, challenge)
+                else { return .failure(.invalidGrant("code_verifier does not match the code_challenge")) }
             } else if !app.isConfidential {
-                throw OAuthError.invalidGrant("a public client's code needs PKCE")
+                return .failure(.invalidGrant("a public client's code needs PKCE"))
             }
-            guard let user = try await tx.users.get(id: stored.userId) else { throw OAuthError.invalidGrant("the user no longer exists") }
+            guard let user = try await tx.users.get(id: stored.userId) else { return .failure(.invalidGrant("the user no longer exists")) }
             let session = try await self.openSession(for: user, appId: app.id, at: now, in: tx)
-            return (user, session, stored.scope)
+            return .success((user, session, stored.scope))
         }
+        let (user, session, scope) = try outcome.get()
         return try await issueTokens(user: user, app: app, sessionId: session.id, scope: scope, at: now)
     }
 
