@@ -21,11 +21,12 @@ struct CayenneAuthorizePages {
     }
 
     func authorize(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        let query = request.uri.queryParameters
-        guard query.get("response_type") != nil || query.get("client_id") != nil else {
+        // Read as a form (RFC 6749 Appendix B): OAuth clients write a space as `+` in this query.
+        let query = RequestFields(form: request.uri.query ?? "")
+        guard query["response_type"] != nil || query["client_id"] != nil else {
             return CayennePage.render(title: "Nimbus", body: "<p>This is the Cayenne authorization server of Nimbus.</p>")
         }
-        let parameters = Self.authorizationRequest { query.get($0) }
+        let parameters = Self.authorizationRequest { try? query.string($0) }
         let authorization: OAuthUseCases.Authorization
         switch try await oauth.check(parameters) {
         case .failure(let failure): return Self.response(for: failure)
@@ -40,15 +41,10 @@ struct CayenneAuthorizePages {
     }
 
     func login(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        let fields = try await RequestFields.read(request, context: context)
-        guard cookies.csrfMatches(request: request, posted: try? fields.string("csrf")) else {
-            return CayennePage.error("The form expired or was not sent by this site. Go back to the app and start again.")
-        }
-        let parameters = Self.authorizationRequest { try? fields.string($0) }
-        let authorization: OAuthUseCases.Authorization
-        switch try await oauth.check(parameters) {
-        case .failure(let failure): return Self.response(for: failure)
-        case .success(let checked): authorization = checked
+        let (fields, parameters, authorization): (RequestFields, OAuthUseCases.AuthorizationRequest, OAuthUseCases.Authorization)
+        switch try await checkedPost(request, context: context) {
+        case .failure(let refusal): return refusal.response
+        case .success(let checked): (fields, parameters, authorization) = checked
         }
         let csrf = cookies.csrfToken(in: request).value
         let user: User
@@ -67,15 +63,10 @@ struct CayenneAuthorizePages {
     }
 
     func consent(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        let fields = try await RequestFields.read(request, context: context)
-        guard cookies.csrfMatches(request: request, posted: try? fields.string("csrf")) else {
-            return CayennePage.error("The form expired or was not sent by this site. Go back to the app and start again.")
-        }
-        let parameters = Self.authorizationRequest { try? fields.string($0) }
-        let authorization: OAuthUseCases.Authorization
-        switch try await oauth.check(parameters) {
-        case .failure(let failure): return Self.response(for: failure)
-        case .success(let checked): authorization = checked
+        let (fields, parameters, authorization): (RequestFields, OAuthUseCases.AuthorizationRequest, OAuthUseCases.Authorization)
+        switch try await checkedPost(request, context: context) {
+        case .failure(let refusal): return refusal.response
+        case .success(let checked): (fields, parameters, authorization) = checked
         }
         guard let sso = request.cookies[CayenneCookies.singleSignOn]?.value,
             let user = try await oauth.singleSignOnUser(cookie: sso, projectId: authorization.app.projectId)
@@ -132,6 +123,26 @@ struct CayenneAuthorizePages {
     }
 
     // MARK: - Helpers
+
+    /// A response that ends a post early (a failed CSRF check, a request that no longer checks out).
+    struct Refusal: Error {
+        let response: Response
+    }
+
+    /// What both forms do first: the CSRF check, then the authorization request they carry, checked again.
+    func checkedPost(
+        _ request: Request, context: NimbusRequestContext
+    ) async throws -> Result<(RequestFields, OAuthUseCases.AuthorizationRequest, OAuthUseCases.Authorization), Refusal> {
+        let fields = try await RequestFields.read(request, context: context)
+        guard cookies.csrfMatches(request: request, posted: try? fields.string("csrf")) else {
+            return .failure(Refusal(response: CayennePage.error("The form expired or was not sent by this site. Go back to the app and start again.")))
+        }
+        let parameters = Self.authorizationRequest { try? fields.string($0) }
+        switch try await oauth.check(parameters) {
+        case .failure(let failure): return .failure(Refusal(response: Self.response(for: failure)))
+        case .success(let authorization): return .success((fields, parameters, authorization))
+        }
+    }
 
     static let parameterNames = ["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"]
 

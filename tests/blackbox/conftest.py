@@ -93,6 +93,28 @@ def private_server(nimbus_bin: Path, mailbox: Mailbox, sms: SmsGateway, tmp_path
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def cayenne_server(server_factory: Callable[..., NimbusServer]) -> NimbusServer:
+    """The server of the Cayenne tests (test_cayenne_*.py). Failed sign-ins are counted per client
+    address, and every test signs in from 127.0.0.1, so those tests keep to a server of their own."""
+    return server_factory()
+
+
+@pytest.fixture
+def cayenne(cayenne_server: NimbusServer):
+    """A new project with email accounts on the Cayenne server, seen through /cayenne. Tests using
+    it never fail a sign-in: the address's count of failures would slow down or lock out the rest."""
+    from cayenne import Cayenne
+    return Cayenne(cayenne_server)
+
+
+@pytest.fixture
+def cayenne_alone(server_factory: Callable[..., NimbusServer]):
+    """Like `cayenne`, on a server of this test alone, for tests that fail sign-ins on purpose."""
+    from cayenne import Cayenne
+    return Cayenne(server_factory())
+
+
 @pytest.fixture
 def mode(server: NimbusServer):
     """An anonymous MODE client of the shared server."""

@@ -78,7 +78,7 @@ public struct ApplicationUseCases: Sendable {
         let name = try changes.name.map { try Validation.text($0, field: "name") }
         let description = try changes.description.map { try Validation.text($0, field: "description", maxLength: 1024, allowEmpty: true) }
         let now = environment.clock.now()
-        return try await store.write { tx in
+        let app = try await store.write { tx in
             var app = try await self.ownApp(id, by: principal, in: tx)
             if let name { app.name = name }
             if let description { app.description = description }
@@ -88,6 +88,9 @@ public struct ApplicationUseCases: Sendable {
             try await tx.projects.updateApp(app)
             return app
         }
+        // An app that is no longer active loses its client tokens at once, not when the cache expires.
+        if app.status != .active { environment.credentials.forget(client: app.id) }
+        return app
     }
 
     /// Registers one more redirect URI; registering one twice returns the existing registration.

@@ -69,6 +69,17 @@ public final class CredentialCache: Sendable {
         }
     }
 
+    /// Forgets the access tokens of an OAuth client acting for itself (its app was deactivated).
+    public func forget(client appId: String) {
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries = state.entries.filter { entry in
+                if case .client(let id, _) = entry.value.principal { return id != appId }
+                return true
+            }
+        }
+    }
+
     /// Forgets every credential that belongs to the topic's owner.
     public func forget(_ topic: BusTopic) {
         state.withLock { state in
