@@ -93,9 +93,9 @@ struct CayenneAuthorizePages {
     func loginPage(
         parameters: OAuthUseCases.AuthorizationRequest, app: App, csrf: String, error: String? = nil, cookies: [Cookie] = []
     ) -> Response {
-        let message = error.map { "<p class=\"error\">\(CayennePage.escape($0))</p>" } ?? ""
+        let message = error.map { "<p class=\"error\">\(HTML.escape($0))</p>" } ?? ""
         return CayennePage.render(title: "Sign in", body: """
-            <p>Sign in to continue to <b>\(CayennePage.escape(app.name))</b>.</p>\(message)
+            <p>Sign in to continue to <b>\(HTML.escape(app.name))</b>.</p>\(message)
             <form method="post" action="\(CayenneDialect.pathPrefix)/oauth/login">
             \(Self.hiddenFields(parameters, csrf: csrf))
             <label>Email<br><input type="email" name="email" autocomplete="username" required></label>
@@ -110,10 +110,10 @@ struct CayenneAuthorizePages {
     ) -> Response {
         let scopes = authorization.scopes.isEmpty
             ? "<li>your account (basic access)</li>"
-            : authorization.scopes.map { "<li>\(CayennePage.escape($0))</li>" }.joined()
+            : authorization.scopes.map { "<li>\(HTML.escape($0))</li>" }.joined()
         return CayennePage.render(title: "Allow access?", body: """
-            <p>Signed in as <b>\(CayennePage.escape(user.email ?? user.name))</b>.</p>
-            <p><b>\(CayennePage.escape(authorization.app.name))</b> asks for access to:</p><ul>\(scopes)</ul>
+            <p>Signed in as <b>\(HTML.escape(user.email ?? user.name))</b>.</p>
+            <p><b>\(HTML.escape(authorization.app.name))</b> asks for access to:</p><ul>\(scopes)</ul>
             <form method="post" action="\(CayenneDialect.pathPrefix)/oauth/consent">
             \(Self.hiddenFields(parameters, csrf: csrf))
             <button type="submit" name="decision" value="allow">Allow</button>
@@ -134,7 +134,7 @@ struct CayenneAuthorizePages {
         _ request: Request, context: NimbusRequestContext
     ) async throws -> Result<(RequestFields, OAuthUseCases.AuthorizationRequest, OAuthUseCases.Authorization), Refusal> {
         let fields = try await RequestFields.read(request, context: context)
-        guard cookies.csrfMatches(request: request, posted: try? fields.string("csrf")) else {
+        guard cookies.csrfMatches(request: request, posted: (try? fields.string("csrf")) ?? nil) else {
             return .failure(Refusal(response: CayennePage.error("The form expired or was not sent by this site. Go back to the app and start again.")))
         }
         let parameters = Self.authorizationRequest { try? fields.string($0) }

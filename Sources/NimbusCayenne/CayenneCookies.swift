@@ -25,8 +25,8 @@ struct CayenneCookies {
     }
 
     /// Whether a posted form's CSRF field equals the browser's cookie (compared in constant time).
-    func csrfMatches(request: Request, posted: String??) -> Bool {
-        guard let cookie = request.cookies[Self.csrf]?.value, !cookie.isEmpty, case .some(.some(let posted)) = posted else { return false }
+    func csrfMatches(request: Request, posted: String?) -> Bool {
+        guard let cookie = request.cookies[Self.csrf]?.value, !cookie.isEmpty, let posted else { return false }
         return Secrets.constantTimeEquals(cookie, posted)
     }
 

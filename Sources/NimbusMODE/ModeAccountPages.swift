@@ -16,14 +16,14 @@ struct ModeAccountPages {
     func verifyEmail(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         do {
             let user = try await accounts.verifyEmail(token: request.query("token") ?? "")
-            return Self.page(title: "Email verified", body: "<p>Thank you. The address <b>\(Self.escape(user.email ?? ""))</b> is verified; you can return to the app.</p>")
+            return Self.page(title: "Email verified", body: "<p>Thank you. The address <b>\(HTML.escape(user.email ?? ""))</b> is verified; you can return to the app.</p>")
         } catch NimbusError.rejected(.invalidToken) {
             return Self.page(status: .forbidden, title: "Link expired", body: "<p>This link is invalid, expired, or was already used.</p>")
         }
     }
 
     func resetForm(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        let token = Self.escape(request.query("token") ?? "")
+        let token = HTML.escape(request.query("token") ?? "")
         return Self.page(title: "Choose a new password", body: """
             <form method="post" action="passwordReset">
               <input type="hidden" name="token" value="\(token)">
@@ -42,10 +42,5 @@ struct ModeAccountPages {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

@@ -126,9 +126,14 @@ enum AccessPolicy {
         let roleId = member.effectiveRoleId
         if roleId == AccountRole.owner.id { return AccountRole.owner.permissions }
         // A custom role that was removed grants nothing rather than falling back to something broader.
-        var role = AccountRole.builtIn(id: roleId)
-        if role == nil { role = try await tx.homes.role(id: roleId) }
+        let role = try await role(id: roleId, in: tx)
         return (role?.permissions ?? Permissions()).overridden(by: member.overrides)
+    }
+
+    /// A built-in role, or a custom role from the store.
+    static func role(id: Int, in tx: any StoreTransaction) async throws -> AccountRole? {
+        if let builtIn = AccountRole.builtIn(id: id) { return builtIn }
+        return try await tx.homes.role(id: id)
     }
 
     /// The user behind a user principal; other kinds of caller are refused.

@@ -38,9 +38,8 @@ public struct AccountMemberUseCases: Sendable {
     public func create(_ new: NewUser, accountId: Int?, by principal: Principal) async throws -> AccountUser {
         let firstName = try Validation.text(new.firstName ?? "", field: "first_name", maxLength: 128)
         let lastName = try Validation.text(new.lastName ?? "", field: "last_name", maxLength: 128)
-        guard let rawEmail = new.email else { throw NimbusError.invalidInput(field: "email", reason: "required") }
-        let email = try Validation.email(rawEmail)
-        guard let password = new.password else { throw NimbusError.invalidInput(field: "password", reason: "required") }
+        let email = try Validation.email(try Validation.required(new.email, "email"))
+        let password = try Validation.required(new.password, "password")
         try Validation.password(password)
         let passwordHash = Secrets.hashPassword(password)
         let now = environment.clock.now()
@@ -153,9 +152,9 @@ public struct AccountMemberUseCases: Sendable {
     /// A role the caller may hand out in this account: built-in or the account's own; only an owner
     /// makes owners.
     func grantableRole(_ id: Int, in home: Home, by caller: HomeMember, tx: any StoreTransaction) async throws -> AccountRole {
-        var role = AccountRole.builtIn(id: id)
-        if role == nil, let custom = try await tx.homes.role(id: id), custom.homeId == home.id { role = custom }
-        guard let role else { throw NimbusError.invalidInput(field: "permission_role_id", reason: "no such role in this account") }
+        guard let role = try await AccessPolicy.role(id: id, in: tx), role.homeId == nil || role.homeId == home.id else {
+            throw NimbusError.invalidInput(field: "permission_role_id", reason: "no such role in this account")
+        }
         if role.id == AccountRole.owner.id && caller.role != .owner { throw NimbusError.permissionDenied }
         return role
     }
@@ -166,8 +165,7 @@ public struct AccountMemberUseCases: Sendable {
     }
 
     func describe(_ member: HomeMember, in tx: any StoreTransaction) async throws -> AccountUser {
-        var role = AccountRole.builtIn(id: member.effectiveRoleId)
-        if role == nil { role = try await tx.homes.role(id: member.effectiveRoleId) }
+        let role = try await AccessPolicy.role(id: member.effectiveRoleId, in: tx)
         let permissions = try await AccessPolicy.permissions(of: member, in: tx)
         return AccountUser(member: member, role: role ?? AccountRole(id: member.effectiveRoleId, homeId: member.homeId, name: "removed", permissions: Permissions()), permissions: permissions)
     }

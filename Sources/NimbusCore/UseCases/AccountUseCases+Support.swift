@@ -6,11 +6,6 @@ extension AccountUseCases {
         return project
     }
 
-    func required<T>(_ value: T?, _ field: String) throws -> T {
-        guard let value else { throw NimbusError.invalidInput(field: field, reason: "required") }
-        return value
-    }
-
     /// The user of an email project with that address.
     func emailUser(projectId: Int, email rawEmail: String) async throws -> User {
         let project = try await project(projectId)

@@ -21,8 +21,8 @@ public struct AccountUseCases: Sendable {
         let name = try Validation.text(request.name ?? "", field: "name", allowEmpty: true)
         switch project.accountMode {
         case .email:
-            let email = try Validation.email(try required(request.email, "email"))
-            let password = try required(request.password, "password")
+            let email = try Validation.email(try Validation.required(request.email, "email"))
+            let password = try Validation.required(request.password, "password")
             try Validation.password(password)
             let passwordHash = Secrets.hashPassword(password)
             let token = Secrets.token(prefix: "")
@@ -49,7 +49,7 @@ public struct AccountUseCases: Sendable {
             environment.outboxSignal()
             return user
         case .phone:
-            let phone = try Validation.phoneNumber(try required(request.phoneNumber, "phoneNumber"))
+            let phone = try Validation.phoneNumber(try Validation.required(request.phoneNumber, "phoneNumber"))
             let code = Secrets.numericCode()
             let user = try await store.write { tx in
                 var user: User
@@ -93,8 +93,8 @@ public struct AccountUseCases: Sendable {
         switch project.accountMode {
         case .email:
             guard app != nil else { throw NimbusError.invalidInput(field: "appId", reason: "required") }
-            let email = try Validation.email(try required(request.email, "email"))
-            let password = try required(request.password, "password")
+            let email = try Validation.email(try Validation.required(request.email, "email"))
+            let password = try Validation.required(request.password, "password")
             guard let found = try await store.read({ try await $0.users.find(projectId: projectId, email: email) }) else {
                 throw NimbusError.rejected(.unknownEmail)
             }
@@ -104,13 +104,13 @@ public struct AccountUseCases: Sendable {
             user = found
         case .phone:
             guard app != nil else { throw NimbusError.invalidInput(field: "appId", reason: "required") }
-            let phone = try Validation.phoneNumber(try required(request.phoneNumber, "phoneNumber"))
-            let code = try required(request.code, "code")
+            let phone = try Validation.phoneNumber(try Validation.required(request.phoneNumber, "phoneNumber"))
+            let code = try Validation.required(request.code, "code")
             user = try await redeemSMSCode(projectId: projectId, phoneNumber: phone, code: code)
         case .byou:
             let key = try AccessPolicy.requireKey(principal, .byou)
             guard key.projectId == projectId else { throw NimbusError.permissionDenied }
-            let userId = try required(request.userId, "userId")
+            let userId = try Validation.required(request.userId, "userId")
             guard let found = try await store.read({ try await $0.users.get(id: userId) }), found.projectId == projectId else {
                 throw NimbusError.rejected(.unknownUser)
             }

@@ -107,31 +107,25 @@ public struct ApplicationUseCases: Sendable {
     }
 
     func ownApp(_ id: String, by principal: Principal, in tx: any StoreTransaction) async throws -> App {
-        let projectId = try Self.project(of: principal, asked: nil, allowSystemWithout: true)
+        let projectId = try Self.managedProject(of: principal, asked: nil)
         guard let app = try await tx.projects.app(id: id), projectId == nil || app.projectId == projectId else {
             throw NimbusError.notFound("application")
         }
         return app
     }
 
-    /// The project a caller manages apps of: a project key's own (with `admin`), or any for the operator.
-    static func project(of principal: Principal, asked: Int?) throws -> Int {
-        guard let projectId = try project(of: principal, asked: asked, allowSystemWithout: false) else {
-            throw NimbusError.invalidInput(field: "project", reason: "required")
-        }
-        return projectId
+    /// The project a caller manages apps of: `asked`, which a project key (with `admin`) may give only
+    /// as its own; the operator may manage any. `nil` only for the operator asking for none.
+    static func managedProject(of principal: Principal, asked: Int?) throws -> Int? {
+        if case .system = principal { return asked }
+        let key = try AccessPolicy.requireKey(principal, .admin)
+        guard asked == nil || asked == key.projectId else { throw NimbusError.permissionDenied }
+        return key.projectId
     }
 
-    private static func project(of principal: Principal, asked: Int?, allowSystemWithout: Bool) throws -> Int? {
-        switch principal {
-        case .system:
-            guard asked != nil || allowSystemWithout else { throw NimbusError.invalidInput(field: "project", reason: "required") }
-            return asked
-        default:
-            let key = try AccessPolicy.requireKey(principal, .admin)
-            guard asked == nil || asked == key.projectId else { throw NimbusError.permissionDenied }
-            return key.projectId
-        }
+    /// The same, where a project is needed.
+    static func project(of principal: Principal, asked: Int?) throws -> Int {
+        try Validation.required(try managedProject(of: principal, asked: asked), "project")
     }
 
     /// An absolute URI without a fragment (RFC 6749 §3.1.2): `https://…`, `http://…` or an app's own scheme.

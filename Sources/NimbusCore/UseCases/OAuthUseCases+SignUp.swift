@@ -24,7 +24,7 @@ extension OAuthUseCases {
     public func signUp(_ request: SignUp, by principal: Principal) async throws -> (user: User, tokens: IssuedTokens) {
         var tokenApp: String?
         if case .client(let appId, _) = principal { tokenApp = appId }
-        guard let appId = request.appId ?? tokenApp else { throw NimbusError.invalidInput(field: "application_id", reason: "required") }
+        let appId = try Validation.required(request.appId ?? tokenApp, "application_id")
         guard let app = try await store.read({ try await $0.projects.app(id: appId) }), app.status == .active else {
             throw NimbusError.notFound("application")
         }
@@ -34,10 +34,10 @@ extension OAuthUseCases {
         case .anonymous: throw NimbusError.authenticationRequired
         default: throw NimbusError.permissionDenied
         }
-        let firstName = try Validation.text(try required(request.firstName, field: "first_name"), field: "first_name", maxLength: 128)
-        let lastName = try Validation.text(try required(request.lastName, field: "last_name"), field: "last_name", maxLength: 128)
-        let email = try Validation.email(try required(request.email, field: "email"))
-        let password = try required(request.password, field: "password")
+        let firstName = try Validation.text(try Validation.requiredText(request.firstName, "first_name"), field: "first_name", maxLength: 128)
+        let lastName = try Validation.text(try Validation.requiredText(request.lastName, "last_name"), field: "last_name", maxLength: 128)
+        let email = try Validation.email(try Validation.requiredText(request.email, "email"))
+        let password = try Validation.requiredText(request.password, "password")
         try Validation.password(password)
         let passwordHash = Secrets.hashPassword(password)
         let now = environment.clock.now()
@@ -70,10 +70,5 @@ extension OAuthUseCases {
             return (user, session)
         }
         return (user, try await issueTokens(user: user, app: app, sessionId: session.id, scope: "", at: now))
-    }
-
-    private func required(_ value: String?, field: String) throws -> String {
-        guard let value, !value.isEmpty else { throw NimbusError.invalidInput(field: field, reason: "required") }
-        return value
     }
 }

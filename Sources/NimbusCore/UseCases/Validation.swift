@@ -38,6 +38,18 @@ enum Validation {
         else { throw NimbusError.rejected(.invalidKey) }
     }
 
+    /// A value the request must carry.
+    static func required<T>(_ value: T?, _ field: String) throws -> T {
+        guard let value else { throw NimbusError.invalidInput(field: field, reason: "required") }
+        return value
+    }
+
+    /// A text value the request must carry, where empty counts as missing.
+    static func requiredText(_ value: String?, _ field: String) throws -> String {
+        guard let value, !value.isEmpty else { throw NimbusError.invalidInput(field: field, reason: "required") }
+        return value
+    }
+
     /// A required text field of bounded length.
     static func text(_ value: String, field: String, maxLength: Int = 256, allowEmpty: Bool = false) throws -> String {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -45,18 +45,12 @@ struct SQLHomeRepository: HomeRepository {
     }
 
     func member(homeId: Int, userId: Int) async throws -> HomeMember? {
-        try await db.raw("""
-            SELECT u.*, m.home_id, m.role, m.creation_time AS member_since, m.account_role_id, m.permissions AS member_permissions FROM home_members m JOIN users u ON u.id = m.user_id
-            WHERE m.home_id = \(bind: homeId) AND m.user_id = \(bind: userId)
-            """).first().map(Self.member)
+        try await db.raw(Self.selectMembers + " WHERE m.home_id = \(bind: homeId) AND m.user_id = \(bind: userId)").first().map(Self.member)
     }
 
     func members(homeId: Int, page: PageRequest) async throws -> Page<HomeMember> {
         try await db.page(
-            """
-            SELECT u.*, m.home_id, m.role, m.creation_time AS member_since, m.account_role_id, m.permissions AS member_permissions FROM home_members m JOIN users u ON u.id = m.user_id
-            WHERE m.home_id = \(bind: homeId) ORDER BY m.creation_time, u.id
-            """,
+            Self.selectMembers + " WHERE m.home_id = \(bind: homeId) ORDER BY m.creation_time, u.id",
             count: "SELECT COUNT(*) AS n FROM home_members WHERE home_id = \(bind: homeId)", page: page, map: Self.member)
     }
 
@@ -114,6 +108,12 @@ struct SQLHomeRepository: HomeRepository {
             id: try row.column("id"), projectId: try row.column("project_id"), name: try row.column("name"),
             deactivated: try row.column("deactivated"), creationTime: try row.column("creation_time"))
     }
+
+    /// The columns `member(_:)` reads: the user's, and the membership's.
+    static let selectMembers: SQLQueryString = """
+        SELECT u.*, m.home_id, m.role, m.creation_time AS member_since, m.account_role_id, m.permissions AS member_permissions
+        FROM home_members m JOIN users u ON u.id = m.user_id
+        """
 
     static func member(_ row: any SQLRow) throws -> HomeMember {
         guard let role = HomeMember.Role(rawValue: try row.column("role")) else { throw StoreError.unexpectedRow("member role") }
