@@ -43,7 +43,7 @@ public func buildApplication(
         CayenneDialect(nimbus: nimbus, publicURL: configuration.effectivePublicURL).addRoutes(to: router)
 
         let broker = MQTTBroker(
-            limits: .init(maximumQueuedMessages: configuration.mqtt.maximumQueuedMessages), sessionStore: store, retainedStore: store)
+            limits: configuration.mqtt.brokerLimits, sessionStore: store, retainedStore: store)
         try await broker.restore()
         let mqttServer = MQTTServer(
             broker: broker, hooks: mqttHooks(configuration, nimbus: nimbus, broker: broker, logger: logger),

@@ -14,16 +14,20 @@ enum MQTTWebSocketRoute {
     static let path: RouterPath = "/mqtt"
 
     static func add(to webSocketRouter: Router<NimbusRequestContext>, server: MQTTServer) {
-        webSocketRouter.webSocket(path, admit: admit) { inbound, outbound, _ in
+        webSocketRouter.webSocket(path, admit: admit) { inbound, outbound, session in
             let bytes = inbound.map { frame throws -> ByteBuffer in
                 // MQTT-6.0.0-1: anything but binary data closes the connection.
                 guard frame.opcode != .text else { throw HTTPError(.badRequest, message: "MQTT needs binary WebSocket messages") }
                 return frame.data
             }
             await server.serve(
-                inbound: MQTTFrameSequence(chunks: bytes, maximumPacketSize: server.settings.maximumPacketSize),
+                inbound: MQTTFrameSequence(
+                    chunks: bytes, maximumPacketSize: server.settings.maximumPacketSize,
+                    maximumConnectPacketSize: server.settings.maximumConnectPacketSize),
                 writer: WebSocketFrameWriter(outbound: outbound),
-                peer: MQTTPeer(address: nil, isTLS: false, transport: "websocket"),
+                peer: MQTTPeer(
+                    address: session.requestContext.remoteAddress, host: session.requestContext.remoteAddress, isTLS: false,
+                    transport: "websocket"),
                 eventLoop: MultiThreadedEventLoopGroup.singleton.any())
         }
     }

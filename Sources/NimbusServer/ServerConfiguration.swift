@@ -36,8 +36,13 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The keys every source uses, as flags spell them.
     public static let keys = [
         "data-dir", "database", "http-port", "mqtt-port", "mqtts-port", "tls-cert", "tls-key", "mqtt-anonymous-project",
-        "mqtt-max-packet-size", "mqtt-max-inflight", "mqtt-max-queued", "mqtt-receive-maximum", "mqtt-max-connections",
-        "mqtt-connection-rate", "bind", "public-url", "smtp-url", "smtp-ca", "mail-from", "sms-url", "sms-from", "log-level",
+        "mqtt-max-packet-size", "mqtt-max-inflight", "mqtt-max-queued", "mqtt-max-queued-bytes",
+        "mqtt-max-persistent-sessions", "mqtt-max-retained-messages", "mqtt-max-retained-bytes",
+        "mqtt-max-client-retained-messages", "mqtt-max-client-retained-bytes", "mqtt-max-retained-total-bytes",
+        "mqtt-receive-maximum", "mqtt-max-connections",
+        "mqtt-connection-rate", "mqtt-connection-rate-per-address", "mqtt-max-unauthenticated",
+        "mqtt-max-unauthenticated-per-address", "mqtt-max-connect-size",
+        "mqtt-connect-timeout", "bind", "public-url", "smtp-url", "smtp-ca", "mail-from", "sms-url", "sms-from", "log-level",
         "access-token-lifetime",
     ]
 
@@ -87,9 +92,21 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "mqtt-max-packet-size": mqtt.maximumPacketSize = try positive(16...MQTTFrameDecoder.largestPossiblePacketSize)
         case "mqtt-max-inflight": mqtt.maximumInFlight = try positive(1...65_535)
         case "mqtt-max-queued": mqtt.maximumQueuedMessages = try positive()
+        case "mqtt-max-queued-bytes": mqtt.maximumQueuedBytes = try positive()
+        case "mqtt-max-persistent-sessions": mqtt.maximumPersistentSessionsPerClient = try positive()
+        case "mqtt-max-retained-messages": mqtt.retainedQuota.messagesPerProject = try positive()
+        case "mqtt-max-retained-bytes": mqtt.retainedQuota.bytesPerProject = try positive()
+        case "mqtt-max-client-retained-messages": mqtt.retainedQuota.messagesPerClient = try positive()
+        case "mqtt-max-client-retained-bytes": mqtt.retainedQuota.bytesPerClient = try positive()
+        case "mqtt-max-retained-total-bytes": mqtt.retainedQuota.bytesInTotal = try positive()
         case "mqtt-receive-maximum": mqtt.receiveMaximum = UInt16(try positive(1...65_535))
         case "mqtt-max-connections": mqtt.maximumConnections = try positive()
         case "mqtt-connection-rate": mqtt.connectionsPerSecond = try positive()
+        case "mqtt-connection-rate-per-address": mqtt.connectionsPerSecondPerAddress = try positive()
+        case "mqtt-max-unauthenticated": mqtt.maximumUnauthenticatedConnections = try positive()
+        case "mqtt-max-unauthenticated-per-address": mqtt.maximumUnauthenticatedConnectionsPerAddress = try positive()
+        case "mqtt-max-connect-size": mqtt.maximumConnectPacketSize = try positive(64...MQTTFrameDecoder.largestPossiblePacketSize)
+        case "mqtt-connect-timeout": mqtt.connectTimeout = .seconds(try positive(1...3_600))
         case "bind": bind = value
         case "public-url": publicURL = optional
         case "smtp-url": smtpURL = optional

@@ -7,7 +7,7 @@ extension SQLStore: MQTTSessionStore {
     public func storedSessions() async throws -> [MQTTStoredSession] {
         try await executor.withConnection { db in
             var sessions: [MQTTSessionKey: MQTTStoredSession] = [:]
-            for row in try await db.raw("SELECT mount_point, client_id, expiry FROM mqtt_sessions").all() {
+            for row in try await db.raw("SELECT mount_point, owner, client_id, expiry FROM mqtt_sessions").all() {
                 let key = try Self.sessionKey(row)
                 sessions[key] = MQTTStoredSession(key: key, expiry: UInt32(clamping: try row.column("expiry") as Int), subscriptions: [], queued: [])
             }
@@ -37,36 +37,54 @@ extension SQLStore: MQTTSessionStore {
     public func saveSession(_ key: MQTTSessionKey, expiry: UInt32, subscriptions: [MQTTStoredSubscription]) async throws {
         try await executor.withTransaction { db in
             try await db.raw("""
-                INSERT INTO mqtt_sessions (mount_point, client_id, expiry) VALUES (\(bind: key.mountPoint), \(bind: key.clientIdentifier), \(bind: Int(expiry)))
-                ON CONFLICT (mount_point, client_id) DO UPDATE SET expiry = excluded.expiry
+                INSERT INTO mqtt_sessions (mount_point, owner, client_id, expiry)
+                VALUES (\(bind: key.mountPoint), \(bind: key.owner), \(bind: key.clientIdentifier), \(bind: Int(expiry)))
+                ON CONFLICT (mount_point, owner, client_id) DO UPDATE SET expiry = excluded.expiry
                 """).run()
             try await db.raw("""
-                DELETE FROM mqtt_subscriptions WHERE mount_point = \(bind: key.mountPoint) AND client_id = \(bind: key.clientIdentifier)
+                DELETE FROM mqtt_subscriptions WHERE \(Self.sessionCondition(key))
                 """).run()
             for subscription in subscriptions {
                 try await db.raw("""
-                    INSERT INTO mqtt_subscriptions (mount_point, client_id, filter, options, identifier)
-                    VALUES (\(bind: key.mountPoint), \(bind: key.clientIdentifier), \(bind: subscription.filter),
+                    INSERT INTO mqtt_subscriptions (mount_point, owner, client_id, filter, options, identifier)
+                    VALUES (\(bind: key.mountPoint), \(bind: key.owner), \(bind: key.clientIdentifier), \(bind: subscription.filter),
                         \(bind: Int(subscription.options)), \(bind: subscription.identifier.map { Int($0) }))
                     """).run()
             }
         }
     }
 
-    public func enqueue(_ deliveries: [(MQTTSessionKey, MQTTDelivery)]) async throws {
+    public func enqueue(_ deliveries: [(MQTTSessionKey, MQTTDelivery)], keeping limit: MQTTQueueLimit) async throws {
         let rows = try deliveries.map { key, delivery in (key, delivery, Data(try delivery.message.archived())) }
         try await executor.withTransaction { db in
             for (key, delivery, message) in rows {
                 try await Self.insertQueued(delivery, archived: message, for: key, into: db)
             }
+            for key in Set(deliveries.map(\.0)) {
+                try await Self.trimQueue(of: key, to: limit, in: db)
+            }
         }
+    }
+
+    /// Deletes the session's oldest queued messages past `limit`'s count or bytes (counting the stored packet,
+    /// a little more than its payload), keeping at least the newest.
+    private static func trimQueue(of key: MQTTSessionKey, to limit: MQTTQueueLimit, in db: any SQLDatabase) async throws {
+        try await db.raw("""
+            DELETE FROM mqtt_queue WHERE id IN (
+                SELECT id FROM (
+                    SELECT id, ROW_NUMBER() OVER (ORDER BY id DESC) AS position,
+                        SUM(LENGTH(message)) OVER (ORDER BY id DESC) AS bytes
+                    FROM mqtt_queue WHERE \(sessionCondition(key))
+                ) AS newest_first
+                WHERE position > 1 AND (position > \(bind: limit.messages) OR bytes > \(bind: limit.bytes)))
+            """).run()
     }
 
     public func replaceQueue(of key: MQTTSessionKey, with deliveries: [MQTTDelivery]) async throws {
         let rows = try deliveries.map { delivery in (delivery, Data(try delivery.message.archived())) }
         try await executor.withTransaction { db in
             try await db.raw("""
-                DELETE FROM mqtt_queue WHERE mount_point = \(bind: key.mountPoint) AND client_id = \(bind: key.clientIdentifier)
+                DELETE FROM mqtt_queue WHERE \(Self.sessionCondition(key))
                 """).run()
             for (delivery, message) in rows {
                 try await Self.insertQueued(delivery, archived: message, for: key, into: db)
@@ -78,7 +96,7 @@ extension SQLStore: MQTTSessionStore {
         try await executor.withTransaction { db in
             for table in ["mqtt_sessions", "mqtt_subscriptions", "mqtt_queue"] {
                 try await db.raw("""
-                    DELETE FROM \(unsafeRaw: table) WHERE mount_point = \(bind: key.mountPoint) AND client_id = \(bind: key.clientIdentifier)
+                    DELETE FROM \(unsafeRaw: table) WHERE \(Self.sessionCondition(key))
                     """).run()
             }
         }
@@ -86,14 +104,19 @@ extension SQLStore: MQTTSessionStore {
 
     /// The session a row of any of the three tables belongs to.
     private static func sessionKey(_ row: any SQLRow) throws -> MQTTSessionKey {
-        MQTTSessionKey(mountPoint: try row.column("mount_point"), clientIdentifier: try row.column("client_id"))
+        MQTTSessionKey(mountPoint: try row.column("mount_point"), owner: try row.column("owner"), clientIdentifier: try row.column("client_id"))
+    }
+
+    /// The `WHERE` condition selecting one session's rows in any of the three tables.
+    private static func sessionCondition(_ key: MQTTSessionKey) -> SQLQueryString {
+        "mount_point = \(bind: key.mountPoint) AND owner = \(bind: key.owner) AND client_id = \(bind: key.clientIdentifier)"
     }
 
     private static func insertQueued(_ delivery: MQTTDelivery, archived: Data, for key: MQTTSessionKey, into db: any SQLDatabase) async throws {
         let identifiers = delivery.subscriptionIdentifiers.map(String.init).joined(separator: ",")
         try await db.raw("""
-            INSERT INTO mqtt_queue (mount_point, client_id, qos, topic, retain, subscription_identifiers, message)
-            VALUES (\(bind: key.mountPoint), \(bind: key.clientIdentifier), \(bind: Int(delivery.qos.rawValue)), \(bind: delivery.topic),
+            INSERT INTO mqtt_queue (mount_point, owner, client_id, qos, topic, retain, subscription_identifiers, message)
+            VALUES (\(bind: key.mountPoint), \(bind: key.owner), \(bind: key.clientIdentifier), \(bind: Int(delivery.qos.rawValue)), \(bind: delivery.topic),
                 \(bind: delivery.retain), \(bind: identifiers), \(bind: archived))
             """).run()
     }

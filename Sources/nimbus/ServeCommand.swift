@@ -17,9 +17,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("mqtt-max-packet-size"), help: "Largest MQTT packet accepted, in bytes (default 1048576).") var mqttMaxPacketSize: String?
     @Option(name: .customLong("mqtt-max-inflight"), help: "QoS 1/2 messages in flight to one client (default 100).") var mqttMaxInflight: String?
     @Option(name: .customLong("mqtt-max-queued"), help: "QoS 1/2 messages kept for an offline session; the oldest go first (default 1000).") var mqttMaxQueued: String?
+    @Option(name: .customLong("mqtt-max-queued-bytes"), help: "Payload bytes kept queued for one session; the oldest go first (default 16777216).") var mqttMaxQueuedBytes: String?
+    @Option(name: .customLong("mqtt-max-persistent-sessions"), help: "Persistent MQTT sessions per device or project key (default 10).") var mqttMaxPersistentSessions: String?
+    @Option(name: .customLong("mqtt-max-retained-messages"), help: "Retained MQTT messages per project (default 10000).") var mqttMaxRetainedMessages: String?
+    @Option(name: .customLong("mqtt-max-retained-bytes"), help: "Retained MQTT payload bytes per project (default 67108864).") var mqttMaxRetainedBytes: String?
+    @Option(name: .customLong("mqtt-max-client-retained-messages"), help: "Retained MQTT messages per device or project key (default 1000).") var mqttMaxClientRetainedMessages: String?
+    @Option(name: .customLong("mqtt-max-client-retained-bytes"), help: "Retained MQTT payload bytes per device or project key (default 8388608).") var mqttMaxClientRetainedBytes: String?
+    @Option(name: .customLong("mqtt-max-retained-total-bytes"), help: "Retained MQTT payload bytes of the whole server (default 1073741824).") var mqttMaxRetainedTotalBytes: String?
     @Option(name: .customLong("mqtt-receive-maximum"), help: "PUBLISH packets of one client being stored at once (default 100).") var mqttReceiveMaximum: String?
     @Option(name: .customLong("mqtt-max-connections"), help: "Open MQTT connections at once (default 100000).") var mqttMaxConnections: String?
     @Option(name: .customLong("mqtt-connection-rate"), help: "New MQTT connections per second (default 1000).") var mqttConnectionRate: String?
+    @Option(name: .customLong("mqtt-connection-rate-per-address"), help: "New MQTT connections per second from one IP address (default 50).") var mqttConnectionRatePerAddress: String?
+    @Option(name: .customLong("mqtt-max-unauthenticated"), help: "MQTT connections not yet authenticated, at once (default 5000).") var mqttMaxUnauthenticated: String?
+    @Option(name: .customLong("mqtt-max-unauthenticated-per-address"), help: "MQTT connections not yet authenticated from one IP address (default 100).") var mqttMaxUnauthenticatedPerAddress: String?
+    @Option(name: .customLong("mqtt-max-connect-size"), help: "Largest MQTT CONNECT accepted, in bytes (default 8192).") var mqttMaxConnectSize: String?
+    @Option(name: .customLong("mqtt-connect-timeout"), help: "Seconds a new MQTT connection may take to send CONNECT (default 5).") var mqttConnectTimeout: String?
     @Option(name: .customLong("bind"), help: "Address to listen on (default 127.0.0.1).") var bind: String?
     @Option(name: .customLong("public-url"), help: "The URL clients reach the server at, used in email links.") var publicURL: String?
     @Option(name: .customLong("smtp-url"), help: "smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://…") var smtpURL: String?
@@ -42,9 +54,21 @@ struct ServeCommand: AsyncParsableCommand {
         flags["mqtt-max-packet-size"] = mqttMaxPacketSize
         flags["mqtt-max-inflight"] = mqttMaxInflight
         flags["mqtt-max-queued"] = mqttMaxQueued
+        flags["mqtt-max-queued-bytes"] = mqttMaxQueuedBytes
+        flags["mqtt-max-persistent-sessions"] = mqttMaxPersistentSessions
+        flags["mqtt-max-retained-messages"] = mqttMaxRetainedMessages
+        flags["mqtt-max-retained-bytes"] = mqttMaxRetainedBytes
+        flags["mqtt-max-client-retained-messages"] = mqttMaxClientRetainedMessages
+        flags["mqtt-max-client-retained-bytes"] = mqttMaxClientRetainedBytes
+        flags["mqtt-max-retained-total-bytes"] = mqttMaxRetainedTotalBytes
         flags["mqtt-receive-maximum"] = mqttReceiveMaximum
         flags["mqtt-max-connections"] = mqttMaxConnections
         flags["mqtt-connection-rate"] = mqttConnectionRate
+        flags["mqtt-connection-rate-per-address"] = mqttConnectionRatePerAddress
+        flags["mqtt-max-unauthenticated"] = mqttMaxUnauthenticated
+        flags["mqtt-max-unauthenticated-per-address"] = mqttMaxUnauthenticatedPerAddress
+        flags["mqtt-max-connect-size"] = mqttMaxConnectSize
+        flags["mqtt-connect-timeout"] = mqttConnectTimeout
         flags["bind"] = bind
         flags["public-url"] = publicURL
         flags["smtp-url"] = smtpURL

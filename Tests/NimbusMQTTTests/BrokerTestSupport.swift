@@ -14,15 +14,22 @@ struct BrokerConnection {
 
 extension MQTTBroker {
     /// A broker whose second of session expiry and will delay lasts `expiryUnit`, so timers run in milliseconds.
-    static func forTesting(maximumQueuedMessages: Int = 1000, mailboxSize: Int = 1000, expiryUnit: Duration = .milliseconds(10)) -> MQTTBroker {
-        var limits = Limits(maximumQueuedMessages: maximumQueuedMessages, mailboxSize: mailboxSize, expiryUnit: expiryUnit)
+    static func forTesting(
+        maximumQueuedMessages: Int = 1000, mailboxSize: Int = 1000, expiryUnit: Duration = .milliseconds(10),
+        maximumPersistentSessionsPerClient: Int = 10
+    ) -> MQTTBroker {
+        var limits = Limits(queueLimit: MQTTQueueLimit(messages: maximumQueuedMessages), mailboxSize: mailboxSize, expiryUnit: expiryUnit)
         limits.handoverTimeout = .milliseconds(50)
+        limits.maximumPersistentSessionsPerClient = maximumPersistentSessionsPerClient
         return MQTTBroker(limits: limits)
     }
 
-    func attach(_ clientIdentifier: String, in mountPoint: String = "p1/", cleanStart: Bool = true) async -> BrokerConnection {
-        let client = MQTTClient(mountPoint: mountPoint, clientIdentifier: clientIdentifier, name: clientIdentifier)
-        let answer = await connect(client: client, cleanStart: cleanStart)
+    func attach(
+        _ clientIdentifier: String, in mountPoint: String = "p1/", owner: String = "tester", cleanStart: Bool = true,
+        persistent: Bool = false
+    ) async -> BrokerConnection {
+        let client = MQTTClient(mountPoint: mountPoint, owner: owner, clientIdentifier: clientIdentifier, name: clientIdentifier)
+        let answer = await connect(client: client, cleanStart: cleanStart, persistent: persistent)
         return BrokerConnection(
             key: client.sessionKey, events: EventLog(answer.events), id: answer.connectionID, sessionPresent: answer.sessionPresent,
             resumed: answer.resumed)
@@ -34,7 +41,8 @@ extension MQTTBroker {
         outbound: MQTTOutboundState = MQTTOutboundState()
     ) {
         disconnect(
-            connection.key, connectionID: connection.id, outbound: outbound, will: will, willDelay: willDelay,
+            connection.key, connectionID: connection.id, outbound: outbound, will: will.map { MQTTBrokerWill(message: $0) },
+            willDelay: willDelay,
             sessionExpiry: sessionExpiry)
     }
 

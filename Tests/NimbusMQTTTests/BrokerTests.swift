@@ -32,7 +32,7 @@ struct BrokerTests {
         let other = await broker.attach("device", in: "p43/")
         try await broker.subscribe(first42, "#")
         try await broker.subscribe(other, "#")
-        #expect(await broker.hasSession(MQTTSessionKey(mountPoint: "p42/", clientIdentifier: "device")))
+        #expect(await broker.hasSession(MQTTSessionKey(mountPoint: "p42/", owner: "tester", clientIdentifier: "device")))
 
         #expect(await broker.publish("status", "up", retain: true, in: "p42/") == 1)
         #expect(summary(await first42.events.take(1)) == [Received(topic: "status", text: "up")])
@@ -131,8 +131,8 @@ struct BrokerTests {
     func mailboxOverflow() async throws {
         let broker = MQTTBroker.forTesting(mailboxSize: 2)
         // Read the mailbox only after publishing: a reader running alongside could drain it before it fills.
-        let answer = await broker.connect(client: MQTTClient(mountPoint: "p1/", clientIdentifier: "slow", name: "slow"), cleanStart: true)
-        let key = MQTTSessionKey(mountPoint: "p1/", clientIdentifier: "slow")
+        let answer = await broker.connect(client: MQTTClient(mountPoint: "p1/", owner: "tester", clientIdentifier: "slow", name: "slow"), cleanStart: true)
+        let key = MQTTSessionKey(mountPoint: "p1/", owner: "tester", clientIdentifier: "slow")
         _ = try await broker.subscribe(key, MQTTSubscribePacket(packetIdentifier: 1, subscriptions: [.init(topicFilter: "t")]), version: .v5)
         for number in 1...3 { await broker.publish("t", "\(number)") }
         #expect(await broker.droppedEvents == 1)

@@ -147,7 +147,7 @@ struct ConnectionStateMachineTests {
 
     @Test("a session's queue keeps the newest messages up to its limit")
     func queueLimit() {
-        var machine = Machine(limits: .init(maximumQueuedMessages: 2))
+        var machine = Machine(limits: .init(queueLimit: MQTTQueueLimit(messages: 2)))
         for text in ["1", "2", "3"] { _ = machine.deliver(delivery(.atLeastOnce, text)) }
         #expect(machine.outbound.dropped == 1)
         #expect(machine.outbound.waiting.map { String(buffer: $0.message.payload) } == ["2", "3"])

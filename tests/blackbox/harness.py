@@ -560,12 +560,18 @@ class NimbusServer:
     the same data dir (or database) and ports."""
 
     MAIL_FROM = "nimbus@example.test"
+    # Every test client connects from 127.0.0.1, so the per-address limits meant for one client of the
+    # internet would count the whole suite as one attacker. Servers lift them unless a test asks for the
+    # defaults (`production_limits=True`), as the tests of those limits do.
+    LOOPBACK_LIMITS = ["--mqtt-connection-rate-per-address", "100000",
+                       "--mqtt-max-unauthenticated-per-address", "100000"]
 
     def __init__(self, binary: Path, data_dir: Path, *, database: str | None = None,
                  mailbox: Mailbox | None = None, sms: SmsGateway | None = None,
                  log_path: Path | None = None, log_level: str | None = None,
-                 extra_args: Iterable[str] = ()) -> None:
+                 extra_args: Iterable[str] = (), production_limits: bool = False) -> None:
         self.binary = Path(binary)
+        self.production_limits = production_limits
         self.extra_args = list(extra_args)  # appended to `nimbus serve ...`; may change before a restart
         self.log_level = log_level
         self.data_dir = Path(data_dir)
@@ -612,6 +618,8 @@ class NimbusServer:
             args += ["--sms-url", self.sms.server_url, "--sms-from", self.sms.FROM]
         if self.log_level:
             args += ["--log-level", self.log_level]
+        if not self.production_limits:
+            args += self.LOOPBACK_LIMITS
         return args + [str(a) for a in self.extra_args]
 
     @staticmethod

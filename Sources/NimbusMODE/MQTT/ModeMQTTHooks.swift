@@ -40,16 +40,18 @@ public struct ModeMQTTHooks: MQTTHooks {
         else { return .refused(.badUserNameOrPassword) }
 
         switch principal {
-        case .projectKey(_, let projectId, let name, let permissions) where username == Self.projectKeyUsername:
+        case .projectKey(let keyId, let projectId, let name, let permissions) where username == Self.projectKeyUsername:
             guard permissions.contains(.mqtt) else { return .refused(.notAuthorized) }
             return .accepted(
                 MQTTClient(
-                    mountPoint: ModeMQTTTopics.mountPoint(project: projectId), clientIdentifier: request.clientIdentifier,
+                    mountPoint: ModeMQTTTopics.mountPoint(project: projectId), owner: "key:\(keyId)",
+                    clientIdentifier: request.clientIdentifier,
                     name: "project key \"\(name)\" of project \(projectId)", context: Identity.projectKey(principal: principal)))
         case .device(let deviceId, let projectId) where Int(username) == deviceId:
             return .accepted(
                 MQTTClient(
-                    mountPoint: ModeMQTTTopics.mountPoint(project: projectId), clientIdentifier: request.clientIdentifier,
+                    mountPoint: ModeMQTTTopics.mountPoint(project: projectId), owner: "device:\(deviceId)",
+                    clientIdentifier: request.clientIdentifier,
                     name: "device \(deviceId) of project \(projectId)", context: Identity.device(id: deviceId, principal: principal)))
         default:
             // A valid credential of another kind, or another device's key.
@@ -73,18 +75,27 @@ public struct ModeMQTTHooks: MQTTHooks {
 
     public func received(_ message: MQTTMessage, from client: MQTTClient) async throws -> MQTTPublishDisposition {
         guard let (deviceId, principal) = Self.device(of: client) else { return .route }
-        let object = try ModeMQTTWire.object(message.payload)
         do {
-            if message.topic == ModeMQTTTopics.event(deviceId) {
-                try await sendEvent(object, from: deviceId, by: principal)
+            switch try ModeMQTTDevicePublication(message, deviceId: deviceId) {
+            case .event(let eventType, let eventData):
+                try await nimbus.events.fromDevice(deviceId, eventType: eventType, eventData: eventData, by: principal)
                 return .route
+            case .setKeyValue(let key, let value):
+                _ = try await nimbus.keyValues.put(.device(deviceId), key: key, value: value, by: principal)
+            case .deleteKeyValue(let key):
+                try await nimbus.keyValues.delete(.device(deviceId), key: key, by: principal)
             }
-            try await changeKeyValue(object, of: deviceId, by: principal)
             // The change comes back to the device's `kv` subscribers from the bus, with its revision.
             return .consumed
         } catch let error as NimbusError {
             throw Self.refusal(error) ?? error
         }
+    }
+
+    /// A device's will on its `event` or `kv` topic must be a publication `received` would take.
+    public func checkWill(_ will: MQTTMessage, from client: MQTTClient) throws {
+        guard let (deviceId, _) = Self.device(of: client) else { return }
+        _ = try ModeMQTTDevicePublication(will, deviceId: deviceId)
     }
 
     public func connected(_ client: MQTTClient) async {
@@ -110,32 +121,6 @@ public struct ModeMQTTHooks: MQTTHooks {
         } catch {
             nimbus.environment.logger.error("could not load a device's key-value store", metadata: ["device.id": "\(deviceId)", "error": "\(error)"])
             return []
-        }
-    }
-
-    /// `{"eventType": …, "eventData": {…}}`, as `PUT /devices/{id}/event` takes it.
-    private func sendEvent(_ object: [String: JSONValue], from deviceId: Int, by principal: Principal) async throws {
-        let eventType = try ModeMQTTWire.string(object, "eventType")
-        var eventData: [String: JSONValue] = [:]
-        switch object["eventData"] {
-        case nil, .null?: break
-        case .object(let data)?: eventData = data
-        default: throw MQTTPublishRefusal(.payloadFormatInvalid, reason: "eventData must be an object")
-        }
-        try await nimbus.events.fromDevice(deviceId, eventType: eventType, eventData: eventData, by: principal)
-    }
-
-    /// `{"action": "set", "key": …, "value": …}` or `{"action": "delete", "key": …}`.
-    private func changeKeyValue(_ object: [String: JSONValue], of deviceId: Int, by principal: Principal) async throws {
-        let key = try ModeMQTTWire.string(object, "key")
-        switch try ModeMQTTWire.string(object, "action") {
-        case "set":
-            guard let value = object["value"] else { throw MQTTPublishRefusal(.payloadFormatInvalid, reason: "value is missing") }
-            _ = try await nimbus.keyValues.put(.device(deviceId), key: key, value: value, by: principal)
-        case "delete":
-            try await nimbus.keyValues.delete(.device(deviceId), key: key, by: principal)
-        default:
-            throw MQTTPublishRefusal(.payloadFormatInvalid, reason: "action must be set or delete")
         }
     }
 

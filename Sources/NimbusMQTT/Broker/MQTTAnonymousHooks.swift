@@ -14,7 +14,10 @@ public struct MQTTAnonymousHooks: MQTTHooks {
     public func authenticate(_ request: MQTTConnectRequest) async -> MQTTAuthentication {
         guard request.username == nil else { return .notRecognised }
         let name = "anonymous client \(request.clientIdentifier) in \(mountPoint.isEmpty ? "the root" : mountPoint)"
-        return .accepted(MQTTClient(mountPoint: mountPoint, clientIdentifier: request.clientIdentifier, name: name))
+        // Anonymous clients are one principal: like clients of a broker without authentication, they share the
+        // client identifier space of the mount point.
+        return .accepted(
+            MQTTClient(mountPoint: mountPoint, owner: "anonymous", clientIdentifier: request.clientIdentifier, name: name))
     }
 
     /// Everything inside the mount point is allowed; the mount point itself keeps the client out of other trees.

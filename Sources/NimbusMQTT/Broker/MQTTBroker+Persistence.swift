@@ -6,8 +6,8 @@ extension MQTTBroker {
     /// for them (each session gets its full expiry again from now).
     public func restore() async throws {
         if let retainedStore {
-            for message in try await retainedStore.retainedMessages() where message.payload.readableBytes > 0 {
-                retained[message.topic] = message
+            for record in try await retainedStore.retainedMessages() where record.message.payload.readableBytes > 0 {
+                retained.set(record.message, in: record.mountPoint, owner: record.owner)
             }
         }
         if let sessionStore {
@@ -20,9 +20,10 @@ extension MQTTBroker {
             lastConnectionID += 1
             var restored = MQTTBrokerSession(mailbox: nil, connectionID: lastConnectionID)
             for delivery in session.queued {
-                restored.outbound.enqueue(delivery, limit: limits.maximumQueuedMessages)
+                restored.outbound.enqueue(delivery, limit: limits.queueLimit)
             }
             sessions[session.key] = restored
+            markPersistent(session.key, true)
             for subscription in session.subscriptions {
                 guard let filter = try? MQTTTopicFilter(subscription.filter),
                     let options = try? MQTTSubscriptionOptions(byte: subscription.options, version: .v5)

@@ -9,7 +9,9 @@ extension MQTTBroker {
     /// subscription's, with RETAIN kept only for Retain As Published subscriptions (MQTT-3.3.1-12, -13) and the
     /// identifiers of its matching subscriptions. Each matching shared group gets one delivery, to its members in
     /// turn, preferring connected ones. A connected session receives it in its mailbox; a disconnected one queues
-    /// QoS 1 and 2 (dropping the oldest past `Limits.maximumQueuedMessages`) and misses QoS 0.
+    /// QoS 1 and 2 (dropping the oldest past `Limits.queueLimit`) and misses QoS 0. A retained message past the
+    /// retained quota is routed but not retained (a will or a dialect's message: a client's PUBLISH is refused
+    /// before it gets here, see `retainedQuotaRefusal`).
     ///
     /// - Parameter publisher: the publishing session, whose No Local subscriptions are skipped.
     /// - Returns: how many sessions the message reached (delivered or queued), so callers can tell MQTT 5
@@ -20,12 +22,24 @@ extension MQTTBroker {
     /// `route`, and its connection writes it before acknowledging.)
     @discardableResult
     public func publish(_ message: MQTTMessage, in mountPoint: String, from publisher: MQTTSessionKey? = nil) -> Int {
-        if message.retain, let retainedStore {
+        let reached = route(message, in: mountPoint, from: publisher).reached
+        let topic = Self.fullTopic(message.topic, in: mountPoint)
+        // Stored only if routing kept it (a will past the quota is delivered, not retained).
+        if message.retain, let retainedStore, message.payload.readableBytes == 0 || retained[topic] != nil {
             var stored = message
-            stored.topic = Self.fullTopic(message.topic, in: mountPoint)
-            Task { try? await retainedStore.retain(stored) }
+            stored.topic = topic
+            let record = MQTTRetainedRecord(message: stored, mountPoint: mountPoint, owner: publisher?.owner ?? "")
+            Task { try? await retainedStore.retain(record) }
         }
-        return route(message, in: mountPoint, from: publisher).reached
+        return reached
+    }
+
+    /// Why the client's retained PUBLISH would break the retained quota (`Limits.retainedQuota`), or `nil` when it
+    /// fits. The connection asks before it stores and acknowledges the message.
+    func retainedQuotaRefusal(_ message: MQTTMessage, from client: MQTTSessionKey) -> String? {
+        var full = message
+        full.topic = Self.fullTopic(message.topic, in: client.mountPoint)
+        return retained.refusal(full, in: client.mountPoint, owner: client.owner, quota: limits.retainedQuota)
     }
 
     /// `route` for several messages of one publisher, in order: one call into the broker for a burst.
@@ -43,8 +57,9 @@ extension MQTTBroker {
         var stored = message
         stored.topic = Self.fullTopic(message.topic, in: mountPoint)
         stored.startExpiry()
-        if message.retain {
-            retained[stored.topic] = message.payload.readableBytes == 0 ? nil : stored
+        let owner = publisher?.owner ?? ""
+        if message.retain, retained.refusal(stored, in: mountPoint, owner: owner, quota: limits.retainedQuota) == nil {
+            retained.set(stored, in: mountPoint, owner: owner)
         }
         let matches = subscriptions.matches(
             topic: stored.topic, publisher: publisher, firstLevel: mountPoint.utf8.count { $0 == UInt8(ascii: "/") })
@@ -89,7 +104,7 @@ extension MQTTBroker {
             return outcome.accepted ? .delivered : .missed
         }
         guard delivery.qos != .atMostOnce else { return .missed }
-        session.outbound.enqueue(delivery, limit: limits.maximumQueuedMessages)
+        session.outbound.enqueue(delivery, limit: limits.queueLimit)
         sessions[key] = session
         return .queued
     }

@@ -82,7 +82,7 @@ extension MQTTBroker {
     /// inside a mount point. A scan of the project's retained messages: fine for the thousands a project holds;
     /// a trie like `SubscriptionIndex` is the next step if that changes.
     private func retainedMessages(matching filter: MQTTTopicFilter, in mountPoint: String) -> [MQTTMessage] {
-        retained.values
+        retained.messages
             .filter { message in
                 !message.isExpired() && message.topic.hasPrefix(mountPoint)
                     && filter.matches(topicName: Self.localTopic(message.topic, in: mountPoint))

@@ -15,9 +15,12 @@ public actor MQTTBroker {
     /// Every subscription, with filters in the full namespace (mount point included).
     var subscriptions = SubscriptionIndex<MQTTSessionKey>()
     /// Retained messages by full topic; `MQTTMessage.topic` is the full topic too.
-    var retained: [String: MQTTMessage] = [:]
+    var retained = MQTTRetainedMessages()
     /// How many messages each shared group (by full filter) has been given, to pick its members in turn.
     var sharedGroupTurns: [MQTTTopicFilter: Int] = [:]
+    /// Persistent sessions by mount point and owner (keys with an empty client identifier), for
+    /// `Limits.maximumPersistentSessionsPerClient`.
+    var persistentSessions: [MQTTSessionKey: Int] = [:]
     /// Events that pushed an older one out of a full mailbox since the broker started.
     public internal(set) var droppedEvents = 0
     var lastConnectionID = 0
@@ -46,21 +49,29 @@ public actor MQTTBroker {
     ///
     /// - Returns: `connectionID`, which `disconnect` needs so that a taken-over connection cannot end the session
     ///   of its successor.
-    func connect(client: MQTTClient, cleanStart: Bool) async -> (
+    func connect(client: MQTTClient, cleanStart: Bool, persistent: Bool = false) async -> (
         sessionPresent: Bool, resumed: MQTTOutboundState?, events: AsyncStream<MQTTBrokerEvent>, connectionID: Int
     ) {
         let (events, mailbox) = AsyncStream.makeStream(
             of: MQTTBrokerEvent.self, bufferingPolicy: .bufferingNewest(limits.mailboxSize))
-        let attached = await connect(client: client, cleanStart: cleanStart, mailbox: mailbox)
+        let attached = await connect(client: client, cleanStart: cleanStart, persistent: persistent, mailbox: mailbox)
         return (attached.sessionPresent, attached.resumed, events, attached.connectionID)
     }
 
     /// `connect(client:cleanStart:)` with a mailbox the connection made beforehand (its inbox).
     /// `discarded` tells that Clean Start ended a session that existed, so a stored copy must go too.
-    func connect(client: MQTTClient, cleanStart: Bool, mailbox: any MQTTMailbox)
-        async -> (sessionPresent: Bool, resumed: MQTTOutboundState?, connectionID: Int, discarded: Bool)
+    /// `overQuota` says the session would outlive its connection (`persistent`) while its owner already has
+    /// `Limits.maximumPersistentSessionsPerClient` such sessions: then nothing is changed, and the connection
+    /// refuses the client.
+    func connect(client: MQTTClient, cleanStart: Bool, persistent: Bool = false, mailbox: any MQTTMailbox)
+        async -> (sessionPresent: Bool, resumed: MQTTOutboundState?, connectionID: Int, discarded: Bool, overQuota: Bool)
     {
         let key = client.sessionKey
+        if persistent, sessions[key]?.isPersistent != true,
+            persistentSessions[key.ownerKey, default: 0] >= limits.maximumPersistentSessionsPerClient
+        {
+            return (false, nil, 0, false, true)
+        }
         if !cleanStart { await takeOver(key) }
         lastConnectionID += 1
 
@@ -88,7 +99,8 @@ public actor MQTTBroker {
         if resumed == nil {
             sessions[key] = MQTTBrokerSession(mailbox: mailbox, connectionID: lastConnectionID)
         }
-        return (resumed != nil, resumed, lastConnectionID, discarded)
+        markPersistent(key, persistent)
+        return (resumed != nil, resumed, lastConnectionID, discarded, false)
     }
 
     /// Ends the connection attached to `key`, if any, and waits until it has handed back what it still owes its
@@ -120,16 +132,17 @@ public actor MQTTBroker {
     /// - Parameters:
     ///   - outbound: what the connection's state machine still owes the client, kept if the session persists.
     ///   - will: the will to publish (topic without mount point), or `nil` when the client disconnected normally
-    ///     or has none; the connection decides. Published even by a taken-over connection (MQTT 5, 3.1.4).
+    ///     or has none; the connection decides. Published even by a taken-over connection (MQTT 5, 3.1.4), through
+    ///     the dialect's handling when it has one.
     ///   - willDelay: MQTT 5 Will Delay Interval in seconds: the will waits that long, or until the session
     ///     ends, and is dropped if the client reconnects first.
     ///   - sessionExpiry: seconds the session outlives the connection; 0 ends it now, `UInt32.max` never.
     func disconnect(
         _ key: MQTTSessionKey, connectionID: Int, outbound: MQTTOutboundState,
-        will: MQTTMessage?, willDelay: UInt32 = 0, sessionExpiry: UInt32
+        will: MQTTBrokerWill?, willDelay: UInt32 = 0, sessionExpiry: UInt32
     ) {
         guard var session = sessions[key], session.connectionID == connectionID else {
-            if let will { publish(will, in: key.mountPoint, from: key) }
+            if let will { release(will, of: key) }
             return
         }
         session.mailbox?.close()
@@ -142,7 +155,7 @@ public actor MQTTBroker {
         } else {
             scheduleTimers(for: key, connectionID: connectionID, sessionExpiry: sessionExpiry, willDelay: willDelay)
         }
-        if let will, willDelay == 0 { publish(will, in: key.mountPoint, from: key) }
+        if let will, willDelay == 0 { release(will, of: key) }
         finishHandover(key)
     }
 
@@ -168,10 +181,11 @@ public actor MQTTBroker {
     /// the end of the session is the latest a delayed will may go out.
     private func endSession(_ key: MQTTSessionKey) {
         guard let session = sessions.removeValue(forKey: key) else { return }
+        if session.isPersistent { countPersistent(key, -1) }
         session.expiryTimer?.cancel()
         session.handover?.resume()
         subscriptions.removeAll(of: key)
-        if let will = session.pendingWill { publish(will, in: key.mountPoint, from: key) }
+        if let will = session.pendingWill { release(will, of: key) }
     }
 
     /// One timer per disconnect: it publishes a delayed will when its delay has passed, then ends the session
@@ -200,7 +214,7 @@ public actor MQTTBroker {
             let will = session.pendingWill
         else { return }
         sessions[key]?.pendingWill = nil
-        publish(will, in: key.mountPoint, from: key)
+        release(will, of: key)
     }
 
     private func expire(_ key: MQTTSessionKey, connectionID: Int) {
@@ -209,5 +223,17 @@ public actor MQTTBroker {
         if let sessionStore {
             Task { try? await sessionStore.deleteSession(key) }
         }
+    }
+
+    /// Records whether the session of `key` outlives its connection, keeping its owner's count.
+    func markPersistent(_ key: MQTTSessionKey, _ persistent: Bool) {
+        guard let was = sessions[key]?.isPersistent, was != persistent else { return }
+        sessions[key]?.isPersistent = persistent
+        countPersistent(key, persistent ? 1 : -1)
+    }
+
+    private func countPersistent(_ key: MQTTSessionKey, _ change: Int) {
+        let count = persistentSessions[key.ownerKey, default: 0] + change
+        persistentSessions[key.ownerKey] = count > 0 ? count : nil
     }
 }

@@ -9,11 +9,15 @@ struct MQTTBrokerSession: Sendable {
     /// The id of the latest connection to attach; a disconnect or a timer carrying another id is stale.
     var connectionID: Int
     /// A will waiting for its Will Delay Interval (MQTT 5); dropped if the client reconnects in time.
-    var pendingWill: MQTTMessage?
+    var pendingWill: MQTTBrokerWill?
     /// The timer that publishes the delayed will and ends the session when it expires.
     var expiryTimer: Task<Void, Never>?
     /// A connection taking the session over, waiting for the current one to hand back its state.
     var handover: CheckedContinuation<Void, Never>?
+
+    /// The session outlives its connection (expiry above 0); counted against its owner's
+    /// `Limits.maximumPersistentSessionsPerClient`.
+    var isPersistent = false
 
     var isConnected: Bool { mailbox != nil }
 

@@ -7,16 +7,21 @@ public struct MQTTClient: Sendable {
     /// inside it, so clients of one project never see another's topics, retained messages or sessions. Empty for
     /// the whole tree. Give it a trailing `/` so that `"p4"` and `"p42"` stay apart.
     public var mountPoint: String
-    /// The MQTT client identifier, unique within the mount point (sessions are keyed by both).
+    /// The MQTT client identifier. Sessions are keyed by mount point, owner and client identifier.
     public var clientIdentifier: String
+    /// The principal the client's session belongs to, in the hooks' own words (`"device:17"`, `"key:3"`): a stable
+    /// name for the credential, never a secret. Another principal presenting the same client identifier gets a
+    /// session of its own, so it can neither resume this one nor end its connection.
+    public var owner: String
     /// How logs name the client (for example `"device 17 of project 42"`); never a secret.
     public var name: String
     /// The dialect's own data about the client, such as its authenticated principal, so that later hook calls
     /// need not look it up again. The broker never reads it.
     public var context: (any Sendable)?
 
-    public init(mountPoint: String, clientIdentifier: String, name: String, context: (any Sendable)? = nil) {
+    public init(mountPoint: String, owner: String, clientIdentifier: String, name: String, context: (any Sendable)? = nil) {
         self.mountPoint = mountPoint
+        self.owner = owner
         self.clientIdentifier = clientIdentifier
         self.name = name
         self.context = context
@@ -24,6 +29,6 @@ public struct MQTTClient: Sendable {
 
     /// The key of the client's session in the broker.
     public var sessionKey: MQTTSessionKey {
-        MQTTSessionKey(mountPoint: mountPoint, clientIdentifier: clientIdentifier)
+        MQTTSessionKey(mountPoint: mountPoint, owner: owner, clientIdentifier: clientIdentifier)
     }
 }

@@ -28,6 +28,13 @@ public protocol MQTTHooks: Sendable {
     ///   that it sends the message again.
     func received(_ message: MQTTMessage, from client: MQTTClient) async throws -> MQTTPublishDisposition
 
+    /// Checks, at CONNECT, a will on a topic the dialect handles (`handlesPublications`) as `received` will check it
+    /// when it goes out, so that a will the dialect would refuse refuses the connection instead of being lost later.
+    /// A will that passes goes through `received` when it is published, like a PUBLISH.
+    ///
+    /// - Throws: `MQTTPublishRefusal`: the CONNECT is answered with its reason code (MQTT 5), or 0x05 Not authorized.
+    func checkWill(_ will: MQTTMessage, from client: MQTTClient) throws
+
     /// The client is connected (after CONNACK).
     func connected(_ client: MQTTClient) async
 
@@ -47,6 +54,8 @@ extension MQTTHooks {
     public func received(_ message: MQTTMessage, from client: MQTTClient) async throws -> MQTTPublishDisposition {
         .route
     }
+
+    public func checkWill(_ will: MQTTMessage, from client: MQTTClient) throws {}
 
     public func connected(_ client: MQTTClient) async {}
 

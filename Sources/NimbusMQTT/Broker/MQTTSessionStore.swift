@@ -12,8 +12,9 @@ public protocol MQTTSessionStore: Sendable {
     /// Creates or replaces the session's record and its subscriptions (filters with mount point).
     func saveSession(_ key: MQTTSessionKey, expiry: UInt32, subscriptions: [MQTTStoredSubscription]) async throws
 
-    /// Appends messages owed to offline sessions.
-    func enqueue(_ deliveries: [(MQTTSessionKey, MQTTDelivery)]) async throws
+    /// Appends messages owed to offline sessions, then drops each session's oldest past `limit`, as the broker
+    /// does in memory, so that a session nobody collects cannot grow the store.
+    func enqueue(_ deliveries: [(MQTTSessionKey, MQTTDelivery)], keeping limit: MQTTQueueLimit) async throws
 
     /// Replaces what the session is owed (when its connection ends).
     func replaceQueue(of key: MQTTSessionKey, with deliveries: [MQTTDelivery]) async throws

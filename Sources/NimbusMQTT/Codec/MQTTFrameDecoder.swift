@@ -8,7 +8,9 @@ import NIOCore
 /// - the packet type and its reserved flag bits (`invalidPacketType`, `invalidFixedHeaderFlags`, both 0x81);
 /// - the remaining length's encoding, at most 4 bytes (`malformedVariableByteInteger`, 0x81);
 /// - the total packet size against `maximumPacketSize` (`packetTooLarge`, 0x95), thrown as soon as the length
-///   is known, before any of the body has to arrive.
+///   is known, before any of the body has to arrive;
+/// - the first packet, the CONNECT of a client nobody has authenticated yet, against the much smaller
+///   `maximumConnectPacketSize`, so that a connection without credentials makes the server hold a few KB at most.
 public struct MQTTFrameDecoder: NIOSingleStepByteToMessageDecoder {
     public typealias InboundOut = MQTTFrame
 
@@ -19,9 +21,16 @@ public struct MQTTFrameDecoder: NIOSingleStepByteToMessageDecoder {
     /// The broker advertises the same value to MQTT 5 clients in CONNACK.
     public let maximumPacketSize: Int
 
-    /// - Parameter maximumPacketSize: the largest whole packet accepted, in bytes.
-    public init(maximumPacketSize: Int = MQTTFrameDecoder.largestPossiblePacketSize) {
+    /// The largest first packet accepted (the CONNECT).
+    public let maximumConnectPacketSize: Int
+    private var decodedFirstPacket = false
+
+    /// - Parameters:
+    ///   - maximumPacketSize: the largest whole packet accepted, in bytes.
+    ///   - maximumConnectPacketSize: the largest first packet, the CONNECT; `nil` for `maximumPacketSize`.
+    public init(maximumPacketSize: Int = MQTTFrameDecoder.largestPossiblePacketSize, maximumConnectPacketSize: Int? = nil) {
         self.maximumPacketSize = maximumPacketSize
+        self.maximumConnectPacketSize = min(maximumConnectPacketSize ?? maximumPacketSize, maximumPacketSize)
     }
 
     public mutating func decode(buffer: inout ByteBuffer) throws -> MQTTFrame? {
@@ -38,11 +47,13 @@ public struct MQTTFrameDecoder: NIOSingleStepByteToMessageDecoder {
             return nil
         }
         let packetSize = 1 + lengthBytes + bodyLength
-        guard packetSize <= maximumPacketSize else {
-            throw MQTTProtocolError.packetTooLarge(size: packetSize, maximum: maximumPacketSize)
+        let maximum = decodedFirstPacket ? maximumPacketSize : maximumConnectPacketSize
+        guard packetSize <= maximum else {
+            throw MQTTProtocolError.packetTooLarge(size: packetSize, maximum: maximum)
         }
         guard let body = buffer.getSlice(at: start + 1 + lengthBytes, length: bodyLength) else { return nil }
         buffer.moveReaderIndex(to: start + packetSize)
+        decodedFirstPacket = true
         return MQTTFrame(type: type, flags: flags, body: body)
     }
 

@@ -37,17 +37,24 @@ extension MQTTConnection {
             await refuse(code)
             return
         }
-        if let will = connect.will, !clientHooks.mayPublish(client, topic: will.topic) {
-            logger.info("MQTT connection refused: will topic not allowed", metadata: ["client": "\(client.name)"])
-            await refuse(.notAuthorized)
+        if let will = connect.will, let refusal = Self.refusal(of: will, from: client, hooks: clientHooks) {
+            logger.info("MQTT connection refused: will not accepted", metadata: ["client": "\(client.name)", "reason": "\(refusal.reason)"])
+            let expressible = connect.protocolVersion.hasProperties || refusal.reasonCode.connectReturnCode != nil
+            await refuse(expressible ? refusal.reasonCode : .notAuthorized)
             return
         }
 
-        let attached = await broker.connect(client: client, cleanStart: connect.cleanStart, mailbox: inbox)
+        let sessionExpiry = Self.sessionExpiry(of: connect)
+        let attached = await broker.connect(
+            client: client, cleanStart: connect.cleanStart, persistent: sessionExpiry > 0, mailbox: inbox)
+        if attached.overQuota {
+            logger.warning("MQTT connection refused: too many persistent sessions", metadata: ["client": "\(client.name)"])
+            await refuse(.quotaExceeded)
+            return
+        }
         var will = connect.will
         let willDelay = will?.properties.willDelayInterval ?? 0
         will?.properties.willDelayInterval = nil
-        let sessionExpiry = Self.sessionExpiry(of: connect)
         admission = Admission(
             client: client, hooks: clientHooks, connectionID: attached.connectionID, will: will, willDelay: willDelay,
             sessionExpiry: sessionExpiry, storedExpiry: sessionStore == nil ? 0 : sessionExpiry,
@@ -63,6 +70,7 @@ extension MQTTConnection {
         }
         let connAck = MQTTConnAckPacket(sessionPresent: attached.sessionPresent, properties: properties)
         await perform(machine.admitted(connAck: connAck, resumed: attached.resumed))
+        inbox.admitted()
         logger.info(
             "MQTT client connected",
             metadata: [

@@ -111,13 +111,20 @@ extension MQTTConnection {
         guard let admission, machine.state == .connected else { return }
         if message.retain || !outcome.isRoute { await routePending() }
         var outcome = outcome
-        if message.retain, outcome.isRoute, let retainedStore {
-            var stored = message
-            stored.topic = MQTTBroker.fullTopic(message.topic, in: admission.client.mountPoint)
-            do {
-                try await retainedStore.retain(stored)
-            } catch {
-                outcome = .failed("retained message not stored: \(error)")
+        if message.retain, outcome.isRoute {
+            if let excess = await broker.retainedQuotaRefusal(message, from: admission.client.sessionKey) {
+                await refuseOverQuota(acknowledgement, of: message, reason: excess)
+                return
+            }
+            if let retainedStore {
+                var stored = message
+                stored.topic = MQTTBroker.fullTopic(message.topic, in: admission.client.mountPoint)
+                do {
+                    try await retainedStore.retain(
+                        MQTTRetainedRecord(message: stored, mountPoint: admission.client.mountPoint, owner: admission.client.owner))
+                } catch {
+                    outcome = .failed("retained message not stored: \(error)")
+                }
             }
         }
         switch outcome {
@@ -146,7 +153,7 @@ extension MQTTConnection {
         let queued = routed.flatMap(\.queued)
         if !queued.isEmpty, let sessionStore {
             do {
-                try await sessionStore.enqueue(queued)
+                try await sessionStore.enqueue(queued, keeping: broker.limits.queueLimit)
             } catch {
                 // Routed but not durable for the offline sessions: say so as for any store failure.
                 queueFailure = "queue not stored: \(error)"
@@ -170,6 +177,18 @@ extension MQTTConnection {
             return
         }
         acknowledge(acknowledgement, with: .unspecifiedError, reason: "not stored, try again")
+    }
+
+    /// A retained message past the retained quota: MQTT 5 is told with 0x97 Quota exceeded in the PUBACK or PUBREC;
+    /// a QoS 0 message, or an older client that cannot be told, is disconnected (MQTT 5 with DISCONNECT 0x97), so
+    /// the message is never taken for stored.
+    private mutating func refuseOverQuota(_ acknowledgement: MQTTPacket?, of message: MQTTMessage, reason: String) async {
+        logger.warning("MQTT retained message refused: quota exceeded", metadata: ["topic": "\(message.topic)", "reason": "\(reason)"])
+        guard machine.version.hasProperties, acknowledgement != nil else {
+            await perform(machine.fail(.quotaExceeded))
+            return
+        }
+        acknowledge(acknowledgement, with: .quotaExceeded, reason: "retained quota exceeded: \(reason)")
     }
 
     /// Sends the PUBACK or PUBREC (if the QoS has one) with `reasonCode`.

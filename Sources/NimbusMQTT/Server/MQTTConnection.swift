@@ -79,7 +79,7 @@ struct MQTTConnection<Writer: MQTTFrameWriter>: Sendable {
         self.serverLogger = logger
         self.machine = MQTTConnectionStateMachine(
             limits: .init(
-                topicAliasMaximum: settings.topicAliasMaximum, maximumQueuedMessages: settings.maximumQueuedMessages,
+                topicAliasMaximum: settings.topicAliasMaximum, queueLimit: broker.limits.queueLimit,
                 maximumInFlight: settings.maximumInFlight))
     }
 
@@ -292,7 +292,7 @@ struct MQTTConnection<Writer: MQTTFrameWriter>: Sendable {
         await storeEndingSession()
         await broker.disconnect(
             admission.client.sessionKey, connectionID: admission.connectionID, outbound: machine.outbound,
-            will: machine.willPending ? admission.will : nil, willDelay: admission.willDelay,
+            will: await brokerWill(machine.willPending ? admission.will : nil), willDelay: admission.willDelay,
             sessionExpiry: admission.sessionExpiry)
         await admission.hooks.disconnected(admission.client)
         logger.info("MQTT client disconnected")

@@ -12,7 +12,9 @@ import Synchronization
 /// - broker events: at most `mailboxSize` wait; a full mailbox drops its oldest event (the broker counts it);
 /// - frames: `post(_:)` tells the transport to stop reading once `frameHighWatermark` wait, and the callback given
 ///   to `whenDrained` tells it to read again once the connection is down to `frameLowWatermark`, so a client that
-///   publishes faster than its messages are handled is slowed down by TCP instead of buffered.
+///   publishes faster than its messages are handled is slowed down by TCP instead of buffered. Until the hooks
+///   admit the client (`admitted()`), the transport stops after the first frame, the CONNECT: a client that is not
+///   authenticated yet makes the server hold one small packet, not a queue of large ones.
 final class MQTTConnectionInbox: MQTTMailbox {
     enum Input: Sendable {
         case frame(MQTTFrame)
@@ -53,6 +55,12 @@ final class MQTTConnectionInbox: MQTTMailbox {
         /// The transport was told to stop reading.
         var paused = false
         var onDrained: (@Sendable () -> Void)?
+        /// The hooks admitted the client; before, reading stops after each frame.
+        var admitted = false
+        /// Called once when the client is admitted.
+        var onAdmitted: (@Sendable () -> Void)?
+
+        var mayResume: Bool { paused && admitted && client.count <= MQTTConnectionInbox.frameLowWatermark }
 
         /// The next input, and the transport's callback if taking it ended a pause.
         mutating func take() -> (Input, (@Sendable () -> Void)?)? {
@@ -60,7 +68,7 @@ final class MQTTConnectionInbox: MQTTMailbox {
             brokerFirst.toggle()
             if brokerFirst, let event = broker.popFirst() { return (.broker(event), nil) }
             if let input = client.popFirst() {
-                return (input, paused && client.count <= MQTTConnectionInbox.frameLowWatermark ? resumeTransport() : nil)
+                return (input, mayResume ? resumeTransport() : nil)
             }
             if let event = broker.popFirst() { return (.broker(event), nil) }
             return nil
@@ -123,6 +131,23 @@ final class MQTTConnectionInbox: MQTTMailbox {
         return ready
     }
 
+    /// The hooks admitted the client: the transport may read on (unless the connection is behind), and the
+    /// callback given to `whenAdmitted` runs.
+    func admitted() {
+        let (resume, onAdmitted) = state.withLock { state in
+            state.admitted = true
+            defer { state.onAdmitted = nil }
+            return (state.mayResume ? state.resumeTransport() : nil, state.onAdmitted)
+        }
+        onAdmitted?()
+        resume?()
+    }
+
+    /// Calls `callback` once the hooks admit the client (never, if they refuse it).
+    func whenAdmitted(_ callback: @escaping @Sendable () -> Void) {
+        state.withLock { $0.onAdmitted = callback }
+    }
+
     /// The connection is over: nothing more is taken, a paused transport is released (it reads on to the end of
     /// its input and drops it), and the broker's events still waiting are returned, so that the messages among them
     /// stay with the session.
@@ -130,6 +155,7 @@ final class MQTTConnectionInbox: MQTTMailbox {
         let (left, resume) = state.withLock { state in
             state.finished = true
             state.drainer = nil
+            state.onAdmitted = nil
             state.client.removeAll()
             defer { state.broker.removeAll() }
             return (Array(state.broker), state.resumeTransport())
@@ -145,7 +171,7 @@ final class MQTTConnectionInbox: MQTTMailbox {
     func post(_ frame: MQTTFrame) -> Bool {
         let offered = offer { state in
             state.client.append(.frame(frame))
-            guard !state.paused, state.client.count >= Self.frameHighWatermark else { return false }
+            guard !state.paused, !state.admitted || state.client.count >= Self.frameHighWatermark else { return false }
             state.paused = true
             return true
         }

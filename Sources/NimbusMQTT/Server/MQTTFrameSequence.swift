@@ -9,16 +9,19 @@ public struct MQTTFrameSequence<Chunks: AsyncSequence & Sendable>: AsyncSequence
 
     let chunks: Chunks
     let maximumPacketSize: Int
+    let maximumConnectPacketSize: Int?
 
-    public init(chunks: Chunks, maximumPacketSize: Int) {
+    public init(chunks: Chunks, maximumPacketSize: Int, maximumConnectPacketSize: Int? = nil) {
         self.chunks = chunks
         self.maximumPacketSize = maximumPacketSize
+        self.maximumConnectPacketSize = maximumConnectPacketSize
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(
             chunks: chunks.makeAsyncIterator(),
-            processor: NIOSingleStepByteToMessageProcessor(MQTTFrameDecoder(maximumPacketSize: maximumPacketSize)))
+            processor: NIOSingleStepByteToMessageProcessor(
+                MQTTFrameDecoder(maximumPacketSize: maximumPacketSize, maximumConnectPacketSize: maximumConnectPacketSize)))
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {

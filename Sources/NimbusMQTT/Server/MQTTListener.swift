@@ -33,7 +33,7 @@ public struct MQTTListener: Service {
         server: MQTTServer, host: String, port: Int, tls: NIOSSLContext? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
     ) async throws -> MQTTListener {
-        let maximumPacketSize = server.settings.maximumPacketSize
+        let settings = server.settings
         let listener = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1024)
@@ -46,7 +46,11 @@ public struct MQTTListener: Service {
                     let inbox = server.makeInbox()
                     let pipeline = channel.pipeline.syncOperations
                     if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try pipeline.addHandler(ByteToMessageHandler(MQTTFrameDecoder(maximumPacketSize: maximumPacketSize)))
+                    try pipeline.addHandler(
+                        ByteToMessageHandler(
+                            MQTTFrameDecoder(
+                                maximumPacketSize: settings.maximumPacketSize,
+                                maximumConnectPacketSize: settings.maximumConnectPacketSize)))
                     try pipeline.addHandler(MQTTInboxHandler(inbox: inbox))
                     return Connection(channel: channel, inbox: inbox)
                 }
@@ -75,7 +79,9 @@ public struct MQTTListener: Service {
 
     private func start(_ connection: Connection) {
         let channel = connection.channel
-        let peer = MQTTPeer(address: channel.remoteAddress.map(Self.describe), isTLS: isTLS, transport: isTLS ? "tls" : "tcp")
+        let peer = MQTTPeer(
+            address: channel.remoteAddress.map(Self.describe), host: channel.remoteAddress?.ipAddress, isTLS: isTLS,
+            transport: isTLS ? "tls" : "tcp")
         server.start(inbox: connection.inbox, writer: MQTTChannelWriter(channel: channel), peer: peer, eventLoop: channel.eventLoop) {
             channel.close(promise: nil)
         }

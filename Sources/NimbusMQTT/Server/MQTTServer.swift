@@ -17,8 +17,7 @@ public struct MQTTServer: Sendable {
         self.broker = broker
         self.hooks = hooks
         self.settings = settings
-        self.gate = MQTTConnectionGate(
-            maximumConnections: settings.maximumConnections, connectionsPerSecond: settings.connectionsPerSecond)
+        self.gate = MQTTConnectionGate(settings: settings)
         self.logger = logger
     }
 
@@ -49,7 +48,18 @@ public struct MQTTServer: Sendable {
         inbox: MQTTConnectionInbox, writer: Writer, peer: MQTTPeer, eventLoop: any EventLoop,
         onEnd: @escaping @Sendable () -> Void
     ) {
-        let (id, refusal) = gate.enter(inbox)
+        let (id, verdict) = gate.enter(inbox, host: peer.host)
+        let refusal: MQTTReasonCode?
+        switch verdict {
+        case .admit: refusal = nil
+        case .refuse(let code): refusal = code
+        case .drop:
+            logger.debug("MQTT connection dropped: too many from its address, or unauthenticated", metadata: ["mqtt.peer": "\(peer.address ?? "unknown")"])
+            gate.leave(id)
+            onEnd()
+            return
+        }
+        inbox.whenAdmitted { [gate] in gate.authenticated(id) }
         let connection = MQTTConnection(
             broker: broker, hooks: hooks, settings: settings, peer: peer, inbox: inbox,
             eventLoop: eventLoop, writer: writer, refusal: refusal, logger: logger)

@@ -27,8 +27,8 @@ struct MQTTConnectionStateMachine: Sendable {
     struct Limits: Sendable, Hashable {
         /// The most topic aliases a client may set (MQTT 5), announced in CONNACK.
         var topicAliasMaximum: UInt16 = 32
-        /// The most queued messages of one session; beyond it the oldest are dropped.
-        var maximumQueuedMessages = 1000
+        /// What one session may keep queued; beyond it the oldest are dropped.
+        var queueLimit = MQTTQueueLimit()
         /// The most QoS 1/2 messages sent to the client and not yet acknowledged, whatever larger Receive
         /// Maximum the client announces: it bounds what a slow client holds in flight.
         var maximumInFlight = Int(UInt16.max)
@@ -122,7 +122,7 @@ struct MQTTConnectionStateMachine: Sendable {
     /// The broker has a message for the client.
     mutating func deliver(_ delivery: MQTTDelivery) -> [Action] {
         guard state == .connected || state == .authenticating else {
-            outbound.enqueue(delivery, limit: limits.maximumQueuedMessages)
+            outbound.enqueue(delivery, limit: limits.queueLimit)
             return []
         }
         if delivery.qos == .atMostOnce {
@@ -130,7 +130,7 @@ struct MQTTConnectionStateMachine: Sendable {
             guard state == .connected, !delivery.message.isExpired(), fitsClient(publish) else { return [] }
             return [.send(.publish(publish))]
         }
-        outbound.enqueue(delivery, limit: limits.maximumQueuedMessages)
+        outbound.enqueue(delivery, limit: limits.queueLimit)
         return state == .connected ? sendWaiting() : []
     }
 

@@ -1,4 +1,5 @@
 import DequeModule
+import NIOCore
 
 /// The QoS 1 and 2 messages a session owes its client: those sent and not yet acknowledged, and
 /// those waiting for room under the client's Receive Maximum. It outlives a connection when the
@@ -20,19 +21,29 @@ struct MQTTOutboundState: Sendable {
     private(set) var inFlight: [UInt16: InFlight] = [:]
     private(set) var sendOrder: Deque<UInt16> = []
     private(set) var waiting: Deque<MQTTDelivery> = []
+    /// The payload bytes of `waiting`.
+    private(set) var waitingBytes = 0
     private var lastPacketIdentifier: UInt16 = 0
     /// Messages dropped because `waiting` was full, oldest first (the configured session limit).
     private(set) var dropped = 0
 
     var isEmpty: Bool { inFlight.isEmpty && waiting.isEmpty }
 
-    /// Queues a message behind the others; drops the oldest waiting one when `limit` is reached.
-    mutating func enqueue(_ delivery: MQTTDelivery, limit: Int) {
-        if waiting.count >= limit, !waiting.isEmpty {
-            waiting.removeFirst()
+    /// Queues a message behind the others; drops the oldest waiting ones past `limit`'s count or bytes (a single
+    /// message larger than the byte limit is still kept, alone: it fits the maximum packet size).
+    mutating func enqueue(_ delivery: MQTTDelivery, limit: MQTTQueueLimit) {
+        waiting.append(delivery)
+        waitingBytes += delivery.message.payload.readableBytes
+        while waiting.count > 1, waiting.count > limit.messages || waitingBytes > limit.bytes {
+            _ = takeWaiting()
             dropped += 1
         }
-        waiting.append(delivery)
+    }
+
+    private mutating func takeWaiting() -> MQTTDelivery? {
+        guard let delivery = waiting.popFirst() else { return nil }
+        waitingBytes -= delivery.message.payload.readableBytes
+        return delivery
     }
 
     /// Takes the next waiting message if fewer than `receiveMaximum` are in flight, and records it
@@ -40,9 +51,9 @@ struct MQTTOutboundState: Sendable {
     mutating func sendNext(receiveMaximum: Int) -> (UInt16, MQTTDelivery)? {
         guard inFlight.count < receiveMaximum, inFlight.count < Int(UInt16.max) else { return nil }
         // Messages that expired while they waited are dropped (MQTT-3.3.2-5).
-        var next = waiting.popFirst()
+        var next = takeWaiting()
         while let candidate = next, candidate.message.isExpired() {
-            next = waiting.popFirst()
+            next = takeWaiting()
         }
         guard let delivery = next else { return nil }
         let identifier = freshIdentifier()
