@@ -164,8 +164,10 @@ def start_nimbus(binary: Path, workdir: Path) -> Broker:
     project = server.cli("project", "create", "--name", "mqtt-bench", "--accounts", "email",
                          "--provisioning", "claim")
     server.extra_args += ["--mqtt-anonymous-project", str(project["id"]),
-                          # the default 1000 new connections/s would make the idle test a rate-limit test
-                          "--mqtt-connection-rate", "1000000"]
+                          # the default 1000 new connections/s would make the idle test a rate-limit test,
+                          # and so would the bound on connections not yet authenticated (the harness already
+                          # lifts the per-address limits: every client here is 127.0.0.1)
+                          "--mqtt-connection-rate", "1000000", "--mqtt-max-unauthenticated", "1000000"]
     server.start()
     deadline = time.monotonic() + 10
     while not port_open(server.mqtt_port):
