@@ -622,6 +622,14 @@ class NimbusServer:
             args += self.LOOPBACK_LIMITS
         return args + [str(a) for a in self.extra_args]
 
+    def rss_mb(self) -> float:
+        """The running server's resident memory, in MiB (for tests that bound what clients make it hold)."""
+        assert self.process is not None and self.process.poll() is None, "the server is not running"
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise AssertionError("no VmRSS in /proc/PID/status")
+
     @staticmethod
     def child_env() -> dict[str, str]:
         """The environment without NIMBUS_* settings, so only our flags configure the server."""

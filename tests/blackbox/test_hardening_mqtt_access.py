@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from harness import NimbusServer, expect, wait_until
+from harness import NimbusServer, expect
 from mqtt import CONNACK, V311, V5, Broker, MqttClient, Will, connect_packet, unique_client_id
 from world import Device, Project, open_user_ws
 

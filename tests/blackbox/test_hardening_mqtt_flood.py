@@ -13,26 +13,15 @@ limits can be told apart from the legitimate client on 127.0.0.1. Each attack is
 from __future__ import annotations
 
 import socket
-import struct
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from harness import NimbusServer
 from mqtt import CONNACK, V5, Broker, ConnectionClosed, connect_packet, unique_client_id, varint
 from world import Project
 
 pytestmark = pytest.mark.nimbus_only
-
-
-def rss_mb(server: NimbusServer) -> float:
-    assert server.process is not None
-    for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
 
 
 def open_from(source: str, port: int) -> socket.socket | None:
@@ -141,7 +130,7 @@ def test_clients_without_credentials_cannot_make_the_server_hold_memory(server_f
     server = server_factory(production_limits=True)
     project = Project(server)
     assert legitimate_connects(project, 1) == [0]
-    before = rss_mb(server)
+    before = server.rss_mb()
 
     # 40 addresses x 50 connections, each holding a partial CONNECT just under the 8 KiB limit.
     held: list[socket.socket] = []
@@ -158,7 +147,7 @@ def test_clients_without_credentials_cannot_make_the_server_hold_memory(server_f
                     continue
                 held.append(sock)
         time.sleep(0.5)
-        during = rss_mb(server)
+        during = server.rss_mb()
         assert legitimate_connects(project, 3) == [0, 0, 0]
         assert during - before < 150, f"RSS grew from {before:.0f} to {during:.0f} MB"
     finally:
@@ -180,7 +169,7 @@ def test_clients_without_credentials_cannot_make_the_server_hold_memory(server_f
                     pass  # closed by the server while we were still sending: refused
         time.sleep(1.0)
         kept = sum(1 for sock in big if is_open(sock))
-        after = rss_mb(server)
+        after = server.rss_mb()
         assert kept == 0, f"{kept} connections with an oversized CONNECT are still open"
         assert after - before < 150, f"RSS grew from {before:.0f} to {after:.0f} MB"
     finally:

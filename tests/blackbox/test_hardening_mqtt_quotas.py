@@ -9,7 +9,6 @@ one persistent session too many is refused with 0x97 (3.1.1: return code 3).
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -28,14 +27,6 @@ def stored(codes: list[int]) -> bool:
     return all(code in STORED for code in codes)
 
 
-def rss_mb(server: NimbusServer) -> float:
-    assert server.process is not None
-    for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
-
-
 def device_broker(server: NimbusServer, device: Device) -> Broker:
     return Broker(server.mqtt_port, username=str(device.id), password=device.api_key)
 
@@ -48,7 +39,7 @@ def new_device(project: Project) -> Device:
 def test_a_device_cannot_fill_memory_and_disk_with_retained_messages(private_server: NimbusServer):
     project = Project(private_server)
     device = new_device(project)
-    before = rss_mb(private_server)
+    before = private_server.rss_mb()
     client = MqttClient(device_broker(private_server, device), version=V5, client_id=unique_client_id("ret"))
     client.connect()
     prefix = f"/devices/{device.id}/retained"
@@ -67,11 +58,11 @@ def test_a_device_cannot_fill_memory_and_disk_with_retained_messages(private_ser
                    client.publish(f"{prefix}/1", b"", qos=1, retain=True, timeout=10),
                    client.publish(f"{prefix}/8", MEGABYTE, qos=1, retain=True, timeout=10)])
     client.close()
-    assert rss_mb(private_server) - before < 120, f"RSS grew from {before:.0f} to {rss_mb(private_server):.0f} MB"
+    assert private_server.rss_mb() - before < 120, f"RSS grew from {before:.0f} to {private_server.rss_mb():.0f} MB"
 
     private_server.stop()
     private_server.start()
-    assert rss_mb(private_server) < before + 120, "the retained messages came back bigger than the quota"
+    assert private_server.rss_mb() < before + 120, "the retained messages came back bigger than the quota"
     watcher = MqttClient(device_broker(private_server, device), version=V5, client_id=unique_client_id("w"))
     watcher.connect()
     watcher.subscribe(f"{prefix}/#", qos=1)
