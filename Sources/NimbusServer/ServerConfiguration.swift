@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NimbusHTTP
 import NimbusMQTT
 
 /// Everything `nimbus serve` and the admin commands can be told. Each setting comes from, in order of
@@ -20,6 +21,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The broker's limits (`--mqtt-max-packet-size` and friends).
     public var mqtt = MQTTServerSettings()
     public var bind = "127.0.0.1"
+    /// Timeouts, head size and connection counts of the HTTP listener (`--http-head-timeout` and friends).
+    public var http = HTTPConnectionLimits()
     public var publicURL: String?
     public var smtpURL: String?
     /// A PEM file of CA certificates trusted, besides the system's, for the SMTP server's certificate.
@@ -37,7 +40,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public static let keys = [
         "data-dir", "database", "http-port", "mqtt-port", "mqtts-port", "tls-cert", "tls-key", "mqtt-anonymous-project",
         "mqtt-max-packet-size", "mqtt-max-inflight", "mqtt-max-queued", "mqtt-receive-maximum", "mqtt-max-connections",
-        "mqtt-connection-rate", "bind", "public-url", "smtp-url", "smtp-ca", "mail-from", "sms-url", "sms-from", "log-level",
+        "mqtt-connection-rate", "bind", "http-head-timeout", "http-idle-timeout", "http-max-head-size", "http-max-connections",
+        "http-max-connections-per-address", "public-url", "smtp-url", "smtp-ca", "mail-from", "sms-url", "sms-from", "log-level",
         "access-token-lifetime",
     ]
 
@@ -91,6 +95,11 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "mqtt-max-connections": mqtt.maximumConnections = try positive()
         case "mqtt-connection-rate": mqtt.connectionsPerSecond = try positive()
         case "bind": bind = value
+        case "http-head-timeout": http.headTimeout = .seconds(try positive(1...3_600))
+        case "http-idle-timeout": http.idleTimeout = .seconds(try positive(1...3_600))
+        case "http-max-head-size": http.maximumHeadSize = try positive(1_024...1 << 20)
+        case "http-max-connections": http.maximumConnections = optional == nil ? nil : try positive()
+        case "http-max-connections-per-address": http.maximumConnectionsPerAddress = try positive()
         case "public-url": publicURL = optional
         case "smtp-url": smtpURL = optional
         case "smtp-ca": smtpCA = optional
