@@ -56,12 +56,13 @@ def server_factory(nimbus_bin: Path, mailbox: Mailbox, sms: SmsGateway,
     servers: list[NimbusServer] = []
 
     def start(database: str | None = None, extra_args: list[str] | tuple[str, ...] = (),
-              started: bool = True) -> NimbusServer:
+              started: bool = True, production_limits: bool = False) -> NimbusServer:
         """`extra_args` go after the usual `serve` flags; with `started=False` the caller may run
-        the admin CLI on the data dir first and calls `server.start()` itself."""
+        the admin CLI on the data dir first and calls `server.start()` itself. `production_limits`
+        keeps the per-address limits at their defaults (see `NimbusServer.LOOPBACK_LIMITS`)."""
         data_dir = tmp_path_factory.mktemp("nimbus") / "data"
         server = NimbusServer(nimbus_bin, data_dir, database=database, mailbox=mailbox, sms=sms,
-                              extra_args=extra_args)
+                              extra_args=extra_args, production_limits=production_limits)
         servers.append(server)
         if not started:
             data_dir.mkdir(parents=True, exist_ok=True)

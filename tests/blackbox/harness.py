@@ -107,6 +107,7 @@ class Mail:
     recipients: list[str]
     subject: str
     text: str  # every text/* part, decoded and joined
+    raw: bytes = b""  # the DATA as the server sent it, dot-stuffing undone
 
     def links(self) -> list[str]:
         found = re.findall(r"""https?://[^\s"'<>]+""", self.text)
@@ -136,6 +137,7 @@ def _parse_mail(envelope: Any) -> Mail:
         recipients=[r.lower() for r in envelope.rcpt_tos],
         subject=str(message.get("Subject", "")),
         text="\n".join(parts),
+        raw=envelope.original_content or b"",
     )
 
 
@@ -560,12 +562,17 @@ class NimbusServer:
     the same data dir (or database) and ports."""
 
     MAIL_FROM = "nimbus@example.test"
+    # Every test client connects from 127.0.0.1, so the per-address limits meant for one client of the
+    # internet would count the whole suite as one attacker. Servers lift them unless a test asks for the
+    # defaults (`production_limits=True`), as the tests of those limits do.
+    LOOPBACK_LIMITS = ["--http-max-connections-per-address", "100000"]
 
     def __init__(self, binary: Path, data_dir: Path, *, database: str | None = None,
                  mailbox: Mailbox | None = None, sms: SmsGateway | None = None,
                  log_path: Path | None = None, log_level: str | None = None,
-                 extra_args: Iterable[str] = ()) -> None:
+                 extra_args: Iterable[str] = (), production_limits: bool = False) -> None:
         self.binary = Path(binary)
+        self.production_limits = production_limits
         self.extra_args = list(extra_args)  # appended to `nimbus serve ...`; may change before a restart
         self.log_level = log_level
         self.data_dir = Path(data_dir)
@@ -612,7 +619,28 @@ class NimbusServer:
             args += ["--sms-url", self.sms.server_url, "--sms-from", self.sms.FROM]
         if self.log_level:
             args += ["--log-level", self.log_level]
+        if not self.production_limits:
+            args += self.LOOPBACK_LIMITS
         return args + [str(a) for a in self.extra_args]
+
+    def rss_mb(self) -> float:
+        """The running server's resident memory, in MiB (for tests that bound what clients make it hold)."""
+        assert self.process is not None and self.process.poll() is None, "the server is not running"
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise AssertionError("no VmRSS in /proc/PID/status")
+
+    def open_sockets(self) -> int:
+        """How many sockets the running server has open (its file descriptors that are sockets)."""
+        assert self.process is not None and self.process.poll() is None, "the server is not running"
+        count = 0
+        for fd in Path(f"/proc/{self.process.pid}/fd").iterdir():
+            try:
+                count += os.readlink(fd).startswith("socket:")
+            except OSError:
+                pass  # closed meanwhile
+        return count
 
     @staticmethod
     def child_env() -> dict[str, str]:
