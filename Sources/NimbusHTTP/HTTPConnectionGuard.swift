@@ -135,6 +135,12 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
+        // At shutdown a connection with no request under way closes now: a half-sent head would otherwise hold
+        // the graceful shutdown until its timeout. Requests under way finish first (Hummingbird's state handler).
+        if event is ChannelShouldQuiesceEvent, unanswered == 0 {
+            context.close(promise: nil)
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 

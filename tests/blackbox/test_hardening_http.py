@@ -250,3 +250,15 @@ def test_an_oversized_head_gets_431_and_a_malformed_one_400(limited: NimbusServe
     assert fine
     fine.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Ok: " + b"a" * (HEAD_SIZE // 2) + b"\r\n\r\n")
     assert status_of(answer_then_close(fine)) == 200
+
+
+def test_half_sent_heads_do_not_hold_a_graceful_shutdown(private_server: NimbusServer):
+    silent = open_from("127.0.0.6", private_server.http_port)
+    partial = open_from("127.0.0.6", private_server.http_port)
+    assert silent and partial
+    partial.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+    health(private_server)
+    started = time.monotonic()
+    private_server.stop(timeout=5)  # SIGTERM; exit 0 asserted (the default head timeout is far longer)
+    assert time.monotonic() - started < 3
+    assert closed_by_server(partial, 1) and closed_by_server(silent, 1)
