@@ -188,7 +188,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NimbusCoreTests",
-            dependencies: ["NimbusCore", "NimbusStore", "NimbusServer"],
+            dependencies: ["NimbusCore", "NimbusStore", "NimbusServer", "NimbusHTTP", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -116,19 +116,48 @@ public struct SMTPMailSender: MailSender {
 
     /// The message with its headers, CRLF line ends and dot-stuffing (RFC 5321 §4.5.2).
     public static func render(_ message: EmailMessage, from: String) -> String {
-        // By scalar, not by Character: "\r\n" is one Character and would slip past a Character filter.
-        let clean = { (text: String) in String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\r" && $0 != "\n" })) }
         let date = Date().formatted(Date.VerbatimFormatStyle(
             format: "\(weekday: .abbreviated), \(day: .twoDigits) \(month: .abbreviated) \(year: .defaultDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits) +0000",
             locale: Locale(identifier: "en_US_POSIX"), timeZone: .gmt, calendar: Calendar(identifier: .gregorian)))
         let headers = [
-            "From: \(clean(from))", "To: \(clean(message.to))", "Subject: \(clean(message.subject))", "Date: \(date)",
+            "From: \(headerValue(from))", "To: \(headerValue(message.to))", "Subject: \(headerValue(message.subject))", "Date: \(date)",
             "Message-ID: <\(UUID().uuidString)@nimbus>", "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8",
             "Content-Transfer-Encoding: 8bit",
         ]
-        let body = message.body.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.hasPrefix(".") ? "." + $0 : String($0) }
+        let body = lines(of: message.body).map { $0.hasPrefix(".") ? "." + $0 : $0 }
         return (headers + [""] + body).joined(separator: "\r\n")
+    }
+
+    /// A header value with every control character but tab removed, so that user data (a home name in a
+    /// subject) can neither end the header nor start another one (header injection).
+    static func headerValue(_ text: String) -> String {
+        // By scalar, not by Character: "\r\n" is one Character and would slip past a Character filter.
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 == "\t" || $0.properties.generalCategory != .control }))
+    }
+
+    /// The lines of a body, split at CRLF, a bare CR or a bare LF alike. RFC 5321 §2.3.8 allows CR and LF only
+    /// together; a bare one passed on would let text such as `\r.\r\nMAIL FROM:` end the DATA early at servers
+    /// that read a bare CR or LF as a line end (SMTP smuggling). Rejoined with CRLF, each is a line of its own.
+    static func lines(of body: String) -> [String] {
+        var lines: [String] = []
+        var line = String.UnicodeScalarView()
+        var scalars = body.unicodeScalars.makeIterator()
+        var next = scalars.next()
+        while let scalar = next {
+            next = scalars.next()
+            switch scalar {
+            case "\r":
+                if next == "\n" { next = scalars.next() }
+                fallthrough
+            case "\n":
+                lines.append(String(line))
+                line = String.UnicodeScalarView()
+            default:
+                line.append(scalar)
+            }
+        }
+        lines.append(String(line))
+        return lines
     }
 }
 

@@ -17,7 +17,8 @@ import NIOWebSocket
 /// with one difference that dialects need: a refused upgrade is answered with the response the
 /// WebSocket router gave (a MODE `401` with its `reason` body, say), where the stock channel
 /// answers every refusal with an empty `400`. WebSocket extensions (permessage-deflate) are not
-/// negotiated.
+/// negotiated. Connections are bounded by `HTTPConnectionLimits`: counted by source address as they are
+/// accepted (past a limit they are closed at once), and timed by `HTTPConnectionGuard` until upgraded.
 public struct HTTP1WebSocketChannel: ServerChildChannel, HTTPChannelHandler {
     typealias SocketHandler = @Sendable (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, Logger) async -> Void
 
@@ -34,24 +35,33 @@ public struct HTTP1WebSocketChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     public struct Value: ServerChildChannelValue {
-        let upgradeResult: EventLoopFuture<UpgradeResult>
+        /// `nil` for a connection refused by the connection limits.
+        let upgradeResult: EventLoopFuture<UpgradeResult>?
         public let channel: any Channel
     }
 
     public let responder: HTTPChannelHandler.Responder
     let configuration: HTTP1WebSocketUpgradeChannel.Configuration
     let admit: @Sendable (HTTPRequest, any Channel, Logger) async -> Admission
+    let limits: HTTPConnectionLimits
+    let connections: HTTPConnectionCounter
 
     /// - Parameters:
     ///   - responder: the HTTP application's responder, for every request that is not an upgrade.
     ///   - webSocketResponder: decides upgrade requests; its routes come from `webSocket(_:admit:onUpgrade:)`.
+    ///   - limits: timeouts and head size of every connection.
+    ///   - connections: counts open connections against the limits (`limits.maximumConnections` is not read).
     public init<WebSocketResponder: HTTPResponder>(
         responder: @escaping HTTPChannelHandler.Responder,
         webSocketResponder: WebSocketResponder,
-        configuration: HTTP1WebSocketUpgradeChannel.Configuration
+        configuration: HTTP1WebSocketUpgradeChannel.Configuration,
+        limits: HTTPConnectionLimits,
+        connections: HTTPConnectionCounter
     ) where WebSocketResponder.Context == NimbusRequestContext {
         self.responder = responder
         self.configuration = configuration
+        self.limits = limits
+        self.connections = connections
         let socket = WebSocketHandler.Configuration(
             extensions: [], autoPing: configuration.ws.autoPing, closeTimeout: configuration.ws.closeTimeout,
             validateUTF8: configuration.ws.validateUTF8, maxFrameSize: configuration.ws.maxFrameSize)
@@ -80,8 +90,17 @@ public struct HTTP1WebSocketChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        let source = HTTPConnectionCounter.sourceKey(channel.remoteAddress)
+        if let refusal = connections.enter(source) {
+            logger.debug("HTTP connection refused: too many open", metadata: ["net.peer": "\(source)", "limit": "\(refusal.rawValue)"])
+            return channel.eventLoop.makeSucceededFuture(Value(upgradeResult: nil, channel: channel))
+        }
+        let connections = self.connections
+        channel.closeFuture.whenComplete { _ in connections.leave(source) }
+        return channel.eventLoop.makeCompletedFuture {
             let logger = Self.logger(logger, requestID: RequestID())
+            let connectionGuard = HTTPConnectionGuard(limits: limits, logger: logger)
+            let guardOnLoop = NIOLoopBound(connectionGuard, eventLoop: channel.eventLoop)
             // Written by the upgrader, read when the pipeline falls back to HTTP; both on the channel's loop.
             let refusal = NIOLoopBoundBox<Response?>(nil, eventLoop: channel.eventLoop)
             let admitted = NIOLoopBoundBox<SocketHandler?>(nil, eventLoop: channel.eventLoop)
@@ -100,6 +119,9 @@ public struct HTTP1WebSocketChannel: ServerChildChannel, HTTPChannelHandler {
                         switch admission {
                         case .upgrade(let headers, let handler):
                             admitted.value = handler
+                            // The upgrade removes the HTTP handlers; the guard goes first, as WebSocket bytes
+                            // are no HTTP parts and an open WebSocket has no keep-alive timeout.
+                            channel.pipeline.syncOperations.removeHandler(guardOnLoop.value, promise: nil)
                             return HTTPHeaders(headers)
                         case .refuse(let response):
                             refusal.value = response
@@ -132,10 +154,13 @@ public struct HTTP1WebSocketChannel: ServerChildChannel, HTTPChannelHandler {
             pipeline.enablePipelining = false  // NIOAsyncChannel serialises requests
             pipeline.enableErrorHandling = false  // Hummingbird's channel handler answers parse errors
             pipeline.enableResponseHeaderValidation = false  // HTTPTypes validated them already
-            pipeline.decoderConfiguration.maxHeaderFieldSize = configuration.http1.httpDecoder.maxHeaderFieldSize
-            pipeline.decoderConfiguration.maxHeaderListSize = configuration.http1.httpDecoder.maxHeaderListSize
+            // The URL counts into the list size too, so this bounds the whole head.
+            pipeline.decoderConfiguration.maxHeaderFieldSize = limits.maximumHeadSize
+            pipeline.decoderConfiguration.maxHeaderListSize = limits.maximumHeadSize
             pipeline.decoderConfiguration.maxHeaderFieldCount = configuration.http1.httpDecoder.maxHeaderFieldCount
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
+            let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try channel.pipeline.syncOperations.addHandler(connectionGuard, position: .after(decoder))
             return Value(upgradeResult: result, channel: channel)
         }
     }
@@ -147,8 +172,12 @@ public struct HTTP1WebSocketChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     public func handle(value: Value, logger: Logger) async {
+        guard let upgradeResult = value.upgradeResult else {
+            try? await value.channel.close()
+            return
+        }
         do {
-            switch try await value.upgradeResult.get() {
+            switch try await upgradeResult.get() {
             case .http(let http1, refusal: nil):
                 await handleHTTP(asyncChannel: http1, logger: logger)
             case .http(let http1, refusal: let response?):
@@ -183,13 +212,16 @@ public struct HTTP1WebSocketChannel: ServerChildChannel, HTTPChannelHandler {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with WebSocket upgrades decided by `webSocketRouter`, whose refusals reach the client
-    /// as the router rendered them.
+    /// as the router rendered them, with connections bounded by `limits` and counted by `connections`.
     public static func http1WebSockets<WebSocketRouter: HTTPResponderBuilder>(
-        webSocketRouter: WebSocketRouter, configuration: HTTP1WebSocketUpgradeChannel.Configuration
+        webSocketRouter: WebSocketRouter, configuration: HTTP1WebSocketUpgradeChannel.Configuration,
+        limits: HTTPConnectionLimits, connections: HTTPConnectionCounter
     ) -> HTTPServerBuilder where WebSocketRouter.Responder.Context == NimbusRequestContext {
         let webSocketResponder = webSocketRouter.buildResponder()
         return .init { responder in
-            HTTP1WebSocketChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: configuration)
+            HTTP1WebSocketChannel(
+                responder: responder, webSocketResponder: webSocketResponder, configuration: configuration, limits: limits,
+                connections: connections)
         }
     }
 }

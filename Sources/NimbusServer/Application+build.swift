@@ -53,7 +53,9 @@ public func buildApplication(
 
         return Application(
             router: router,
-            server: .http1WebSockets(webSocketRouter: webSocketRouter, configuration: .init(ws: .init(maxFrameSize: 1 << 20, closeTimeout: .seconds(2)))),
+            server: .http1WebSockets(
+                webSocketRouter: webSocketRouter, configuration: .init(ws: .init(maxFrameSize: 1 << 20, closeTimeout: .seconds(2))),
+                limits: configuration.http, connections: httpConnections(configuration, logger: logger)),
             configuration: .init(address: .hostname(configuration.bind, port: configuration.httpPort), serverName: "Nimbus"),
             services: [store, outbox] + mqttListeners,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.httpPort) },
@@ -63,6 +65,25 @@ public func buildApplication(
         try? await store.close()
         throw error
     }
+}
+
+/// The counter of open HTTP connections, its total limit set or derived from the open-file limit (raised first to
+/// the hard limit), with a warning when a set limit leaves MQTT and the rest too few descriptors.
+private func httpConnections(_ configuration: ServerConfiguration, logger: Logger) -> HTTPConnectionCounter {
+    let openFileLimit = OpenFileLimit.raiseToHardLimit()
+    let maximum = configuration.http.maximumConnections ?? OpenFileLimit.defaultHTTPConnections(openFileLimit: openFileLimit)
+    if let openFileLimit, maximum > openFileLimit / 2 {
+        logger.warning(
+            "--http-max-connections is more than half the open-file limit: HTTP clients could take the descriptors MQTT needs",
+            metadata: ["http.max_connections": "\(maximum)", "process.open_file_limit": "\(openFileLimit)"])
+    }
+    logger.info(
+        "HTTP connection limits",
+        metadata: [
+            "http.max_connections": "\(maximum)", "http.max_connections_per_address": "\(configuration.http.maximumConnectionsPerAddress)",
+            "process.open_file_limit": "\(openFileLimit.map(String.init) ?? "unknown")",
+        ])
+    return HTTPConnectionCounter(maximumConnections: maximum, maximumPerAddress: configuration.http.maximumConnectionsPerAddress)
 }
 
 /// The routes that belong to no dialect: health and metrics.

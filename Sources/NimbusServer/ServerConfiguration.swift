@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NimbusHTTP
 import NimbusMQTT
 
 /// Everything `nimbus serve` and the admin commands can be told. Each setting comes from, in order of
@@ -20,6 +21,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The broker's limits (`--mqtt-max-packet-size` and friends).
     public var mqtt = MQTTServerSettings()
     public var bind = "127.0.0.1"
+    /// Timeouts, head size and connection counts of the HTTP listener (`--http-head-timeout` and friends).
+    public var http = HTTPConnectionLimits()
     public var publicURL: String?
     public var smtpURL: String?
     /// A PEM file of CA certificates trusted, besides the system's, for the SMTP server's certificate.
@@ -41,8 +44,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         "mqtt-max-client-retained-messages", "mqtt-max-client-retained-bytes", "mqtt-max-retained-total-bytes",
         "mqtt-receive-maximum", "mqtt-max-connections",
         "mqtt-connection-rate", "mqtt-connection-rate-per-address", "mqtt-max-unauthenticated",
-        "mqtt-max-unauthenticated-per-address", "mqtt-max-connect-size",
-        "mqtt-connect-timeout", "bind", "public-url", "smtp-url", "smtp-ca", "mail-from", "sms-url", "sms-from", "log-level",
+        "mqtt-max-unauthenticated-per-address", "mqtt-max-connect-size", "mqtt-connect-timeout",
+        "bind", "http-head-timeout", "http-idle-timeout", "http-max-head-size", "http-max-connections",
+        "http-max-connections-per-address", "public-url", "smtp-url", "smtp-ca", "mail-from", "sms-url", "sms-from", "log-level",
         "access-token-lifetime",
     ]
 
@@ -108,6 +112,11 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "mqtt-max-connect-size": mqtt.maximumConnectPacketSize = try positive(64...MQTTFrameDecoder.largestPossiblePacketSize)
         case "mqtt-connect-timeout": mqtt.connectTimeout = .seconds(try positive(1...3_600))
         case "bind": bind = value
+        case "http-head-timeout": http.headTimeout = .seconds(try positive(1...3_600))
+        case "http-idle-timeout": http.idleTimeout = .seconds(try positive(1...3_600))
+        case "http-max-head-size": http.maximumHeadSize = try positive(1_024...1 << 20)
+        case "http-max-connections": http.maximumConnections = optional == nil ? nil : try positive()
+        case "http-max-connections-per-address": http.maximumConnectionsPerAddress = try positive()
         case "public-url": publicURL = optional
         case "smtp-url": smtpURL = optional
         case "smtp-ca": smtpCA = optional

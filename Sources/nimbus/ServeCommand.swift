@@ -33,6 +33,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("mqtt-max-connect-size"), help: "Largest MQTT CONNECT accepted, in bytes (default 8192).") var mqttMaxConnectSize: String?
     @Option(name: .customLong("mqtt-connect-timeout"), help: "Seconds a new MQTT connection may take to send CONNECT (default 5).") var mqttConnectTimeout: String?
     @Option(name: .customLong("bind"), help: "Address to listen on (default 127.0.0.1).") var bind: String?
+    @Option(name: .customLong("http-head-timeout"), help: "Seconds an HTTP request head may take (default 20).") var httpHeadTimeout: String?
+    @Option(name: .customLong("http-idle-timeout"), help: "Seconds an idle keep-alive HTTP connection stays open (default 60).") var httpIdleTimeout: String?
+    @Option(name: .customLong("http-max-head-size"), help: "Largest HTTP request line plus headers, in bytes (default 16384).") var httpMaxHeadSize: String?
+    @Option(name: .customLong("http-max-connections"), help: "Open HTTP connections at once (default: 10000, at most a quarter of the open-file limit).") var httpMaxConnections: String?
+    @Option(name: .customLong("http-max-connections-per-address"), help: "Open HTTP connections from one IPv4 address or IPv6 /64 (default 100).") var httpMaxConnectionsPerAddress: String?
     @Option(name: .customLong("public-url"), help: "The URL clients reach the server at, used in email links.") var publicURL: String?
     @Option(name: .customLong("smtp-url"), help: "smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://…") var smtpURL: String?
     @Option(name: .customLong("smtp-ca"), help: "PEM file of extra CA certificates to trust for the SMTP server.") var smtpCA: String?
@@ -70,6 +75,11 @@ struct ServeCommand: AsyncParsableCommand {
         flags["mqtt-max-connect-size"] = mqttMaxConnectSize
         flags["mqtt-connect-timeout"] = mqttConnectTimeout
         flags["bind"] = bind
+        flags["http-head-timeout"] = httpHeadTimeout
+        flags["http-idle-timeout"] = httpIdleTimeout
+        flags["http-max-head-size"] = httpMaxHeadSize
+        flags["http-max-connections"] = httpMaxConnections
+        flags["http-max-connections-per-address"] = httpMaxConnectionsPerAddress
         flags["public-url"] = publicURL
         flags["smtp-url"] = smtpURL
         flags["smtp-ca"] = smtpCA

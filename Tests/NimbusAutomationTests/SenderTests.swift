@@ -24,6 +24,23 @@ struct SenderTests {
         #expect(!smuggled.unicodeScalars.contains { "\r\n <>".unicodeScalars.contains($0) }, "no second command can be smuggled in")
     }
 
+    @Test("a bare CR or LF in a body becomes CRLF and every line is dot-stuffed, so DATA cannot end early (SMTP smuggling)")
+    func bodyLineEnds() {
+        let smuggled = "Home\r.\r\nMAIL FROM:<evil@x>\r\nnext\n.\nRCPT TO:<evil@x>\r.\rend\u{0}"
+        let text = SMTPMailSender.render(
+            EmailMessage(to: "a@b.co\u{0}\u{7f}", subject: "You were added to \(smuggled)", body: "Home \"\(smuggled)\"\n"), from: "n@x.io")
+        let body = text.firstRange(of: "\r\n\r\n").map { String(text[$0.upperBound...]) }
+        #expect(body == "Home \"Home\r\n..\r\nMAIL FROM:<evil@x>\r\nnext\r\n..\r\nRCPT TO:<evil@x>\r\n..\r\nend\u{0}\"\r\n")
+        let bytes = Array(text.utf8)
+        for (index, byte) in bytes.enumerated() {
+            if byte == 13 { #expect(index + 1 < bytes.count && bytes[index + 1] == 10, "a CR at \(index) without LF") }
+            if byte == 10 { #expect(index > 0 && bytes[index - 1] == 13, "an LF at \(index) without CR") }
+        }
+        #expect(!text.contains("\r\n.\r\n"), "no line is a lone dot")
+        #expect(text.contains("To: a@b.co\r\n"), "control characters are removed from headers")
+        #expect(text.contains("Subject: You were added to Home.MAIL FROM:<evil@x>next.RCPT TO:<evil@x>.end\r\n"))
+    }
+
     @Test("SMS gateway URLs must be http(s); form values are percent-encoded")
     func smsGateway() throws {
         #expect(throws: DeliveryError.self) { try HTTPSMSSender(url: "ftp://x", from: "N") }

@@ -107,6 +107,7 @@ class Mail:
     recipients: list[str]
     subject: str
     text: str  # every text/* part, decoded and joined
+    raw: bytes = b""  # the DATA as the server sent it, dot-stuffing undone
 
     def links(self) -> list[str]:
         found = re.findall(r"""https?://[^\s"'<>]+""", self.text)
@@ -136,6 +137,7 @@ def _parse_mail(envelope: Any) -> Mail:
         recipients=[r.lower() for r in envelope.rcpt_tos],
         subject=str(message.get("Subject", "")),
         text="\n".join(parts),
+        raw=envelope.original_content or b"",
     )
 
 
@@ -564,7 +566,8 @@ class NimbusServer:
     # internet would count the whole suite as one attacker. Servers lift them unless a test asks for the
     # defaults (`production_limits=True`), as the tests of those limits do.
     LOOPBACK_LIMITS = ["--mqtt-connection-rate-per-address", "100000",
-                       "--mqtt-max-unauthenticated-per-address", "100000"]
+                       "--mqtt-max-unauthenticated-per-address", "100000",
+                       "--http-max-connections-per-address", "100000"]
 
     def __init__(self, binary: Path, data_dir: Path, *, database: str | None = None,
                  mailbox: Mailbox | None = None, sms: SmsGateway | None = None,
@@ -629,6 +632,17 @@ class NimbusServer:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         raise AssertionError("no VmRSS in /proc/PID/status")
+
+    def open_sockets(self) -> int:
+        """How many sockets the running server has open (its file descriptors that are sockets)."""
+        assert self.process is not None and self.process.poll() is None, "the server is not running"
+        count = 0
+        for fd in Path(f"/proc/{self.process.pid}/fd").iterdir():
+            try:
+                count += os.readlink(fd).startswith("socket:")
+            except OSError:
+                pass  # closed meanwhile
+        return count
 
     @staticmethod
     def child_env() -> dict[str, str]:

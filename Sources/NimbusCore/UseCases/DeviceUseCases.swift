@@ -138,7 +138,7 @@ public struct DeviceUseCases: Sendable {
 
     /// Sends a command to every live connection of the device.
     public func sendCommand(_ command: DeviceCommand, to deviceId: Int, by principal: Principal) async throws {
-        guard (1...256).contains(command.action.count) else { throw NimbusError.invalidInput(field: "action", reason: "1 to 256 characters") }
+        try Validation.type(command.action, field: "action")
         _ = try await store.read { tx in try await AccessPolicy.device(deviceId, for: principal, .control(.events), in: tx) }
         guard environment.bus.publish(.command(command), to: .device(deviceId)) > 0 else { throw NimbusError.deviceOffline }
     }

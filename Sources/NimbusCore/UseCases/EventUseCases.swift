@@ -37,6 +37,6 @@ public struct EventUseCases: Sendable {
     }
 
     static func validate(eventType: String) throws {
-        guard (1...256).contains(eventType.count) else { throw NimbusError.invalidInput(field: "eventType", reason: "1 to 256 characters") }
+        try Validation.type(eventType, field: "eventType")
     }
 }

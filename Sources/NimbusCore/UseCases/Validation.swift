@@ -5,7 +5,7 @@ enum Validation {
     static func email(_ raw: String) throws -> String {
         let email = raw.trimmingCharacters(in: .whitespaces).lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+        guard email.count <= 254, !containsControlCharacters(email), parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
             !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !email.contains(where: \.isWhitespace)
         else { throw NimbusError.rejected(.invalidEmail) }
         return email
@@ -50,12 +50,33 @@ enum Validation {
         return value
     }
 
-    /// A required text field of bounded length.
+    /// A required text field of bounded length, without control characters (see `plainText`).
     static func text(_ value: String, field: String, maxLength: Int = 256, allowEmpty: Bool = false) throws -> String {
+        try plainText(value, field: field)
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard allowEmpty || !trimmed.isEmpty else { throw NimbusError.invalidInput(field: field, reason: "must not be empty") }
         guard trimmed.count <= maxLength else { throw NimbusError.invalidInput(field: field, reason: "at most \(maxLength) characters") }
         return trimmed
+    }
+
+    /// A name or type of 1 to `maxLength` characters, kept as given (event types, command actions), without
+    /// control characters.
+    static func type(_ value: String, field: String, maxLength: Int = 256) throws {
+        guard (1...maxLength).contains(value.count) else { throw NimbusError.invalidInput(field: field, reason: "1 to \(maxLength) characters") }
+        try plainText(value, field: field)
+    }
+
+    /// Refuses control characters other than tab and newline (C0, DEL and C1, CR included). A NUL would
+    /// be cut off by C strings downstream (SQLite's text functions, mail, logs), and CR or the others have
+    /// no place in a name; clients are told instead of having the text silently changed.
+    static func plainText(_ value: String, field: String) throws {
+        guard !containsControlCharacters(value) else {
+            throw NimbusError.invalidInput(field: field, reason: "control characters other than tab and newline are not allowed")
+        }
+    }
+
+    static func containsControlCharacters(_ value: String) -> Bool {
+        value.unicodeScalars.contains { $0.properties.generalCategory == .control && $0 != "\t" && $0 != "\n" }
     }
 
     /// An identifier chosen by an administrator (app ids, device classes, module ids).
