@@ -31,8 +31,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var logLevel = Logger.Level.info
     /// How long an OAuth access token (a JWT) is valid, in seconds.
     public var accessTokenLifetime = 900
-    /// Failed password or code sign-ins per account, and per client address, before sign-in is refused.
+    /// Failed password or code sign-ins per account before sign-in is refused.
     public var signInMaxFailures = 10
+    /// Failed sign-ins from one client address, on any accounts, before its sign-ins are refused.
+    public var signInMaxFailuresPerAddress = 10
     /// Seconds after the last failure until the count of failed sign-ins is forgotten.
     public var signInLockout = 900
     /// SMS codes and emails sent to one phone number or email address per message window.
@@ -51,7 +53,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "data-dir", "database", "http-port", "mqtt-port", "mqtts-port", "tls-cert", "tls-key", "mqtt-anonymous-project",
         "mqtt-max-packet-size", "mqtt-max-inflight", "mqtt-max-queued", "mqtt-receive-maximum", "mqtt-max-connections",
         "mqtt-connection-rate", "bind", "public-url", "smtp-url", "smtp-ca", "mail-from", "sms-url", "sms-from", "log-level",
-        "access-token-lifetime", "sign-in-max-failures", "sign-in-lockout", "message-limit-per-target", "message-limit-per-address",
+        "access-token-lifetime", "sign-in-max-failures", "sign-in-max-failures-per-address", "sign-in-lockout", "message-limit-per-target", "message-limit-per-address",
         "message-limit-window", "sms-code-max-failures",
     ]
 
@@ -116,6 +118,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             logLevel = level
         case "access-token-lifetime": accessTokenLifetime = try positive(30...86_400)
         case "sign-in-max-failures": signInMaxFailures = try positive(1...1000)
+        case "sign-in-max-failures-per-address": signInMaxFailuresPerAddress = try positive(1...1_000_000)
         case "sign-in-lockout": signInLockout = try positive(1...86_400)
         case "message-limit-per-target": messageLimitPerTarget = try positive(1...1000)
         case "message-limit-per-address": messageLimitPerAddress = try positive(1...1_000_000)
@@ -161,6 +164,7 @@ extension ServerConfiguration {
     var signInLimits: SignInThrottle.Limits {
         var limits = SignInThrottle.Limits()
         limits.refuseAfter = signInMaxFailures
+        limits.refuseAfterPerAddress = signInMaxFailuresPerAddress
         limits.window = .seconds(signInLockout)
         return limits
     }

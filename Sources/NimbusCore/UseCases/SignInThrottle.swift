@@ -1,8 +1,9 @@
 import Synchronization
 
 /// Slows down and then refuses password and code guessing. Attempts are counted per account and per
-/// client address within a window: from `delayAfter` failures on, each attempt waits `delay`; from
-/// `refuseAfter` on, sign-in is refused until the window since the last failure has passed.
+/// client address within a window: from `delayAfter` failures of the account on, each attempt waits
+/// `delay`; from `refuseAfter` failures of the account (or `refuseAfterPerAddress` of the address) on,
+/// sign-in is refused until the window since the last failure has passed.
 ///
 /// An attempt is counted when it starts (`begin`), before the secret is checked, and uncounted only
 /// when it succeeds: concurrent guesses cannot slip past the limit while their checks are running.
@@ -19,6 +20,8 @@ public final class SignInThrottle: Sendable {
         public var delayAfter = 4
         public var delay: Duration = .seconds(1)
         public var refuseAfter = 10
+        /// One address may sit in front of many people (NAT); it has a limit of its own.
+        public var refuseAfterPerAddress = 10
         public init() {}
     }
 
@@ -51,9 +54,9 @@ public final class SignInThrottle: Sendable {
                 guard let entry = failures[key], now - entry.last < limits.window else { return 0 }
                 return entry.count
             }
-            guard counts.allSatisfy({ $0 < limits.refuseAfter }) else { return .refused }
+            guard counts[0] < limits.refuseAfter, counts.dropFirst().allSatisfy({ $0 < limits.refuseAfterPerAddress }) else { return .refused }
             for (key, count) in zip(keys, counts) { failures[key] = Failures(count: count + 1, last: now) }
-            return .allowed(delay: (counts.max() ?? 0) >= limits.delayAfter ? limits.delay : .zero)
+            return .allowed(delay: counts[0] >= limits.delayAfter ? limits.delay : .zero)
         }
     }
 
