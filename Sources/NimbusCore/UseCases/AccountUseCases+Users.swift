@@ -18,8 +18,8 @@ extension AccountUseCases {
         if case .user(_, _, let sessionId, _) = principal { keptSession = sessionId }
         if passwordHash != nil, keptSession != nil {
             let user = try await self.user(id, by: principal)
-            guard user.email != nil else { throw NimbusError.invalidInput(field: "password", reason: "this user has no password") }
-            try await throttled(projectId: user.projectId, user.email ?? String(user.id), address: address) {
+            guard let email = user.email else { throw NimbusError.invalidInput(field: "password", reason: "this user has no password") }
+            try await throttled(projectId: user.projectId, email, address: address) {
                 try Self.checkPassword(try Validation.required(changes.currentPassword, "currentPassword"), of: user)
             }
         }
