@@ -81,7 +81,7 @@ struct CayenneUsersController {
         if let appId = try fields.string("application_id") ?? fields.string("client_id") {
             projectId = try await oauth.projectOfApp(appId)
         }
-        try await accounts.startPasswordReset(email: email, projectId: projectId, link: passwordResetLink)
+        try await accounts.startPasswordReset(email: email, projectId: projectId, address: context.remoteAddress, link: passwordResetLink)
         return CayenneResponse.json(["success": .bool(true)])
     }
 

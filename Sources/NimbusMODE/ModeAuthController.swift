@@ -42,7 +42,7 @@ struct ModeAuthController {
             SignInRequest(
                 projectId: try fields.int("projectId"), appId: try fields.string("appId"), email: try fields.string("email"),
                 password: try fields.string("password"), phoneNumber: try fields.string("phoneNumber"), code: try fields.string("code"),
-                userId: try fields.int("userId")),
+                userId: try fields.int("userId"), address: context.remoteAddress),
             by: context.principal)
         return try ModeResponse.json(ModeWire.ClientAuthentication(
             token: issued.token, userId: issued.session.userId, projectId: issued.session.projectId, appId: issued.session.appId))
@@ -50,7 +50,8 @@ struct ModeAuthController {
 
     func sendSMS(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         let fields = try await RequestFields.read(request, context: context)
-        let recipient = try await accounts.sendSMSCode(projectId: try fields.requiredInt("projectId"), phoneNumber: try fields.requiredString("phoneNumber"))
+        let recipient = try await accounts.sendSMSCode(
+            projectId: try fields.requiredInt("projectId"), phoneNumber: try fields.requiredString("phoneNumber"), address: context.remoteAddress)
         return try ModeResponse.json(["recipient": recipient])
     }
 
@@ -62,7 +63,8 @@ struct ModeAuthController {
 
     func startEmailVerification(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         let fields = try await RequestFields.read(request, context: context)
-        let email = try await accounts.startEmailVerification(projectId: try fields.requiredInt("projectId"), email: try fields.requiredString("email"))
+        let email = try await accounts.startEmailVerification(
+            projectId: try fields.requiredInt("projectId"), email: try fields.requiredString("email"), address: context.remoteAddress)
         return try ModeResponse.json(["email": email])
     }
 
@@ -74,7 +76,8 @@ struct ModeAuthController {
 
     func startPasswordReset(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         let fields = try await RequestFields.read(request, context: context)
-        let email = try await accounts.startPasswordReset(projectId: try fields.requiredInt("projectId"), email: try fields.requiredString("email"))
+        let email = try await accounts.startPasswordReset(
+            projectId: try fields.requiredInt("projectId"), email: try fields.requiredString("email"), address: context.remoteAddress)
         return try ModeResponse.json(["email": email])
     }
 

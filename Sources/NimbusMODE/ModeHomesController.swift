@@ -71,7 +71,8 @@ struct ModeHomesController {
         } else {
             throw NimbusError.invalidInput(field: "email", reason: "email, phoneNumber or userId is required")
         }
-        let member = try await homes.addMember(to: homeId, invitee, role: try role(fields) ?? .member, by: context.principal)
+        let member = try await homes.addMember(
+            to: homeId, invitee, role: try role(fields) ?? .member, address: context.remoteAddress, by: context.principal)
         return try ModeResponse.json(ModeWire.Member(member), status: .created)
     }
 

@@ -21,7 +21,7 @@ struct ModeUsersController {
             SignUpRequest(
                 projectId: try fields.requiredInt("projectId"), name: try fields.string("name"), email: try fields.string("email"),
                 password: try fields.string("password"), phoneNumber: try fields.string("phoneNumber"),
-                externalKey: try fields.string("externalKey")),
+                externalKey: try fields.string("externalKey"), address: context.remoteAddress),
             by: context.principal)
         return try ModeResponse.json(ModeWire.User(user), status: .created)
     }
@@ -41,7 +41,9 @@ struct ModeUsersController {
     func update(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         let id = try context.id("userId")
         let fields = try await RequestFields.read(request, context: context)
-        try await accounts.updateUser(id, UserChanges(name: try fields.string("name"), password: try fields.string("password")), by: context.principal)
+        let changes = UserChanges(
+            name: try fields.string("name"), password: try fields.string("password"), currentPassword: try fields.string("currentPassword"))
+        try await accounts.updateUser(id, changes, address: context.remoteAddress, by: context.principal)
         return ModeResponse.noContent()
     }
 

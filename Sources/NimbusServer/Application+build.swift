@@ -34,7 +34,8 @@ public func buildApplication(
             eventFormatter: ModeEventFormatter(), outboxSignal: { outbox.wakeUp() }, logger: logger,
             oauth: OAuthSettings(
                 issuer: CayenneDialect.issuer(publicURL: configuration.effectivePublicURL),
-                accessTokenLifetime: TimeInterval(configuration.accessTokenLifetime))))
+                accessTokenLifetime: TimeInterval(configuration.accessTokenLifetime)),
+            signInThrottle: SignInThrottle(limits: configuration.signInLimits), messageThrottle: MessageThrottle(limits: configuration.messageLimits)))
         try await nimbus.start()
 
         let router = buildRouter()

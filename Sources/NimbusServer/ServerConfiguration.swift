@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NimbusCore
 import NimbusHTTP
 import NimbusMQTT
 
@@ -33,6 +34,20 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var logLevel = Logger.Level.info
     /// How long an OAuth access token (a JWT) is valid, in seconds.
     public var accessTokenLifetime = 900
+    /// Failed password or code sign-ins per account before sign-in is refused.
+    public var signInMaxFailures = 10
+    /// Failed sign-ins from one client address, on any accounts, before its sign-ins are refused.
+    public var signInMaxFailuresPerAddress = 10
+    /// Seconds after the last failure until the count of failed sign-ins is forgotten.
+    public var signInLockout = 900
+    /// SMS codes and emails sent to one phone number or email address per message window.
+    public var messageLimitPerTarget = 10
+    /// SMS codes and emails asked for from one client address per message window.
+    public var messageLimitPerAddress = 100
+    /// The message window, in seconds.
+    public var messageLimitWindow = 3600
+    /// Wrong SMS codes for one phone number per message window, across every code sent to it.
+    public var smsCodeMaxFailures = 5
 
     public init() {}
 
@@ -47,7 +62,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         "mqtt-max-unauthenticated-per-address", "mqtt-max-connect-size", "mqtt-connect-timeout",
         "bind", "http-head-timeout", "http-idle-timeout", "http-max-head-size", "http-max-connections",
         "http-max-connections-per-address", "public-url", "smtp-url", "smtp-ca", "mail-from", "sms-url", "sms-from", "log-level",
-        "access-token-lifetime",
+        "access-token-lifetime", "sign-in-max-failures", "sign-in-max-failures-per-address", "sign-in-lockout",
+        "message-limit-per-target", "message-limit-per-address", "message-limit-window", "sms-code-max-failures",
     ]
 
     /// The base of the links Nimbus puts in emails.
@@ -127,6 +143,13 @@ public struct ServerConfiguration: Sendable, Equatable {
             guard let level = Logger.Level(rawValue: value.lowercased()) else { throw ConfigurationError.invalid(key, value) }
             logLevel = level
         case "access-token-lifetime": accessTokenLifetime = try positive(30...86_400)
+        case "sign-in-max-failures": signInMaxFailures = try positive(1...1000)
+        case "sign-in-max-failures-per-address": signInMaxFailuresPerAddress = try positive(1...1_000_000)
+        case "sign-in-lockout": signInLockout = try positive(1...86_400)
+        case "message-limit-per-target": messageLimitPerTarget = try positive(1...1000)
+        case "message-limit-per-address": messageLimitPerAddress = try positive(1...1_000_000)
+        case "message-limit-window": messageLimitWindow = try positive(60...86_400)
+        case "sms-code-max-failures": smsCodeMaxFailures = try positive(1...100)
         default: throw ConfigurationError.unknownKey(key)
         }
     }
@@ -159,5 +182,26 @@ public enum ConfigurationError: Error, CustomStringConvertible {
         case .unknownKey(let key): "unknown configuration key '\(key)'"
         case .unreadableFile(let path): "cannot read the config file \(path) (it must be a JSON object)"
         }
+    }
+}
+
+extension ServerConfiguration {
+    /// The sign-in throttle's limits from `--sign-in-max-failures` and `--sign-in-lockout`.
+    var signInLimits: SignInThrottle.Limits {
+        var limits = SignInThrottle.Limits()
+        limits.refuseAfter = signInMaxFailures
+        limits.refuseAfterPerAddress = signInMaxFailuresPerAddress
+        limits.window = .seconds(signInLockout)
+        return limits
+    }
+
+    /// The message limits from `--message-limit-*` and `--sms-code-max-failures`.
+    var messageLimits: MessageThrottle.Limits {
+        var limits = MessageThrottle.Limits()
+        limits.perTarget = messageLimitPerTarget
+        limits.perAddress = messageLimitPerAddress
+        limits.window = TimeInterval(messageLimitWindow)
+        limits.smsCodeFailures = smsCodeMaxFailures
+        return limits
     }
 }

@@ -47,6 +47,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
 
     @Option(name: .customLong("access-token-lifetime"), help: "Seconds an OAuth access token is valid (default 900).") var accessTokenLifetime: String?
+    @Option(name: .customLong("sign-in-max-failures"), help: "Failed sign-ins per account before its sign-in is refused (default 10).") var signInMaxFailures: String?
+    @Option(name: .customLong("sign-in-max-failures-per-address"), help: "Failed sign-ins from one client address before its sign-ins are refused (default 10).") var signInMaxFailuresPerAddress: String?
+    @Option(name: .customLong("sign-in-lockout"), help: "Seconds after the last failed sign-in until the failures are forgotten (default 900).") var signInLockout: String?
+    @Option(name: .customLong("message-limit-per-target"), help: "SMS codes and emails to one phone number or email address per window (default 10).") var messageLimitPerTarget: String?
+    @Option(name: .customLong("message-limit-per-address"), help: "SMS codes and emails asked for from one client address per window (default 100).") var messageLimitPerAddress: String?
+    @Option(name: .customLong("message-limit-window"), help: "The window of the message limits, in seconds (default 3600).") var messageLimitWindow: String?
+    @Option(name: .customLong("sms-code-max-failures"), help: "Wrong SMS codes per phone number per message window (default 5).") var smsCodeMaxFailures: String?
 
     func run() async throws {
         var flags: [String: String] = [:]
@@ -88,6 +95,13 @@ struct ServeCommand: AsyncParsableCommand {
         flags["sms-from"] = smsFrom
         flags["log-level"] = logLevel
         flags["access-token-lifetime"] = accessTokenLifetime
+        flags["sign-in-max-failures"] = signInMaxFailures
+        flags["sign-in-max-failures-per-address"] = signInMaxFailuresPerAddress
+        flags["sign-in-lockout"] = signInLockout
+        flags["message-limit-per-target"] = messageLimitPerTarget
+        flags["message-limit-per-address"] = messageLimitPerAddress
+        flags["message-limit-window"] = messageLimitWindow
+        flags["sms-code-max-failures"] = smsCodeMaxFailures
         let configuration = try store.resolve(adding: flags)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -54,7 +54,7 @@ struct AccountUseCaseTests {
         let otherSession = try await world.nimbus.accounts.signIn(SignInRequest(projectId: household.project.id, userId: other.id), by: household.key)
         let stranger = try await world.nimbus.authenticator.authenticate(token: otherSession.token)
         await #expect(throws: NimbusError.notFound("home")) { _ = try await world.nimbus.homes.get(household.homeId, by: stranger) }
-        _ = try await world.nimbus.homes.addMember(to: household.homeId, .userId(other.id), role: .member, by: household.user)
+        _ = try await world.nimbus.homes.addMember(to: household.homeId, .userId(other.id), role: .member, address: nil, by: household.user)
         await #expect(throws: NimbusError.permissionDenied) {
             try await world.nimbus.homes.update(household.homeId, name: "Mine", deactivated: nil, by: stranger)
         }

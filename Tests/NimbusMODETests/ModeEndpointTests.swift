@@ -45,10 +45,12 @@ struct ModeEndpointTests {
             #expect(try await client.failure(.get, "/mode/users/\(userId)", token: device.apiKey, expect: .forbidden) == "INSUFFICIENT_AUTH")
             #expect(try await client.failure(.get, "/mode/users/\(userId)", token: events, expect: .forbidden) == "PERMISSION_DENIED")
 
-            // PATCH /users/{id}: `name` and `password` change; `email` and `verified` are not the user's to set.
+            // PATCH /users/{id}: `name` and `password` (with `currentPassword`) change; `email` and `verified` are not the user's to set.
+            #expect(try await client.invalidField(.patch, "/mode/users/\(userId)", token: token, body: #"{"password":"password2"}"#) == "currentPassword")
             try await client.json(
                 .patch, "/mode/users/\(userId)", token: token,
-                body: ["name": "Renamed", "password": "password2", "email": "thief@example.com", "verified": .bool(true)], expect: .noContent)
+                body: ["name": "Renamed", "password": "password2", "currentPassword": "password1", "email": "thief@example.com", "verified": .bool(true)],
+                expect: .noContent)
             let renamed = try await client.json(.get, "/mode/users/\(userId)", token: token)
             #expect(renamed["name"] == "Renamed")
             #expect(renamed["email"] == .string("owner\(project.id)@example.com"))

@@ -79,10 +79,17 @@ def server_factory(nimbus_bin: Path, mailbox: Mailbox, sms: SmsGateway,
     assert not failures, "\n\n".join(failures)
 
 
+# Every test of the session calls the shared server from 127.0.0.1: its limits per client address
+# (failed sign-ins, messages asked for) would otherwise count the whole suite as one attacker. The
+# per-account and per-target limits keep their defaults; the hardening tests check the address
+# limits on servers of their own.
+SHARED_SERVER_ARGS = ["--sign-in-max-failures-per-address", "1000000", "--message-limit-per-address", "1000000"]
+
+
 @pytest.fixture(scope="session")
 def server(server_factory: Callable[..., NimbusServer]) -> NimbusServer:
     """The shared server of the test session."""
-    return server_factory()
+    return server_factory(extra_args=SHARED_SERVER_ARGS)
 
 
 @pytest.fixture

@@ -45,6 +45,11 @@ public struct Permissions: Sendable, Hashable {
         grants[feature, default: []].isSuperset(of: access)
     }
 
+    /// Whether every grant here is also granted by `other`: what a member holds bounds what they may hand out.
+    public func isWithin(_ other: Permissions) -> Bool {
+        grants.allSatisfy { other.allows($0.key, $0.value) }
+    }
+
     /// These permissions with each overridden feature's grant replaced.
     public func overridden(by overrides: Permissions) -> Permissions {
         Permissions(grants.merging(overrides.grants) { _, override in override })

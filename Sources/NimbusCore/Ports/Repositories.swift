@@ -32,6 +32,8 @@ public protocol UserRepository: Sendable {
     func token(purpose: UserToken.Purpose, secretHash: String) async throws -> UserToken?
     /// The newest unused token of that purpose for the user.
     func latestToken(userId: Int, purpose: UserToken.Purpose) async throws -> UserToken?
+    /// The wrong attempts at the user's tokens of that purpose that expire after `time`, used or not.
+    func failedAttempts(userId: Int, purpose: UserToken.Purpose, expiringAfter time: Date) async throws -> Int
     func updateToken(_ token: UserToken) async throws
 }
 
@@ -41,8 +43,8 @@ public protocol SessionRepository: Sendable {
     func find(tokenHash: String) async throws -> Session?
     func find(id: Int) async throws -> Session?
     func delete(id: Int) async throws
-    /// Deletes every session of the user and returns their ids.
-    func deleteAll(userId: Int) async throws -> [Int]
+    /// Deletes every session of the user but `kept` and returns their ids.
+    func deleteAll(userId: Int, except kept: Int?) async throws -> [Int]
 }
 
 /// What the OAuth authorization server keeps: signing keys, authorization codes, refresh tokens and
@@ -138,6 +140,18 @@ public protocol OutboxRepository: Sendable {
     func complete(id: Int) async throws
     func reschedule(id: Int, attempts: Int, nextAttemptTime: Date, lastError: String) async throws
     func abandon(id: Int, lastError: String) async throws
+    /// How many messages went to this target (a hashed address) since `time`; the log outlives the
+    /// outbox rows, which are deleted once sent.
+    func messageCount(target: String, since time: Date) async throws -> Int
+    /// Logs a message to the target, and forgets entries older than `cutoff`.
+    func logMessage(target: String, at time: Date, forgettingBefore cutoff: Date) async throws
+}
+
+extension SessionRepository {
+    /// Deletes every session of the user and returns their ids.
+    public func deleteAll(userId: Int) async throws -> [Int] {
+        try await deleteAll(userId: userId, except: nil)
+    }
 }
 
 extension OutboxRepository {

@@ -46,6 +46,7 @@ public struct AccountMemberUseCases: Sendable {
         return try await store.write { tx in
             let (home, caller) = try await self.account(accountId, of: principal, needs: .addEdit, in: tx)
             let role = try await self.grantableRole(new.roleId ?? AccountRole.user.id, in: home, by: caller, tx: tx)
+            try await self.requireHeld(new.overrides, by: caller, in: tx)
             guard try await tx.users.find(projectId: home.projectId, email: email) == nil else { throw NimbusError.rejected(.emailInUse) }
             let user = try await tx.users.insert(User(
                 id: 0, projectId: home.projectId, name: firstName + " " + lastName, email: email, passwordHash: passwordHash,
@@ -77,10 +78,13 @@ public struct AccountMemberUseCases: Sendable {
         }
     }
 
-    /// Changes a user's role and overrides; takes effect at the user's next request.
+    /// Changes a user's role and overrides; takes effect at the user's next request. Nobody changes
+    /// their own, and nobody grants what they do not hold.
     public func setPermissions(_ userId: Int, roleId: Int?, overrides: Permissions?, accountId: Int?, by principal: Principal) async throws -> AccountUser {
         try await store.write { tx in
             let (home, caller) = try await self.account(accountId, of: principal, needs: .addEdit, in: tx)
+            guard userId != caller.user.id else { throw NimbusError.permissionDenied }
+            if let overrides { try await self.requireHeld(overrides, by: caller, in: tx) }
             let target = try await self.accountUser(homeId: home.id, userId: userId, in: tx)
             if target.member.role == .owner && caller.role != .owner { throw NimbusError.permissionDenied }
             let role = try await roleId.asyncMap { try await self.grantableRole($0, in: home, by: caller, tx: tx) } ?? target.role
@@ -120,7 +124,8 @@ public struct AccountMemberUseCases: Sendable {
         guard !AccountRole.builtIn.contains(where: { $0.name == name.lowercased() }) else { throw NimbusError.rejected(.alreadyExists) }
         let now = environment.clock.now()
         return try await store.write { tx in
-            let (home, _) = try await self.account(accountId, of: principal, needs: .addEdit, in: tx)
+            let (home, caller) = try await self.account(accountId, of: principal, needs: .addEdit, in: tx)
+            try await self.requireHeld(permissions, by: caller, in: tx)
             guard try await !tx.homes.roles(homeId: home.id).contains(where: { $0.name == name }) else { throw NimbusError.rejected(.alreadyExists) }
             return try await tx.homes.insertRole(homeId: home.id, name: name, permissions: permissions, at: now)
         }
@@ -149,14 +154,21 @@ public struct AccountMemberUseCases: Sendable {
         return (home, member)
     }
 
-    /// A role the caller may hand out in this account: built-in or the account's own; only an owner
-    /// makes owners.
+    /// A role the caller may hand out in this account: built-in or the account's own, granting nothing
+    /// the caller does not hold; only an owner makes owners.
     func grantableRole(_ id: Int, in home: Home, by caller: HomeMember, tx: any StoreTransaction) async throws -> AccountRole {
         guard let role = try await AccessPolicy.role(id: id, in: tx), role.homeId == nil || role.homeId == home.id else {
             throw NimbusError.invalidInput(field: "permission_role_id", reason: "no such role in this account")
         }
         if role.id == AccountRole.owner.id && caller.role != .owner { throw NimbusError.permissionDenied }
+        try await requireHeld(role.permissions, by: caller, in: tx)
         return role
+    }
+
+    /// Refuses to hand out a permission the caller does not hold themselves (an admin cannot grant
+    /// `users: delete`, directly, through a role, or through a role they make).
+    func requireHeld(_ granted: Permissions, by caller: HomeMember, in tx: any StoreTransaction) async throws {
+        guard granted.isWithin(try await AccessPolicy.permissions(of: caller, in: tx)) else { throw NimbusError.permissionDenied }
     }
 
     func accountUser(homeId: Int, userId: Int, in tx: any StoreTransaction) async throws -> AccountUser {

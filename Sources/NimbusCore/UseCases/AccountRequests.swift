@@ -6,14 +6,20 @@ public struct SignUpRequest: Sendable {
     public var password: String?
     public var phoneNumber: String?
     public var externalKey: String?
+    /// The client's network address, for the limit on messages sent.
+    public var address: String?
 
-    public init(projectId: Int, name: String? = nil, email: String? = nil, password: String? = nil, phoneNumber: String? = nil, externalKey: String? = nil) {
+    public init(
+        projectId: Int, name: String? = nil, email: String? = nil, password: String? = nil, phoneNumber: String? = nil, externalKey: String? = nil,
+        address: String? = nil
+    ) {
         self.projectId = projectId
         self.name = name
         self.email = email
         self.password = password
         self.phoneNumber = phoneNumber
         self.externalKey = externalKey
+        self.address = address
     }
 }
 
@@ -26,8 +32,13 @@ public struct SignInRequest: Sendable {
     public var phoneNumber: String?
     public var code: String?
     public var userId: Int?
+    /// The client's network address, for the sign-in throttle.
+    public var address: String?
 
-    public init(projectId: Int? = nil, appId: String? = nil, email: String? = nil, password: String? = nil, phoneNumber: String? = nil, code: String? = nil, userId: Int? = nil) {
+    public init(
+        projectId: Int? = nil, appId: String? = nil, email: String? = nil, password: String? = nil, phoneNumber: String? = nil, code: String? = nil,
+        userId: Int? = nil, address: String? = nil
+    ) {
         self.projectId = projectId
         self.appId = appId
         self.email = email
@@ -35,6 +46,7 @@ public struct SignInRequest: Sendable {
         self.phoneNumber = phoneNumber
         self.code = code
         self.userId = userId
+        self.address = address
     }
 }
 
@@ -48,9 +60,12 @@ public struct IssuedSession: Sendable {
 public struct UserChanges: Sendable {
     public var name: String?
     public var password: String?
+    /// A user changing their own password proves they know the current one.
+    public var currentPassword: String?
 
-    public init(name: String? = nil, password: String? = nil) {
+    public init(name: String? = nil, password: String? = nil, currentPassword: String? = nil) {
         self.name = name
         self.password = password
+        self.currentPassword = currentPassword
     }
 }

@@ -29,7 +29,7 @@ extension AccountUseCases {
     /// Emails a password reset link to the address, without telling the caller whether it is known.
     /// `projectId` picks the project when several have a user with that address; without it the
     /// one project that has is used.
-    public func startPasswordReset(email rawEmail: String, projectId: Int?, link: @escaping @Sendable (String) -> String) async throws {
+    public func startPasswordReset(email rawEmail: String, projectId: Int?, address: String?, link: @escaping @Sendable (String) -> String) async throws {
         let email = try Validation.email(rawEmail)
         let candidates = try await store.read { tx in
             if let projectId { return try await tx.users.find(projectId: projectId, email: email).map { [$0] } ?? [] }
@@ -39,7 +39,12 @@ extension AccountUseCases {
         guard withPassword.count <= 1 else {
             throw NimbusError.invalidInput(field: "application_id", reason: "required: several projects have this address")
         }
-        guard let user = withPassword.first else { return }
-        try await sendPasswordReset(to: user, link: link)
+        guard let user = withPassword.first else {
+            // Counted like a message sent, so that the limit's refusal does not tell a known address from an unknown one.
+            let now = environment.clock.now()
+            try await store.write { tx in try await self.environment.messageThrottle.admit(email, address: address, at: now, in: tx) }
+            return
+        }
+        try await sendPasswordReset(to: user, link: link, address: address)
     }
 }

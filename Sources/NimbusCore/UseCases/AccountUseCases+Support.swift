@@ -37,9 +37,28 @@ extension AccountUseCases {
         }
     }
 
-    /// Checks an SMS code in constant time, counting wrong attempts; marks the user verified.
+    /// Runs a sign-in check as one attempt counted by the sign-in throttle, for the account with this
+    /// email address or phone number in the project.
+    func throttled<T: Sendable>(projectId: Int, _ identifier: String, address: String?, _ verify: () async throws -> T) async throws -> T {
+        try await environment.signInThrottle.attempt(
+            account: SignInThrottle.account(projectId: projectId, identifier), address: address, refusal: NimbusError.tooManyAttempts, verify)
+    }
+
+    /// Refuses a password that is not the user's.
+    static func checkPassword(_ password: String, of user: User) throws {
+        guard let hash = user.passwordHash, Secrets.verifyPassword(password, hash: hash) else {
+            throw NimbusError.rejected(.incorrectPassword)
+        }
+    }
+
+    /// Checks an SMS code in constant time, counting wrong attempts; marks the user verified. The
+    /// wrong attempts of every code sent to the number within the message window count together,
+    /// so asking for a new code does not buy new guesses.
     func redeemSMSCode(projectId: Int, phoneNumber: String, code: String) async throws -> User {
         let now = environment.clock.now()
+        let limits = environment.messageThrottle.limits
+        // A code's row has no creation time; it was issued `Lifetime.smsCode` before it expires.
+        let issuedInWindow = now - limits.window + Lifetime.smsCode
         let outcome: Result<User, NimbusError> = try await store.write { tx in
             guard var user = try await tx.users.find(projectId: projectId, phoneNumber: phoneNumber) else {
                 return .failure(.rejected(.unknownUser))
@@ -47,7 +66,8 @@ extension AccountUseCases {
             guard var token = try await tx.users.latestToken(userId: user.id, purpose: .smsCode), token.expirationTime > now else {
                 return .failure(.rejected(.invalidAuthCode))
             }
-            guard token.failedAttempts < Lifetime.smsCodeAttempts else { return .failure(.tooManyAttempts) }
+            let failures = try await tx.users.failedAttempts(userId: user.id, purpose: .smsCode, expiringAfter: issuedInWindow)
+            guard failures < limits.smsCodeFailures else { return .failure(.tooManyAttempts) }
             guard Secrets.matches(code, hash: token.secretHash) else {
                 // Counted in the same committed transaction, so guessing cannot go on forever.
                 token.failedAttempts += 1
@@ -65,8 +85,9 @@ extension AccountUseCases {
         return try outcome.get()
     }
 
-    func enqueueVerificationEmail(to user: User, token: String, in tx: any StoreTransaction) async throws {
+    func enqueueVerificationEmail(to user: User, token: String, address: String?, in tx: any StoreTransaction) async throws {
         let now = environment.clock.now()
+        try await environment.messageThrottle.admit(user.email ?? "", address: address, at: now, in: tx)
         try await tx.users.insertToken(
             userId: user.id, purpose: .emailVerification, secretHash: Secrets.hash(token),
             expirationTime: now + Lifetime.emailVerification)
@@ -77,8 +98,9 @@ extension AccountUseCases {
         ), at: now)
     }
 
-    func enqueueSMSCode(to user: User, code: String, in tx: any StoreTransaction) async throws {
+    func enqueueSMSCode(to user: User, code: String, address: String?, in tx: any StoreTransaction) async throws {
         let now = environment.clock.now()
+        try await environment.messageThrottle.admit(user.phoneNumber ?? "", address: address, at: now, in: tx)
         try await tx.users.insertToken(userId: user.id, purpose: .smsCode, secretHash: Secrets.hash(code), expirationTime: now + Lifetime.smsCode)
         try await tx.outbox.enqueue(SMSMessage(
             to: user.phoneNumber ?? "", body: "Your sign-in code is \(code). It expires in 10 minutes."

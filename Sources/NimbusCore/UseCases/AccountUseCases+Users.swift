@@ -4,30 +4,53 @@ extension AccountUseCases {
         try await store.read { tx in try await self.accessibleUser(id, by: principal, in: tx) }
     }
 
-    /// Renames a user or changes their password.
-    public func updateUser(_ id: Int, _ changes: UserChanges, by principal: Principal) async throws {
+    /// Renames a user or changes their password. A user changing their own password gives the
+    /// current one (checked as a sign-in, so guesses are throttled); every other session and OAuth
+    /// sign-in of the user then ends (the caller's own session stays), as after a password reset.
+    public func updateUser(_ id: Int, _ changes: UserChanges, address: String?, by principal: Principal) async throws {
         let name = try changes.name.map { try Validation.text($0, field: "name", allowEmpty: true) }
         let passwordHash: String? = try changes.password.map { password in
             try Validation.password(password)
             return Secrets.hashPassword(password)
         }
+        // The caller's own session survives its password change.
+        var keptSession: Int?
+        if case .user(_, _, let sessionId, _) = principal { keptSession = sessionId }
+        if passwordHash != nil, keptSession != nil {
+            let user = try await self.user(id, by: principal)
+            guard let email = user.email else { throw NimbusError.invalidInput(field: "password", reason: "this user has no password") }
+            try await throttled(projectId: user.projectId, email, address: address) {
+                try Self.checkPassword(try Validation.required(changes.currentPassword, "currentPassword"), of: user)
+            }
+        }
         let now = environment.clock.now()
-        try await store.write { tx in
+        let kept = keptSession
+        let revoked = try await store.write { tx -> [Int] in
             var user = try await self.accessibleUser(id, by: principal, in: tx)
             if let name { user.name = name }
+            var revoked: [Int] = []
             if let passwordHash {
                 guard user.email != nil else { throw NimbusError.invalidInput(field: "password", reason: "this user has no password") }
                 user.passwordHash = passwordHash
                 user.passwordUpdateTime = now
+                revoked = try await tx.sessions.deleteAll(userId: user.id, except: kept)
             }
             try await tx.users.update(user)
+            return revoked
         }
+        for sessionId in revoked { environment.revoke(.session(sessionId)) }
     }
 
-    /// Deletes a user, their memberships and sessions; their open connections close.
+    /// Deletes a user, their memberships and sessions; their open connections close. The last owner
+    /// of a home is refused (`LAST_OWNER`), as when they leave it: the home would have no owner.
     public func deleteUser(_ id: Int, by principal: Principal) async throws {
         let sessions = try await store.write { tx in
             _ = try await self.accessibleUser(id, by: principal, in: tx)
+            for home in try await tx.homes.list(memberUserId: id, page: PageRequest(skip: 0, limit: 10_000)).items {
+                if try await tx.homes.member(homeId: home.id, userId: id)?.role == .owner, try await tx.homes.ownerCount(homeId: home.id) <= 1 {
+                    throw NimbusError.rejected(.lastOwner)
+                }
+            }
             let sessions = try await tx.sessions.deleteAll(userId: id)
             try await tx.users.delete(id: id)
             return sessions

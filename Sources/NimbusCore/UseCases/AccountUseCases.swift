@@ -7,7 +7,6 @@ public struct AccountUseCases: Sendable {
         public static let emailVerification: TimeInterval = 7 * 24 * 3600
         public static let passwordReset: TimeInterval = 3600
         public static let smsCode: TimeInterval = 600
-        public static let smsCodeAttempts = 5
     }
 
     let environment: CoreEnvironment
@@ -43,7 +42,7 @@ public struct AccountUseCases: Sendable {
                         id: 0, projectId: project.id, name: name, email: email, passwordHash: passwordHash,
                         verified: false, creationTime: now, passwordUpdateTime: now))
                 }
-                try await self.enqueueVerificationEmail(to: user, token: token, in: tx)
+                try await self.enqueueVerificationEmail(to: user, token: token, address: request.address, in: tx)
                 return user
             }
             environment.outboxSignal()
@@ -61,7 +60,7 @@ public struct AccountUseCases: Sendable {
                 } else {
                     user = try await tx.users.insert(User(id: 0, projectId: project.id, name: name, phoneNumber: phone, verified: false, creationTime: now))
                 }
-                try await self.enqueueSMSCode(to: user, code: code, in: tx)
+                try await self.enqueueSMSCode(to: user, code: code, address: request.address, in: tx)
                 return user
             }
             environment.outboxSignal()
@@ -95,18 +94,20 @@ public struct AccountUseCases: Sendable {
             guard app != nil else { throw NimbusError.invalidInput(field: "appId", reason: "required") }
             let email = try Validation.email(try Validation.required(request.email, "email"))
             let password = try Validation.required(request.password, "password")
-            guard let found = try await store.read({ try await $0.users.find(projectId: projectId, email: email) }) else {
-                throw NimbusError.rejected(.unknownEmail)
+            user = try await throttled(projectId: projectId, email, address: request.address) {
+                guard let found = try await store.read({ try await $0.users.find(projectId: projectId, email: email) }) else {
+                    throw NimbusError.rejected(.unknownEmail)
+                }
+                try Self.checkPassword(password, of: found)
+                return found
             }
-            guard let hash = found.passwordHash, Secrets.verifyPassword(password, hash: hash) else {
-                throw NimbusError.rejected(.incorrectPassword)
-            }
-            user = found
         case .phone:
             guard app != nil else { throw NimbusError.invalidInput(field: "appId", reason: "required") }
             let phone = try Validation.phoneNumber(try Validation.required(request.phoneNumber, "phoneNumber"))
             let code = try Validation.required(request.code, "code")
-            user = try await redeemSMSCode(projectId: projectId, phoneNumber: phone, code: code)
+            user = try await throttled(projectId: projectId, phone, address: request.address) {
+                try await redeemSMSCode(projectId: projectId, phoneNumber: phone, code: code)
+            }
         case .byou:
             let key = try AccessPolicy.requireKey(principal, .byou)
             guard key.projectId == projectId else { throw NimbusError.permissionDenied }
@@ -125,24 +126,24 @@ public struct AccountUseCases: Sendable {
     }
 
     /// Sends a new sign-in code to a phone user; returns the number it went to.
-    public func sendSMSCode(projectId: Int, phoneNumber: String) async throws -> String {
+    public func sendSMSCode(projectId: Int, phoneNumber: String, address: String?) async throws -> String {
         let project = try await project(projectId)
         guard project.accountMode == .phone else { throw NimbusError.rejected(.wrongAccountMode) }
         let phone = try Validation.phoneNumber(phoneNumber)
         let code = Secrets.numericCode()
         try await store.write { tx in
             guard let user = try await tx.users.find(projectId: projectId, phoneNumber: phone) else { throw NimbusError.rejected(.unknownUser) }
-            try await self.enqueueSMSCode(to: user, code: code, in: tx)
+            try await self.enqueueSMSCode(to: user, code: code, address: address, in: tx)
         }
         environment.outboxSignal()
         return phone
     }
 
     /// Sends the verification email again.
-    public func startEmailVerification(projectId: Int, email rawEmail: String) async throws -> String {
+    public func startEmailVerification(projectId: Int, email rawEmail: String, address: String?) async throws -> String {
         let user = try await emailUser(projectId: projectId, email: rawEmail)
         let token = Secrets.token(prefix: "")
-        try await store.write { tx in try await self.enqueueVerificationEmail(to: user, token: token, in: tx) }
+        try await store.write { tx in try await self.enqueueVerificationEmail(to: user, token: token, address: address, in: tx) }
         environment.outboxSignal()
         return user.email ?? rawEmail
     }
@@ -155,18 +156,19 @@ public struct AccountUseCases: Sendable {
     }
 
     /// Emails a password reset link.
-    public func startPasswordReset(projectId: Int, email rawEmail: String) async throws -> String {
+    public func startPasswordReset(projectId: Int, email rawEmail: String, address: String?) async throws -> String {
         let user = try await emailUser(projectId: projectId, email: rawEmail)
-        try await sendPasswordReset(to: user, link: environment.links.passwordReset)
+        try await sendPasswordReset(to: user, link: environment.links.passwordReset, address: address)
         return user.email ?? rawEmail
     }
 
     /// Emails a password reset link that opens `link(token)`. The token works once, within an hour.
-    func sendPasswordReset(to user: User, link: @Sendable (String) -> String) async throws {
+    func sendPasswordReset(to user: User, link: @Sendable (String) -> String, address: String?) async throws {
         let token = Secrets.token(prefix: "")
         let now = environment.clock.now()
         let link = link(token)
         try await store.write { tx in
+            try await self.environment.messageThrottle.admit(user.email ?? "", address: address, at: now, in: tx)
             try await tx.users.insertToken(userId: user.id, purpose: .passwordReset, secretHash: Secrets.hash(token), expirationTime: now + Lifetime.passwordReset)
             try await tx.outbox.enqueue(EmailMessage(
                 to: user.email ?? "", subject: "Reset your password",

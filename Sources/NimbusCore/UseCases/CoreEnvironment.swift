@@ -17,13 +17,15 @@ public struct CoreEnvironment: Sendable {
     public let signingKeys: SigningKeyRing
     /// Failed sign-ins by account and address, shared by every way of signing in with a password.
     public let signInThrottle: SignInThrottle
+    /// Messages sent to addresses callers choose, by target and by client address.
+    public let messageThrottle: MessageThrottle
     public var oauth: OAuthSettings
 
     public init(
         store: any Store, bus: any MessageBus, clock: any WallClock = SystemWallClock(), links: AccountLinks,
         eventFormatter: any EventFormatter, outboxSignal: @escaping @Sendable () -> Void = {}, logger: Logger,
         credentials: CredentialCache = CredentialCache(), oauth: OAuthSettings = OAuthSettings(issuer: "http://localhost/cayenne"),
-        signInThrottle: SignInThrottle = SignInThrottle()
+        signInThrottle: SignInThrottle = SignInThrottle(), messageThrottle: MessageThrottle = MessageThrottle()
     ) {
         self.store = store
         self.bus = bus
@@ -35,6 +37,7 @@ public struct CoreEnvironment: Sendable {
         self.credentials = credentials
         self.signingKeys = SigningKeyRing()
         self.signInThrottle = signInThrottle
+        self.messageThrottle = messageThrottle
         self.oauth = oauth
     }
 

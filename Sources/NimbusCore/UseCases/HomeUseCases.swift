@@ -84,8 +84,8 @@ public struct HomeUseCases: Sendable {
     }
 
     /// Adds a member. An email or number without a user yet gets an unverified placeholder user; email
-    /// projects send that person an invitation.
-    public func addMember(to homeId: Int, _ invitee: Invitee, role: HomeMember.Role, by principal: Principal) async throws -> HomeMember {
+    /// projects send that person an invitation (counted by the message limits, from `address`).
+    public func addMember(to homeId: Int, _ invitee: Invitee, role: HomeMember.Role, address: String?, by principal: Principal) async throws -> HomeMember {
         let now = environment.clock.now()
         let (member, invited) = try await store.write { tx -> (HomeMember, Bool) in
             let home = try await AccessPolicy.home(homeId, for: principal, .manage(.admin), in: tx)
@@ -101,6 +101,7 @@ public struct HomeUseCases: Sendable {
                     user = try await tx.users.insert(User(id: 0, projectId: project.id, name: "", email: email, verified: false, creationTime: now))
                 }
                 invited = true
+                try await self.environment.messageThrottle.admit(email, address: address, at: now, in: tx)
                 try await tx.outbox.enqueue(EmailMessage(
                     to: email, subject: "You were added to \(home.name)",
                     body: "You are now a member of the home \"\(home.name)\". Sign in to the app with this email address to see it.\n"

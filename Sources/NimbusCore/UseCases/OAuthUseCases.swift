@@ -96,23 +96,20 @@ public struct OAuthUseCases: Sendable {
             app: app, responseType: responseType, redirectURI: redirectURI, scope: scope, state: state, codeChallenge: challenge))
     }
 
-    /// Signs a person in with email and password on the sign-in page, counting failures.
+    /// Signs a person in with email and password (the sign-in page, the password grant), counting
+    /// the attempt with the sign-in throttle.
     public func signIn(projectId: Int, email rawEmail: String, password: String, address: String?) async throws -> User {
         let email = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
-        let account = "\(projectId):\(email)"
-        switch environment.signInThrottle.check(account: account, address: address) {
-        case .refused: throw OAuthError.tooManyAttempts
-        case .allowed(let delay): if delay > .zero { try await Task.sleep(for: delay) }
+        let account = SignInThrottle.account(projectId: projectId, email)
+        return try await environment.signInThrottle.attempt(account: account, address: address, refusal: OAuthError.tooManyAttempts) {
+            let user = try await store.read { try await $0.users.find(projectId: projectId, email: email) }
+            // Every path checks a bcrypt hash, so a wrong address takes as long as a wrong password.
+            let hash = user?.passwordHash ?? Self.decoyPasswordHash
+            guard Secrets.verifyPassword(password, hash: hash), let user, user.passwordHash != nil else {
+                throw OAuthError.invalidGrant("wrong email or password")
+            }
+            return user
         }
-        let user = try await store.read { try await $0.users.find(projectId: projectId, email: email) }
-        // Every path checks a bcrypt hash, so a wrong address takes as long as a wrong password.
-        let hash = user?.passwordHash ?? Self.decoyPasswordHash
-        guard Secrets.verifyPassword(password, hash: hash), let user, user.passwordHash != nil else {
-            environment.signInThrottle.recordFailure(account: account, address: address)
-            throw OAuthError.invalidGrant("wrong email or password")
-        }
-        environment.signInThrottle.recordSuccess(account: account)
-        return user
     }
 
     /// A bcrypt hash of a random password, checked when no user matches.

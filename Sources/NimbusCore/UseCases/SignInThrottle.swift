@@ -1,8 +1,12 @@
 import Synchronization
 
-/// Slows down and then refuses password guessing. Failed sign-ins are counted per account and per
-/// client address within a window: from `delayAfter` failures on, each attempt waits `delay`; from
-/// `refuseAfter` on, sign-in is refused until the window since the last failure has passed.
+/// Slows down and then refuses password and code guessing. Attempts are counted per account and per
+/// client address within a window: from `delayAfter` failures of the account on, each attempt waits
+/// `delay`; from `refuseAfter` failures of the account (or `refuseAfterPerAddress` of the address) on,
+/// sign-in is refused until the window since the last failure has passed.
+///
+/// An attempt is counted when it starts (`begin`), before the secret is checked, and uncounted only
+/// when it succeeds: concurrent guesses cannot slip past the limit while their checks are running.
 ///
 /// Kept in memory: a restart forgets the counts, which costs an attacker a restart they cannot cause.
 public final class SignInThrottle: Sendable {
@@ -16,6 +20,8 @@ public final class SignInThrottle: Sendable {
         public var delayAfter = 4
         public var delay: Duration = .seconds(1)
         public var refuseAfter = 10
+        /// One address may sit in front of many people (NAT); it has a limit of its own.
+        public var refuseAfterPerAddress = 10
         public init() {}
     }
 
@@ -32,37 +38,52 @@ public final class SignInThrottle: Sendable {
         self.limits = limits
     }
 
-    /// What to do with an attempt on this account from this address.
-    public func check(account: String, address: String?) -> Decision {
-        let now = ContinuousClock.now
-        let worst = failures.withLock { failures in
-            keys(account: account, address: address).map { key -> Int in
-                guard let entry = failures[key] else { return 0 }
-                guard now - entry.last < limits.window else {
-                    failures[key] = nil
-                    return 0
-                }
-                return entry.count
-            }.max() ?? 0
-        }
-        if worst >= limits.refuseAfter { return .refused }
-        return .allowed(delay: worst >= limits.delayAfter ? limits.delay : .zero)
+    /// The throttle's key of an account: the same identifier in two projects is two accounts.
+    public static func account(projectId: Int, _ identifier: String) -> String {
+        "\(projectId):\(identifier.lowercased())"
     }
 
-    public func recordFailure(account: String, address: String?) {
+    /// Starts an attempt on this account from this address: refused, or counted as a failure (until
+    /// `recordSuccess`) and allowed after the delay.
+    public func begin(account: String, address: String?) -> Decision {
         let now = ContinuousClock.now
-        failures.withLock { failures in
+        return failures.withLock { failures in
             if failures.count >= capacity { failures = failures.filter { now - $0.value.last < limits.window } }
-            for key in keys(account: account, address: address) {
-                let count = failures[key].map { now - $0.last < limits.window ? $0.count : 0 } ?? 0
-                failures[key] = Failures(count: count + 1, last: now)
+            let keys = keys(account: account, address: address)
+            let counts = keys.map { key -> Int in
+                guard let entry = failures[key], now - entry.last < limits.window else { return 0 }
+                return entry.count
+            }
+            guard counts[0] < limits.refuseAfter, counts.dropFirst().allSatisfy({ $0 < limits.refuseAfterPerAddress }) else { return .refused }
+            for (key, count) in zip(keys, counts) { failures[key] = Failures(count: count + 1, last: now) }
+            return .allowed(delay: counts[0] >= limits.delayAfter ? limits.delay : .zero)
+        }
+    }
+
+    /// The attempt begun on this account succeeded: the account's count is cleared, and the attempt is
+    /// taken off the address's count (not all of it: one address may be guessing many accounts).
+    public func recordSuccess(account: String, address: String?) {
+        failures.withLock { failures in
+            failures["account:" + account] = nil
+            if let address, var entry = failures["address:" + address] {
+                entry.count -= 1
+                failures["address:" + address] = entry.count > 0 ? entry : nil
             }
         }
     }
 
-    /// A correct password clears the account's count (not the address's: one address may be guessing many accounts).
-    public func recordSuccess(account: String) {
-        _ = failures.withLock { $0.removeValue(forKey: "account:" + account) }
+    /// Runs `verify` as one counted attempt: refused with `refusal` past the limit, delayed when the
+    /// account has failed often; a throw from `verify` leaves the attempt counted as a failure.
+    public func attempt<T: Sendable>(
+        account: String, address: String?, refusal: @autoclosure () -> any Error, _ verify: () async throws -> T
+    ) async throws -> T {
+        switch begin(account: account, address: address) {
+        case .refused: throw refusal()
+        case .allowed(let delay): if delay > .zero { try await Task.sleep(for: delay) }
+        }
+        let result = try await verify()
+        recordSuccess(account: account, address: address)
+        return result
     }
 
     private func keys(account: String, address: String?) -> [String] {

@@ -37,4 +37,16 @@ struct SQLOutboxRepository: OutboxRepository {
     func abandon(id: Int, lastError: String) async throws {
         try await db.raw("UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = \(bind: lastError) WHERE id = \(bind: id)").run()
     }
+
+    func messageCount(target: String, since time: Date) async throws -> Int {
+        let row = try await db.raw("""
+            SELECT COUNT(*) AS sent FROM message_log WHERE target = \(bind: target) AND creation_time > \(bind: time)
+            """).first()
+        return try row?.column("sent") ?? 0
+    }
+
+    func logMessage(target: String, at time: Date, forgettingBefore cutoff: Date) async throws {
+        try await db.raw("DELETE FROM message_log WHERE creation_time <= \(bind: cutoff)").run()
+        try await db.raw("INSERT INTO message_log (target, creation_time) VALUES (\(bind: target), \(bind: time))").run()
+    }
 }

@@ -25,8 +25,10 @@ struct SQLSessionRepository: SessionRepository {
         try await db.raw("DELETE FROM sessions WHERE id = \(bind: id)").run()
     }
 
-    func deleteAll(userId: Int) async throws -> [Int] {
-        try await db.raw("DELETE FROM sessions WHERE user_id = \(bind: userId) RETURNING id").all().map { try $0.column("id") }
+    func deleteAll(userId: Int, except kept: Int?) async throws -> [Int] {
+        try await db.raw("""
+            DELETE FROM sessions WHERE user_id = \(bind: userId) AND id <> \(bind: kept ?? 0) RETURNING id
+            """).all().map { try $0.column("id") }
     }
 
     static func session(_ row: any SQLRow) throws -> Session {

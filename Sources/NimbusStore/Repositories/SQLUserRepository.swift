@@ -79,6 +79,14 @@ struct SQLUserRepository: UserRepository {
             """).first().map(Self.token)
     }
 
+    func failedAttempts(userId: Int, purpose: UserToken.Purpose, expiringAfter time: Date) async throws -> Int {
+        // PostgreSQL sums BIGINT as NUMERIC; the cast keeps the column an integer on both backends.
+        try await db.raw("""
+            SELECT CAST(COALESCE(SUM(failed_attempts), 0) AS BIGINT) AS failed FROM user_tokens
+            WHERE user_id = \(bind: userId) AND purpose = \(bind: purpose.rawValue) AND expiration_time > \(bind: time)
+            """).first()?.column("failed") ?? 0
+    }
+
     func updateToken(_ token: UserToken) async throws {
         try await db.raw("""
             UPDATE user_tokens SET failed_attempts = \(bind: token.failedAttempts), used = \(bind: token.used) WHERE id = \(bind: token.id)
