@@ -557,6 +557,20 @@ def terminate(process: subprocess.Popen[bytes] | None, name: str, timeout: float
     assert code == 0, f"{name} exited with {code} after SIGTERM\n{log_tail()}"
 
 
+def open_from(source: str, port: int, timeout: float = 2.0) -> socket.socket | None:
+    """A TCP connection to 127.0.0.1:`port` from the loopback address `source` (127.0.0.2 and up stand
+    for other clients, for the per-address limits), or None if it could not be made."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((source, 0))
+    sock.settimeout(timeout)
+    try:
+        sock.connect(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        return None
+    return sock
+
+
 class NimbusServer:
     """One `nimbus serve` process on free loopback ports. It can be stopped and started again on
     the same data dir (or database) and ports."""

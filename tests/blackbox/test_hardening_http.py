@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness import NimbusServer, expect
+from harness import NimbusServer, expect, open_from
 from mqtt import NimbusBroker
 from world import Project, open_user_ws
 
@@ -31,19 +31,6 @@ TOTAL = 120
 HEAD_TIMEOUT = 2
 IDLE_TIMEOUT = 2
 HEAD_SIZE = 4096
-
-
-def open_from(source: str, port: int) -> socket.socket | None:
-    """A TCP connection to `port` from `source`, or None if it could not be made."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind((source, 0))
-    sock.settimeout(2.0)
-    try:
-        sock.connect(("127.0.0.1", port))
-    except OSError:
-        sock.close()
-        return None
-    return sock
 
 
 def closed_by_server(sock: socket.socket, timeout: float) -> bool:

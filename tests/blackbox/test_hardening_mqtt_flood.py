@@ -18,23 +18,11 @@ import time
 
 import pytest
 
+from harness import open_from
 from mqtt import CONNACK, V5, Broker, ConnectionClosed, connect_packet, unique_client_id, varint
 from world import Project
 
 pytestmark = pytest.mark.nimbus_only
-
-
-def open_from(source: str, port: int) -> socket.socket | None:
-    """A TCP connection to the MQTT port from `source`, or None if the server refused or reset it."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind((source, 0))
-    sock.settimeout(2.0)
-    try:
-        sock.connect(("127.0.0.1", port))
-    except OSError:
-        sock.close()
-        return None
-    return sock
 
 
 def is_open(sock: socket.socket) -> bool:

@@ -9,7 +9,7 @@ import pytest
 
 from cayenne import Cayenne, expect_json, oauth_error
 from harness import expect, expect_error
-from world import Project, User, unique, unique_email
+from world import Project, User, unique_email
 
 # NUL, another C0 control, DEL, a bare CR, a C1 control.
 REFUSED = ["a\u0000b", "a\u0001b", "a\u007fb", "a\rb", "a\u0085b"]
