@@ -5,6 +5,7 @@ database nimbus_bb_<random> and drops it afterwards."""
 from __future__ import annotations
 
 import os
+import time
 import shutil
 import subprocess
 import urllib.parse
@@ -71,3 +72,54 @@ def test_postgres_smoke(pg_server, mailbox):
     assert expect(member.client.get(f"/homes/{home}/kv/setting"), 200)["value"] == [1, 2, 3]
     assert expect(owner.client.get(f"/devices/{device.id}"), 200)["homeId"] == home
     project.sign_in_email(member.email)
+
+
+def test_postgres_mqtt_sessions_queues_and_retained_quotas(postgres_url, nimbus_bin, mailbox, sms, tmp_path):
+    """The MQTT stores on PostgreSQL (issue 11): sessions keyed by their owner, a queue trimmed to its byte
+    limit in the store, retained messages counted per principal across a restart."""
+    from mqtt import V5, V311, Broker, MqttClient, unique_client_id
+
+    server = NimbusServer(nimbus_bin, tmp_path / "data", database=postgres_url, mailbox=mailbox, sms=sms,
+                          extra_args=["--mqtt-max-queued-bytes", "3000", "--mqtt-max-client-retained-messages", "2"])
+    server.start()
+    try:
+        project = Project(server, "email")
+        owner = project.new_user()
+        home = project.new_home(owner)
+        device, other = project.device_in_home(owner, home), project.device_in_home(owner, home)
+        as_device = Broker(server.mqtt_port, username=str(device.id), password=device.api_key)
+        client_id = unique_client_id("pg")
+        away = MqttClient(as_device, version=V311, client_id=client_id, clean=False)
+        away.connect()
+        away.subscribe(f"/devices/{device.id}/command", qos=1)
+        away.close()
+        backend = MqttClient(Broker(server.mqtt_port, username="apikey", password=project.key("mqtt").key),
+                             version=V5, client_id=unique_client_id("backend"))
+        backend.connect()
+        for i in range(10):
+            backend.publish(f"/devices/{device.id}/command", f"{i}".ljust(1000, "."), qos=1, timeout=5)
+        backend.close()
+        retained = MqttClient(as_device, version=V5, client_id=unique_client_id("r"))
+        retained.connect()
+        codes = [retained.publish(f"/devices/{device.id}/r/{i}", b"x", qos=1, retain=True, timeout=5) for i in range(3)]
+        assert codes[2] == 0x97 and all(code in (0, 0x10) for code in codes[:2]), codes
+        retained.close()
+
+        server.restart()
+        thief = MqttClient(Broker(server.mqtt_port, username=str(other.id), password=other.api_key), version=V311,
+                           client_id=client_id, clean=False)
+        assert thief.connect().session_present is False
+        thief.close()
+        back = MqttClient(as_device, version=V311, client_id=client_id, clean=False)
+        assert back.connect().session_present is True
+        back.wait_count(1, timeout=5)
+        time.sleep(1.0)
+        numbers = [int(m.payload.split(b".")[0]) for m in back.take_all()]
+        assert numbers == [8, 9], numbers  # 3,000 bytes keep the two newest stored messages of ~1 KB
+        back.close()
+        again = MqttClient(as_device, version=V5, client_id=unique_client_id("r2"))
+        again.connect()
+        assert again.publish(f"/devices/{device.id}/r/9", b"x", qos=1, retain=True, timeout=5) == 0x97
+        again.close()
+    finally:
+        server.stop()
