@@ -113,3 +113,21 @@ struct BrokerLimitsTests {
         #expect(gate.openConnections == 1)
     }
 }
+
+@Suite("Retained quotas and expiry")
+struct RetainedExpiryTests {
+    @Test("an expired retained message no longer holds its publisher's quota")
+    func expiredMessagesFreeTheQuota() async throws {
+        var limits = MQTTBroker.Limits()
+        limits.retainedQuota.messagesPerClient = 1
+        let broker = MQTTBroker(limits: limits)
+        let client = MQTTSessionKey(mountPoint: "p1/", owner: "d1", clientIdentifier: "x")
+        var expiring = message("a", "soon gone", retain: true)
+        expiring.properties.messageExpiryInterval = 0
+        await broker.publish(expiring, in: "p1/", from: client)
+        #expect(await broker.retainedMessage(topic: "a", in: "p1/") != nil)
+        try await Task.sleep(for: .milliseconds(5))
+        #expect(await broker.retainedQuotaRefusal(message("b", "new", retain: true), from: client) == nil)
+        #expect(await broker.retainedMessage(topic: "a", in: "p1/") == nil)
+    }
+}

@@ -39,7 +39,23 @@ extension MQTTBroker {
     func retainedQuotaRefusal(_ message: MQTTMessage, from client: MQTTSessionKey) -> String? {
         var full = message
         full.topic = Self.fullTopic(message.topic, in: client.mountPoint)
-        return retained.refusal(full, in: client.mountPoint, owner: client.owner, quota: limits.retainedQuota)
+        return retainedRefusal(full, in: client.mountPoint, owner: client.owner)
+    }
+
+    /// `MQTTRetainedMessages.refusal`, after dropping the project's expired retained messages if they are in the
+    /// way: an expired message is never delivered again, so it must not hold its publisher's quota either.
+    private func retainedRefusal(_ message: MQTTMessage, in mountPoint: String, owner: String) -> String? {
+        let quota = limits.retainedQuota
+        guard let refusal = retained.refusal(message, in: mountPoint, owner: owner, quota: quota) else { return nil }
+        let expired = retained.removeExpired(in: mountPoint)
+        guard !expired.isEmpty else { return refusal }
+        if let retainedStore {
+            let deletions = expired.map { topic in
+                MQTTRetainedRecord(message: MQTTMessage(topic: topic, payload: ByteBuffer(), retain: true), mountPoint: mountPoint, owner: "")
+            }
+            Task { for deletion in deletions { try? await retainedStore.retain(deletion) } }
+        }
+        return retained.refusal(message, in: mountPoint, owner: owner, quota: quota)
     }
 
     /// `route` for several messages of one publisher, in order: one call into the broker for a burst.
@@ -58,7 +74,7 @@ extension MQTTBroker {
         stored.topic = Self.fullTopic(message.topic, in: mountPoint)
         stored.startExpiry()
         let owner = publisher?.owner ?? ""
-        if message.retain, retained.refusal(stored, in: mountPoint, owner: owner, quota: limits.retainedQuota) == nil {
+        if message.retain, retainedRefusal(stored, in: mountPoint, owner: owner) == nil {
             retained.set(stored, in: mountPoint, owner: owner)
         }
         let matches = subscriptions.matches(

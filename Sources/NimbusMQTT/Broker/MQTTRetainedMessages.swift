@@ -70,6 +70,13 @@ struct MQTTRetainedMessages: Sendable {
         count(entry, sign: 1)
     }
 
+    /// Removes the project's retained messages whose Message Expiry Interval has passed; returns their topics.
+    mutating func removeExpired(in mountPoint: String, now: ContinuousClock.Instant = .now) -> [String] {
+        let expired = entries.values.filter { $0.mountPoint == mountPoint && $0.message.isExpired(now: now) }.map(\.message.topic)
+        for topic in expired { remove(topic) }
+        return expired
+    }
+
     mutating func remove(_ topic: String) {
         guard let old = entries.removeValue(forKey: topic) else { return }
         count(old, sign: -1)
