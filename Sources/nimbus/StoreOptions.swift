@@ -2,26 +2,18 @@ import ArgumentParser
 import Foundation
 import NimbusServer
 
-/// The options that say where the data is, shared by `serve` and every admin command.
+/// The settings of `serve` and of every admin command: `--config FILE`, and any setting as a flag
+/// (`--data-dir DIR`, `--http-port 9000`: `ServerSetting.all`, listed by `nimbus serve --help`), which
+/// `ServerConfiguration` reads together with the `NIMBUS_*` environment and the config file.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .customLong("data-dir"), help: "Directory of the embedded SQLite database (default ./nimbus-data).")
-    var dataDirectory: String?
-
-    @Option(name: .customLong("database"), help: "A postgres://user:password@host:port/database URL to use PostgreSQL instead of SQLite.")
-    var databaseURL: String?
-
     @Option(name: .customLong("config"), help: "A JSON config file; flags and NIMBUS_* environment variables take priority over it.")
     var configFile: String?
 
-    var flags: [String: String] {
-        var flags: [String: String] = [:]
-        flags["data-dir"] = dataDirectory
-        flags["database"] = databaseURL
-        return flags
-    }
+    @Argument(parsing: .allUnrecognized, help: "Settings such as --data-dir DIR or --database URL (see 'nimbus serve --help').")
+    var settings: [String] = []
 
-    func resolve(adding more: [String: String] = [:]) throws -> ServerConfiguration {
+    func resolve() throws -> ServerConfiguration {
         try ServerConfiguration.resolve(
-            flags: flags.merging(more) { _, new in new }, environment: ProcessInfo.processInfo.environment, configFile: configFile)
+            flags: ServerSetting.flags(from: settings), environment: ProcessInfo.processInfo.environment, configFile: configFile)
     }
 }

@@ -1,4 +1,8 @@
+import Configuration
 import Foundation
+import Logging
+import NimbusHTTP
+import NimbusMQTT
 import NimbusServer
 import Testing
 
@@ -28,5 +32,39 @@ struct ServerConfigurationTests {
         try Data(#"{"htp-port": 1}"#.utf8).write(to: file)
         #expect(throws: ConfigurationError.self) { try ServerConfiguration.resolve(flags: [:], environment: [:], configFile: file.path) }
         #expect(throws: ConfigurationError.self) { try ServerConfiguration.resolve(flags: [:], environment: [:], configFile: "/nonexistent.json") }
+    }
+
+    @Test("settings are read through swift-configuration from any provider, such as one in memory")
+    func inMemory() throws {
+        let reader = ConfigReader(provider: InMemoryProvider(values: [
+            AbsoluteConfigKey(["mqtt-max-queued-bytes"]): "4096", AbsoluteConfigKey(["http-idle-timeout"]): "7",
+            AbsoluteConfigKey(["log-level"]): "DEBUG", AbsoluteConfigKey(["database"]): "",
+        ]))
+        let configuration = try ServerConfiguration.resolve(from: reader)
+        #expect(configuration.mqtt.maximumQueuedBytes == 4096)
+        #expect(configuration.http.idleTimeout == .seconds(7))
+        #expect(configuration.logLevel == .debug)
+        #expect(configuration.databaseURL == nil)
+        let bad = ConfigReader(provider: InMemoryProvider(values: [AbsoluteConfigKey(["mqtt-connect-timeout"]): "0"]))
+        #expect(throws: ConfigurationError.self) { try ServerConfiguration.resolve(from: bad) }
+    }
+
+    @Test("command-line settings: --key value and --key=value, the last one wins, unknown keys are refused")
+    func flags() throws {
+        #expect(try ServerSetting.flags(from: ["--http-port", "1", "--bind=0.0.0.0", "--http-port", "2"]) == ["http-port": "2", "bind": "0.0.0.0"])
+        #expect(throws: ConfigurationError.self) { try ServerSetting.flags(from: ["--htp-port", "1"]) }
+        #expect(throws: ConfigurationError.self) { try ServerSetting.flags(from: ["--http-port"]) }
+        #expect(throws: ConfigurationError.self) { try ServerSetting.flags(from: ["8080"]) }
+    }
+
+    @Test("each setting is declared once, and the README's table is the one the declarations make")
+    func readmeTable() throws {
+        let keys = ServerSetting.all.map(\.key)
+        #expect(Set(keys).count == keys.count, "a key is declared twice")
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(
+            readme.contains(ServerSetting.markdownTable + "\n<!-- /settings -->"),
+            "README.md's settings table drifted from ServerSetting.all: replace it with the output of `nimbus settings`")
     }
 }

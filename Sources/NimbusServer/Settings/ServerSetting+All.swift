@@ -1,0 +1,109 @@
+import Logging
+import NimbusHTTP
+import NimbusMQTT
+
+extension ServerSetting {
+    /// Every setting, in the order `--help` and the README list them. Adding a setting is adding a line here
+    /// (and the property it sets); the README's table is then regenerated with `nimbus settings`.
+    public static let all: [ServerSetting] = storage + listeners + mqttLimits + httpLimits + messaging + identity
+
+    static let storage: [ServerSetting] = [
+        .text("data-dir", \.dataDirectory, help: "SQLite database (WAL, `synchronous=FULL`)"),
+        .optionalText("database", \.databaseURL, secret: true, help: "`postgres://user:pass@host:port/db` to use PostgreSQL instead"),
+    ]
+
+    static let listeners: [ServerSetting] = [
+        .number("http-port", \.httpPort, in: 0...65_535, help: "every dialect, WebSockets, `/health`, `/metrics`"),
+        .number("mqtt-port", \.mqttPort, in: 0...65_535,
+                help: "the MQTT broker (3.1, 3.1.1, 5); MQTT over WebSocket is at `/mqtt` on the HTTP port"),
+        .optionalNumber("mqtts-port", \.mqttsPort, in: 0...65_535, help: "MQTT over TLS, with `--tls-cert` and `--tls-key` (PEM files)"),
+        .optionalText("tls-cert", \.tlsCertificate, help: "PEM certificate chain for the TLS listeners"),
+        .optionalText("tls-key", \.tlsKey, help: "PEM private key for the TLS listeners"),
+        .optionalNumber("mqtt-anonymous-project", \.mqttAnonymousProject,
+                        help: "let MQTT clients without credentials into this project's topics (development only)"),
+        .text("bind", \.bind, help: "`0.0.0.0` to listen on every interface"),
+        .optionalText("public-url", \.publicURL, default: "`http://<bind>:<port>`",
+                      help: "base of the links in emails and of the OAuth issuer (`<url>/cayenne`); `https://` makes the sign-in cookies `Secure`"),
+    ]
+
+    static let mqttLimits: [ServerSetting] = [
+        .number("mqtt-max-packet-size", \.mqtt.maximumPacketSize, in: 16...MQTTFrameDecoder.largestPossiblePacketSize,
+                help: "largest MQTT packet accepted (bytes, fixed header included); announced to MQTT 5 clients"),
+        .number("mqtt-max-inflight", \.mqtt.maximumInFlight, in: 1...65_535,
+                help: "QoS 1/2 messages sent to one client and not yet acknowledged"),
+        .number("mqtt-max-queued", \.mqtt.maximumQueuedMessages,
+                help: "QoS 1/2 messages kept per MQTT session while its client is away or slow; then the oldest are dropped"),
+        .number("mqtt-max-queued-bytes", \.mqtt.maximumQueuedBytes, help: "payload bytes of those messages, in memory and in the store"),
+        ServerSetting("mqtt-receive-maximum", default: "`\(ServerConfiguration().mqtt.receiveMaximum)`",
+                      help: "publications of one MQTT client being stored at once; announced to MQTT 5 clients") { configuration, value in
+            configuration.mqtt.receiveMaximum = UInt16(try whole(value, in: 1...65_535, key: "mqtt-receive-maximum"))
+        },
+        .number("mqtt-max-persistent-sessions", \.mqtt.maximumPersistentSessionsPerClient,
+                help: "persistent MQTT sessions per device or project key; one more is refused with `0x97`"),
+        .number("mqtt-max-retained-messages", \.mqtt.retainedQuota.messagesPerProject, help: "retained MQTT messages per project"),
+        .number("mqtt-max-retained-bytes", \.mqtt.retainedQuota.bytesPerProject, help: "retained MQTT payload bytes per project"),
+        .number("mqtt-max-client-retained-messages", \.mqtt.retainedQuota.messagesPerClient,
+                help: "retained MQTT messages per device or project key"),
+        .number("mqtt-max-client-retained-bytes", \.mqtt.retainedQuota.bytesPerClient,
+                help: "retained MQTT payload bytes per device or project key"),
+        .number("mqtt-max-retained-total-bytes", \.mqtt.retainedQuota.bytesInTotal,
+                help: "retained MQTT payload bytes of the whole server (the memory they may take)"),
+        .number("mqtt-max-connections", \.mqtt.maximumConnections,
+                help: "open MQTT connections; one more gets CONNACK `0x89 Server busy`"),
+        .number("mqtt-connection-rate", \.mqtt.connectionsPerSecond,
+                help: "new MQTT connections per second, everyone together; past it CONNACK `0x9F`"),
+        .number("mqtt-connection-rate-per-address", \.mqtt.connectionsPerSecondPerAddress,
+                help: "new MQTT connections per second from one IP address; past it they are closed at once"),
+        .number("mqtt-max-unauthenticated", \.mqtt.maximumUnauthenticatedConnections,
+                help: "MQTT connections whose client is not authenticated yet"),
+        .number("mqtt-max-unauthenticated-per-address", \.mqtt.maximumUnauthenticatedConnectionsPerAddress,
+                help: "the same, from one IP address"),
+        .number("mqtt-max-connect-size", \.mqtt.maximumConnectPacketSize, in: 64...MQTTFrameDecoder.largestPossiblePacketSize,
+                help: "the largest MQTT CONNECT, the only packet read before authentication"),
+        .seconds("mqtt-connect-timeout", \.mqtt.connectTimeout, help: "seconds a new MQTT connection has to send CONNECT"),
+    ]
+
+    static let httpLimits: [ServerSetting] = [
+        .seconds("http-head-timeout", \.http.headTimeout,
+                 help: "seconds a request head may take (from the connection's start, or its first byte on a kept-alive connection); then `408` and close"),
+        .seconds("http-idle-timeout", \.http.idleTimeout,
+                 help: "seconds a keep-alive HTTP connection may sit idle, or a request body stall, before it is closed (not WebSockets)"),
+        .number("http-max-head-size", \.http.maximumHeadSize, in: 1_024...(1 << 20),
+                help: "bytes of request line plus header fields; larger heads get `431` and close"),
+        .optionalNumber("http-max-connections", \.http.maximumConnections, default: "`10000`, at most ¼ of the open-file limit",
+                        help: "open HTTP and WebSocket connections at once; past it new ones are closed at accept"),
+        .number("http-max-connections-per-address", \.http.maximumConnectionsPerAddress,
+                help: "open HTTP and WebSocket connections from one IPv4 address or IPv6 /64 (raise it behind a reverse proxy)"),
+    ]
+
+    static let messaging: [ServerSetting] = [
+        .optionalText("smtp-url", \.smtpURL, default: "— (log)", secret: true,
+                      help: "`smtp://[user:pass@]host:port` (STARTTLS when offered) or `smtps://`; credentials are sent only over TLS, or to a loopback relay"),
+        .optionalText("smtp-ca", \.smtpCA, help: "PEM file of CA certificates to trust for the SMTP server, besides the system's"),
+        .text("mail-from", \.mailFrom, help: "the From address of emails"),
+        .optionalText("sms-url", \.smsURL, default: "— (log)", secret: true,
+                      help: "`http(s)://[user:pass@]host/path`: form POST `To`, `From`, `Body`, basic auth from the URL"),
+        .text("sms-from", \.smsFrom, help: "the sender of text messages"),
+        .number("message-limit-per-target", \.messageLimitPerTarget, in: 1...1_000,
+                help: "SMS codes and emails (verification, reset, invitation) to one phone number or email address per window; more answer `429`"),
+        .number("message-limit-per-address", \.messageLimitPerAddress, in: 1...1_000_000,
+                help: "SMS codes and emails asked for from one client address per window"),
+        .number("message-limit-window", \.messageLimitWindow, in: 60...86_400,
+                help: "the window of the message limits and of the SMS code budget, in seconds"),
+        .number("sms-code-max-failures", \.smsCodeMaxFailures, in: 1...100,
+                help: "wrong SMS codes for one number per window, across every code sent to it"),
+    ]
+
+    static let identity: [ServerSetting] = [
+        ServerSetting("log-level", default: "`info`", help: "trace, debug, info, notice, warning, error or critical") { configuration, value in
+            guard let level = Logger.Level(rawValue: value.lowercased()) else { throw ConfigurationError.invalid("log-level", value) }
+            configuration.logLevel = level
+        },
+        .number("access-token-lifetime", \.accessTokenLifetime, in: 30...86_400, help: "seconds an OAuth access token (JWT) is valid"),
+        .number("sign-in-max-failures", \.signInMaxFailures, in: 1...1_000,
+                help: "failed password or code sign-ins of one account (project + email or number) before its sign-in answers `429`"),
+        .number("sign-in-max-failures-per-address", \.signInMaxFailuresPerAddress, in: 1...1_000_000,
+                help: "failed sign-ins from one client address, on any accounts, before its sign-ins answer `429` (raise it behind a NAT many users share)"),
+        .number("sign-in-lockout", \.signInLockout, in: 1...86_400, help: "seconds after the last failure until the failures are forgotten"),
+    ]
+}
