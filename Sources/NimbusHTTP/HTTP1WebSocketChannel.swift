@@ -10,7 +10,8 @@ import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
 // `WebSocketHandler.handle` (the frame loop with ping, close handshake and UTF-8 checks) is SPI that
-// hummingbird-websocket uses for the same purpose; the package versions are pinned by the manifest.
+// hummingbird-websocket uses for the same purpose; both packages are pinned to a minor version in
+// Package.swift, since SPI may change in any release.
 @_spi(WSInternal) import WSCore
 
 /// HTTP/1.1 with WebSocket upgrades, like hummingbird-websocket's `HTTP1WebSocketUpgradeChannel`
