@@ -193,15 +193,25 @@ let package = Package(
         ),
         .testTarget(
             name: "NimbusCoreTests",
+            dependencies: ["NimbusCore", "NimbusStore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NimbusServerTests",
             dependencies: [
-                "NimbusCore", "NimbusStore", "NimbusServer", "NimbusHTTP", .product(name: "NIOCore", package: "swift-nio"),
+                "NimbusServer", "NimbusHTTP", "NimbusMQTT",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "NimbusStoreTests",
-            dependencies: ["NimbusCore", "NimbusStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "NimbusCore", "NimbusStore", "NimbusMQTT", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
