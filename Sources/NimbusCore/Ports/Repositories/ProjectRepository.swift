@@ -1,0 +1,17 @@
+import Foundation
+
+/// Projects, their apps, API keys and device classes.
+public protocol ProjectRepository: Sendable {
+    func insert(name: String, accountMode: Project.AccountMode, provisioning: Project.Provisioning, at time: Date) async throws -> Project
+    func get(id: Int) async throws -> Project?
+    func insertApp(_ app: App) async throws
+    func app(id: String) async throws -> App?
+    func updateApp(_ app: App) async throws
+    func apps(projectId: Int, status: App.Status) async throws -> [App]
+    func insertRedirect(_ redirect: AppRedirect) async throws
+    func redirects(appId: String) async throws -> [AppRedirect]
+    func insertKey(projectId: Int, name: String, permissions: Set<ProjectKey.Permission>, keyHash: String, at time: Date) async throws -> ProjectKey
+    func key(hash: String) async throws -> ProjectKey?
+    func insertDeviceClass(_ deviceClass: DeviceClass) async throws
+    func deviceClass(projectId: Int, id: String) async throws -> DeviceClass?
+}
