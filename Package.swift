@@ -55,11 +55,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // One SQLKit implementation of the core's repository ports, over SQLite and PostgreSQL.
+        // The MQTT broker's session and retained stores over the SQL store, so that NimbusStore knows nothing of MQTT.
+        .target(
+            name: "NimbusMQTTStore",
+            dependencies: [
+                "NimbusMQTT", "NimbusStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "NimbusStore",
             dependencies: [
                 "NimbusCore",
-                "NimbusMQTT",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
@@ -154,6 +163,7 @@ let package = Package(
             dependencies: [
                 "NimbusCore",
                 "NimbusStore",
+                "NimbusMQTTStore",
                 "NimbusAutomation",
                 "NimbusMODE",
                 "NimbusCayenne",
@@ -209,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "NimbusStoreTests",
             dependencies: [
-                "NimbusCore", "NimbusStore", "NimbusMQTT", .product(name: "Logging", package: "swift-log"),
+                "NimbusCore", "NimbusStore", "NimbusMQTT", "NimbusMQTTStore", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

@@ -9,6 +9,7 @@ import NimbusCore
 import NimbusHTTP
 import NimbusMODE
 import NimbusMQTT
+import NimbusMQTTStore
 import NIOSSL
 import NimbusStore
 import Prometheus
@@ -44,7 +45,7 @@ public func buildApplication(
         CayenneDialect(nimbus: nimbus, publicURL: configuration.effectivePublicURL).addRoutes(to: router)
 
         let broker = MQTTBroker(
-            limits: configuration.mqtt.brokerLimits, sessionStore: store, retainedStore: store)
+            limits: configuration.mqtt.brokerLimits, sessionStore: SQLMQTTStore(store: store), retainedStore: SQLMQTTStore(store: store))
         try await broker.restore()
         let mqttServer = MQTTServer(
             broker: broker, hooks: mqttHooks(configuration, nimbus: nimbus, broker: broker, logger: logger),

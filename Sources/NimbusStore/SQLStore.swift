@@ -47,6 +47,16 @@ public final class SQLStore: Store, Service {
         try await executor.run()
     }
 
+    /// Runs `body` on one connection, for stores of other modules on the same database (`NimbusMQTTStore`).
+    public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await executor.withConnection(body)
+    }
+
+    /// Runs `body` in one transaction, for stores of other modules on the same database.
+    public func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await executor.withTransaction(body)
+    }
+
     /// Closes the connections; for commands that use the store without running it as a service.
     public func close() async throws {
         try await executor.close()

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NimbusMQTT
+import NimbusMQTTStore
 import NimbusStore
 import Testing
 
@@ -18,7 +19,8 @@ struct SQLMQTTStoreTests {
 
     @Test("sessions of two owners with one client id are two sessions", arguments: StoreBackend.available)
     func sessionsByOwner(_ backend: StoreBackend) async throws {
-        try await withStore(backend) { store in
+        try await withStore(backend) { sql in
+            let store = SQLMQTTStore(store: sql)
             let mount = Self.mountPoint()
             let first = MQTTSessionKey(mountPoint: mount, owner: "device:1", clientIdentifier: "same")
             let second = MQTTSessionKey(mountPoint: mount, owner: "device:2", clientIdentifier: "same")
@@ -38,7 +40,8 @@ struct SQLMQTTStoreTests {
 
     @Test("a queue is trimmed to its limit as messages are queued, keeping the newest", arguments: StoreBackend.available)
     func queueTrimmed(_ backend: StoreBackend) async throws {
-        try await withStore(backend) { store in
+        try await withStore(backend) { sql in
+            let store = SQLMQTTStore(store: sql)
             let key = MQTTSessionKey(mountPoint: Self.mountPoint(), owner: "key:1", clientIdentifier: "away")
             try await store.saveSession(key, expiry: 60, subscriptions: [])
             for number in 0..<6 {
@@ -57,7 +60,8 @@ struct SQLMQTTStoreTests {
 
     @Test("retained messages keep whose they are, and an empty payload deletes", arguments: StoreBackend.available)
     func retainedRecords(_ backend: StoreBackend) async throws {
-        try await withStore(backend) { store in
+        try await withStore(backend) { sql in
+            let store = SQLMQTTStore(store: sql)
             let mount = Self.mountPoint()
             let message = MQTTMessage(topic: mount + "status", payload: ByteBuffer(string: "on"), qos: .atLeastOnce, retain: true)
             try await store.retain(MQTTRetainedRecord(message: message, mountPoint: mount, owner: "device:9"))

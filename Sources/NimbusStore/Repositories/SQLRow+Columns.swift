@@ -3,8 +3,8 @@ import NimbusCore
 import SQLKit
 
 extension SQLRow {
-    /// The value of a column, typed by the caller.
-    func column<T: Decodable>(_ name: String, as type: T.Type = T.self) throws -> T {
+    /// The value of a column, typed by the caller (public for the stores of other modules, `NimbusMQTTStore`).
+    public func column<T: Decodable>(_ name: String, as type: T.Type = T.self) throws -> T {
         try decode(column: name, as: T.self)
     }
 

@@ -1,11 +1,12 @@
 import Foundation
 import NimbusMQTT
+import NimbusStore
 import SQLKit
 
 /// The broker's persistent sessions in `mqtt_sessions`, `mqtt_subscriptions` and `mqtt_queue`.
-extension SQLStore: MQTTSessionStore {
+extension SQLMQTTStore: MQTTSessionStore {
     public func storedSessions() async throws -> [MQTTStoredSession] {
-        try await executor.withConnection { db in
+        try await store.withConnection { db in
             var sessions: [MQTTSessionKey: MQTTStoredSession] = [:]
             for row in try await db.raw("SELECT mount_point, owner, client_id, expiry FROM mqtt_sessions").all() {
                 let key = try Self.sessionKey(row)
@@ -35,7 +36,7 @@ extension SQLStore: MQTTSessionStore {
     }
 
     public func saveSession(_ key: MQTTSessionKey, expiry: UInt32, subscriptions: [MQTTStoredSubscription]) async throws {
-        try await executor.withTransaction { db in
+        try await store.withTransaction { db in
             try await db.raw("""
                 INSERT INTO mqtt_sessions (mount_point, owner, client_id, expiry)
                 VALUES (\(bind: key.mountPoint), \(bind: key.owner), \(bind: key.clientIdentifier), \(bind: Int(expiry)))
@@ -56,7 +57,7 @@ extension SQLStore: MQTTSessionStore {
 
     public func enqueue(_ deliveries: [(MQTTSessionKey, MQTTDelivery)], keeping limit: MQTTQueueLimit) async throws {
         let rows = try deliveries.map { key, delivery in (key, delivery, Data(try delivery.message.archived())) }
-        try await executor.withTransaction { db in
+        try await store.withTransaction { db in
             for (key, delivery, message) in rows {
                 try await Self.insertQueued(delivery, archived: message, for: key, into: db)
             }
@@ -82,7 +83,7 @@ extension SQLStore: MQTTSessionStore {
 
     public func replaceQueue(of key: MQTTSessionKey, with deliveries: [MQTTDelivery]) async throws {
         let rows = try deliveries.map { delivery in (delivery, Data(try delivery.message.archived())) }
-        try await executor.withTransaction { db in
+        try await store.withTransaction { db in
             try await db.raw("""
                 DELETE FROM mqtt_queue WHERE \(Self.sessionCondition(key))
                 """).run()
@@ -93,7 +94,7 @@ extension SQLStore: MQTTSessionStore {
     }
 
     public func deleteSession(_ key: MQTTSessionKey) async throws {
-        try await executor.withTransaction { db in
+        try await store.withTransaction { db in
             for table in ["mqtt_sessions", "mqtt_subscriptions", "mqtt_queue"] {
                 try await db.raw("""
                     DELETE FROM \(unsafeRaw: table) WHERE \(Self.sessionCondition(key))

@@ -1,13 +1,14 @@
 import Foundation
 import NIOCore
 import NimbusMQTT
+import NimbusStore
 import SQLKit
 
 /// The broker's retained messages in the `mqtt_retained` table: written through before a retained PUBLISH is
 /// acknowledged, read once at start-up.
-extension SQLStore: MQTTRetainedStore {
+extension SQLMQTTStore: MQTTRetainedStore {
     public func retainedMessages() async throws -> [MQTTRetainedRecord] {
-        try await executor.withConnection { db in
+        try await store.withConnection { db in
             try await db.raw("SELECT message, mount_point, owner FROM mqtt_retained ORDER BY topic").all().map { row in
                 MQTTRetainedRecord(
                     message: try MQTTMessage(archived: Array(try row.decode(column: "message", as: Data.self))),
@@ -19,7 +20,7 @@ extension SQLStore: MQTTRetainedStore {
     public func retain(_ record: MQTTRetainedRecord) async throws {
         let message = record.message
         let archived = message.payload.readableBytes == 0 ? nil : Data(try message.archived())
-        try await executor.withTransaction { db in
+        try await store.withTransaction { db in
             if let archived {
                 try await db.raw("""
                     INSERT INTO mqtt_retained (topic, message, mount_point, owner)
