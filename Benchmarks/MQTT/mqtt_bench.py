@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""MQTT broker benchmark: Nimbus against Mosquitto, on demand (not in CI). See bench/README.md.
+"""MQTT broker benchmark: Nimbus against Mosquitto, on demand (not in CI). See Benchmarks/README.md.
 
 Starts Mosquitto (the OS package) and `nimbus serve` (temporary data dir, an anonymous MQTT
 project) on free loopback ports, one after the other, and measures for each:
@@ -12,11 +12,11 @@ project) on free loopback ports, one after the other, and measures for each:
   MODE ingest (Nimbus only): devices publishing QoS 1 events to /devices/{id}/event, PUBACKs/s
 
 then prints each figure for both brokers and the ratio Nimbus / Mosquitto. Load comes from
-bench/mqtt_load.c (compiled with cc on first use; see why C in its header comment); the idle
+Benchmarks/MQTT/mqtt_load.c (compiled with cc on first use; see why C in its header comment); the idle
 connections are raw sockets opened from this script. Everything stays on 127.0.0.1 and every run
 is bounded in time and count.
 
-    python3 bench/mqtt_bench.py [--nimbus-bin .build/release/nimbus] [--only mosquitto|nimbus]
+    python3 Benchmarks/MQTT/mqtt_bench.py [--nimbus-bin .build/release/nimbus] [--only mosquitto|nimbus]
                                 [--seconds 5] [--idle 10000] [--install]
 """
 
@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "blackbox"))
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "IntegrationTests"))
 
 from harness import NimbusServer, free_port  # noqa: E402
 

@@ -29,7 +29,7 @@ import requests
 import websocket
 from aiosmtpd.controller import Controller
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BIN = REPO_ROOT / ".build" / "debug" / "nimbus"
 HTTP_TIMEOUT = 10.0
 SINK_TIMEOUT = 10.0

@@ -15,7 +15,7 @@ Load comes from `wrk` (Debian package `wrk`) with a Lua script when it is instal
 multi-threaded Python client (slower; it measures the client as much as the server). Everything
 stays on 127.0.0.1 and every loop is bounded in time and count.
 
-    python3 benchmarks/event_ingest.py [--connections 16] [--duration 10] [--latency-events 500]
+    python3 Benchmarks/EventIngest/event_ingest.py [--connections 16] [--duration 10] [--latency-events 500]
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "blackbox"))
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "IntegrationTests"))
 
 from harness import Mailbox, NimbusServer, SmsGateway, WsClient, free_port, wait_until  # noqa: E402
 from world import Project  # noqa: E402

@@ -1,5 +1,5 @@
 /*
- * mqtt_load.c - the MQTT load generator of bench/mqtt_bench.py (compiled by it with `cc -O2`).
+ * mqtt_load.c - the MQTT load generator of Benchmarks/MQTT/mqtt_bench.py (compiled by it with `cc -O2`).
  *
  * Why raw sockets in C and not paho or libmosquitto: on a 2-core machine the generator shares the
  * CPU with the broker it measures, so it must spend as little as possible per message. This is
