@@ -243,6 +243,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The dialect kit of NimbusHTTP: one error middleware for both dialects, typed JSON bodies.
+        .testTarget(
+            name: "NimbusHTTPTests",
+            dependencies: [
+                "NimbusCore", "NimbusHTTP", "NimbusMODE", "NimbusCayenne",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "NimbusMODETests",
             dependencies: [

@@ -37,7 +37,7 @@ struct CayenneAuthorizePages {
             let user = try await oauth.singleSignOnUser(cookie: sso, projectId: authorization.app.projectId) {
             return consentPage(authorization, parameters: parameters, user: user, csrf: csrf.value, cookies: csrf.cookie.map { [$0] } ?? [])
         }
-        return loginPage(parameters: parameters, app: authorization.app, csrf: csrf.value, cookies: csrf.cookie.map { [$0] } ?? [])
+        return loginPage(authorization, parameters: parameters, csrf: csrf.value, cookies: csrf.cookie.map { [$0] } ?? [])
     }
 
     func login(_ request: Request, context: NimbusRequestContext) async throws -> Response {
@@ -56,7 +56,7 @@ struct CayenneAuthorizePages {
             // The seed: a person who cannot sign in after several attempts is sent back to the app.
             return Self.redirectError(authorization, "access_denied", "too many failed sign-ins; try again later")
         } catch OAuthError.invalidGrant {
-            return loginPage(parameters: parameters, app: authorization.app, csrf: csrf, error: "Wrong email or password.")
+            return loginPage(authorization, parameters: parameters, csrf: csrf, error: "Wrong email or password.")
         }
         let sso = try await oauth.startSingleSignOn(for: user)
         return consentPage(authorization, parameters: parameters, user: user, csrf: csrf, cookies: [cookies.singleSignOn(sso)])
@@ -71,7 +71,7 @@ struct CayenneAuthorizePages {
         guard let sso = request.cookies[CayenneCookies.singleSignOn]?.value,
             let user = try await oauth.singleSignOnUser(cookie: sso, projectId: authorization.app.projectId)
         else {
-            return loginPage(parameters: parameters, app: authorization.app, csrf: cookies.csrfToken(in: request).value, error: "Please sign in again.")
+            return loginPage(authorization, parameters: parameters, csrf: cookies.csrfToken(in: request).value, error: "Please sign in again.")
         }
         guard (try? fields.string("decision")) == "allow" else {
             return Self.redirectError(authorization, "access_denied", "the user denied the request")
@@ -90,21 +90,24 @@ struct CayenneAuthorizePages {
 
     // MARK: - Pages
 
+    /// Its post can end in a redirect to the client (too many failed sign-ins), which the page's policy allows.
     func loginPage(
-        parameters: OAuthUseCases.AuthorizationRequest, app: App, csrf: String, error: String? = nil, cookies: [Cookie] = []
+        _ authorization: OAuthUseCases.Authorization, parameters: OAuthUseCases.AuthorizationRequest, csrf: String, error: String? = nil,
+        cookies: [Cookie] = []
     ) -> Response {
         let message = error.map { "<p class=\"error\">\(HTML.escape($0))</p>" } ?? ""
         return CayennePage.render(title: "Sign in", body: """
-            <p>Sign in to continue to <b>\(HTML.escape(app.name))</b>.</p>\(message)
+            <p>Sign in to continue to <b>\(HTML.escape(authorization.app.name))</b>.</p>\(message)
             <form method="post" action="\(CayenneDialect.pathPrefix)/oauth/login">
             \(Self.hiddenFields(parameters, csrf: csrf))
             <label>Email<br><input type="email" name="email" autocomplete="username" required></label>
             <label>Password<br><input type="password" name="password" autocomplete="current-password" required></label>
             <p><button type="submit">Sign in</button></p>
             </form>
-            """, cookies: cookies)
+            """, redirectURI: authorization.redirectURI, cookies: cookies)
     }
 
+    /// Its post ends in a redirect to the client, which the page's policy allows.
     func consentPage(
         _ authorization: OAuthUseCases.Authorization, parameters: OAuthUseCases.AuthorizationRequest, user: User, csrf: String, cookies: [Cookie]
     ) -> Response {
@@ -119,7 +122,7 @@ struct CayenneAuthorizePages {
             <button type="submit" name="decision" value="allow">Allow</button>
             <button type="submit" name="decision" value="deny">Deny</button>
             </form>
-            """, cookies: cookies)
+            """, redirectURI: authorization.redirectURI, cookies: cookies)
     }
 
     // MARK: - Helpers

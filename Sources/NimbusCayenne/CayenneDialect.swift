@@ -8,33 +8,33 @@ import NimbusHTTP
 public struct CayenneDialect: Sendable {
     public static let pathPrefix = "/cayenne"
     let nimbus: Nimbus
-    /// The server's public URL without a trailing slash: the base of the issuer, links and metadata.
-    let publicURL: String
+    /// The server's public URL: the base of the issuer, links and metadata.
+    let publicURL: PublicURL
 
-    public init(nimbus: Nimbus, publicURL: String) {
+    public init(nimbus: Nimbus, publicURL: PublicURL) {
         self.nimbus = nimbus
-        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.publicURL = publicURL
     }
 
-    /// The OAuth issuer of a server reachable at `publicURL`: access tokens carry it as `iss`.
-    public static func issuer(publicURL: String) -> String {
-        (publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL) + pathPrefix
+    /// The OAuth issuer of a server reachable at `publicURL`, this dialect's base: access tokens carry
+    /// it as `iss`, and the metadata names it. The server and the admin commands both take it from here.
+    public static func issuer(of publicURL: PublicURL) -> String {
+        publicURL.dialectBase(pathPrefix)
     }
 
     public func addRoutes(to router: Router<NimbusRequestContext>) {
         // Router-level, so that it also formats the errors of unknown paths under /cayenne.
-        router.add(middleware: CayenneErrorMiddleware())
+        router.add(middleware: DialectErrorMiddleware(pathPrefix: Self.pathPrefix, format: CayenneErrorFormat()))
         let cayenne = router.group("cayenne")
-        let cookies = CayenneCookies(secure: publicURL.hasPrefix("https://"), singleSignOnLifetime: nimbus.environment.oauth.singleSignOnLifetime)
+        let cookies = CayenneCookies(secure: publicURL.isHTTPS, singleSignOnLifetime: nimbus.environment.oauth.singleSignOnLifetime)
         CayenneTokenController(oauth: nimbus.oauth, publicURL: publicURL).addRoutes(to: cayenne, root: router)
         CayenneAuthorizePages(oauth: nimbus.oauth, cookies: cookies).addRoutes(to: cayenne)
         let api = cayenne.group().add(middleware: CayenneAuthenticator(authenticator: nimbus.authenticator))
-        let base = publicURL
         let accountUsers = CayenneAccountUsersController(members: nimbus.accountMembers)
         accountUsers.addRoutes(to: api)
         CayenneUsersController(
             accounts: nimbus.accounts, oauth: nimbus.oauth, accountUsers: accountUsers,
-            passwordResetLink: { "\(base)\(Self.pathPrefix)/password/reset?token=\($0)" }
+            passwordResetLink: { [base = publicURL.dialectBase(Self.pathPrefix)] in "\(base)/password/reset?token=\($0)" }
         ).addRoutes(to: api)
         CayenneApplicationsController(applications: nimbus.applications).addRoutes(to: api)
     }

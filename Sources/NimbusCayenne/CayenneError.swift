@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Logging
 import NimbusCore
 import NimbusHTTP
 
@@ -61,44 +60,6 @@ public struct CayenneError: HTTPResponseError, Sendable {
             self.init(.tooManyRequests, error.code, error.description)
         default:
             self.init(.badRequest, error.code, error.description)
-        }
-    }
-}
-
-/// Renders every error under `/cayenne` in Cayenne's format, including the router's own (unknown
-/// path, body too large). Unexpected errors are logged with their details and answered with a bare
-/// `server_error`.
-struct CayenneErrorMiddleware: RouterMiddleware {
-    typealias Context = NimbusRequestContext
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path == CayenneDialect.pathPrefix || request.uri.path.hasPrefix(CayenneDialect.pathPrefix + "/") else {
-            return try await next(request, context)
-        }
-        do {
-            return try await next(request, context)
-        } catch {
-            return try Self.cayenneError(for: error, logger: context.logger).response(from: request, context: context)
-        }
-    }
-
-    static func cayenneError(for error: any Error, logger: Logger) -> CayenneError {
-        switch error {
-        case let error as CayenneError: return error
-        case let error as OAuthError: return CayenneError(error)
-        case let error as NimbusError:
-            if case .storeFailure(let detail) = error { logger.error("store failure", metadata: ["error": "\(detail)"]) }
-            return CayenneError(error)
-        case let error as any HTTPResponseError where error.status.code < 500:
-            switch error.status {
-            case .notFound: return CayenneError(.notFound, "not_found", "no such path")
-            case .methodNotAllowed: return CayenneError(.methodNotAllowed, "invalid_request", "method not allowed")
-            case .contentTooLarge: return CayenneError(.contentTooLarge, "invalid_request", "the request body is too large")
-            default: return CayenneError(.badRequest, "invalid_request", "the request is malformed")
-            }
-        default:
-            logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
-            return CayenneError(.internalServerError, "server_error", "internal error")
         }
     }
 }

@@ -4,25 +4,21 @@ import Hummingbird
 import NimbusCore
 import NimbusHTTP
 
-/// The HTML of the sign-in, consent and password pages: small, server-rendered, no script.
+/// The HTML of the sign-in, consent and password pages: small, server-rendered, no script, sent with
+/// `HTMLPage`'s security headers.
 enum CayennePage {
-    static func render(status: HTTPResponse.Status = .ok, title: String, body: String, cookies: [Cookie] = []) -> Response {
-        let html = """
-            <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-            <title>\(HTML.escape(title))</title><style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}
-            label{display:block;margin:.8rem 0}input[type=email],input[type=password]{width:100%;padding:.4rem}
-            button{padding:.5rem 1.2rem;margin-right:.5rem}.error{color:#b00020}</style>
-            </head><body><h1>\(HTML.escape(title))</h1>\(body)</body></html>
-            """
-        var headers = HTTPFields()
-        headers[.contentType] = "text/html; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        // The pages must not be framed (clickjacking of the consent buttons).
-        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
-        var response = Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
-        for cookie in cookies { response.setCookie(cookie) }
-        return response
+    /// The pages' own rules, after `HTMLPage`'s common ones.
+    static let style = """
+        body{max-width:28rem}label{display:block;margin:.8rem 0}input[type=email],input[type=password]{width:100%;padding:.4rem}
+        button{padding:.5rem 1.2rem;margin-right:.5rem}.error{color:#b00020}
+        """
+
+    /// A page; `redirectURI` is where its form's post may end (the OAuth client), which its policy allows.
+    static func render(
+        status: HTTPResponse.Status = .ok, title: String, body: String, redirectURI: String? = nil, cookies: [Cookie] = []
+    ) -> Response {
+        let formTargets = redirectURI.flatMap(HTMLPage.formTarget(redirectingTo:)).map { [$0] } ?? []
+        return HTMLPage(status: status, title: title, body: body, style: style, formTargets: formTargets).response(cookies: cookies)
     }
 
     /// An error shown to the person, for requests that must not be sent back to the client.

@@ -7,10 +7,9 @@ import NimbusHTTP
 /// introspection (RFC 7662), and the published keys and metadata (RFC 8414).
 struct CayenneTokenController {
     let oauth: OAuthUseCases
-    /// The server's public URL, without a trailing slash.
-    let publicURL: String
+    let publicURL: PublicURL
 
-    var issuer: String { publicURL + CayenneDialect.pathPrefix }
+    var issuer: String { CayenneDialect.issuer(of: publicURL) }
 
     func addRoutes(to group: RouterGroup<NimbusRequestContext>, root: Router<NimbusRequestContext>) {
         group.post("oauth/token", use: token)
@@ -62,7 +61,7 @@ struct CayenneTokenController {
             "token_endpoint": .string(issuer + "/oauth/token"),
             "revocation_endpoint": .string(issuer + "/oauth/revoke"),
             "introspection_endpoint": .string(issuer + "/oauth/introspect"),
-            "jwks_uri": .string(publicURL + "/.well-known/jwks.json"),
+            "jwks_uri": .string(publicURL.url("/.well-known/jwks.json")),
             "response_types_supported": strings(["code", "token"]),
             "response_modes_supported": strings(["query", "fragment"]),
             "grant_types_supported": strings(["authorization_code", "implicit", "password", "refresh_token", "client_credentials"]),

@@ -34,13 +34,6 @@ struct ModeAccountPages {
     }
 
     static func page(status: HTTPResponse.Status = .ok, title: String, body: String) -> Response {
-        let html = """
-            <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-            <title>\(title)</title><style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}</style>
-            </head><body><h1>\(title)</h1>\(body)</body></html>
-            """
-        var headers = HTTPFields()
-        headers[.contentType] = "text/html; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+        HTMLPage(status: status, title: title, body: body).response()
     }
 }

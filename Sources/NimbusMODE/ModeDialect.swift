@@ -13,17 +13,22 @@ public struct ModeDialect: Sendable {
     }
 
     /// The links in account emails point at this dialect's pages.
-    public static func accountLinks(publicURL: String) -> AccountLinks {
-        let base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+    public static func accountLinks(publicURL: PublicURL) -> AccountLinks {
+        let base = publicURL.dialectBase(pathPrefix)
         return AccountLinks(
-            emailVerification: { "\(base)\(pathPrefix)/auth/user/emailVerification?token=\($0)" },
-            passwordReset: { "\(base)\(pathPrefix)/auth/user/passwordReset?token=\($0)" })
+            emailVerification: { "\(base)/auth/user/emailVerification?token=\($0)" },
+            passwordReset: { "\(base)/auth/user/passwordReset?token=\($0)" })
+    }
+
+    /// CORS around MODE's error rendering. Router-level, so that unknown paths under /mode get both.
+    static func addErrorHandling(to router: Router<NimbusRequestContext>) {
+        router.add(middleware: ModeCORSMiddleware())
+        router.add(middleware: DialectErrorMiddleware(pathPrefix: pathPrefix, format: ModeErrorFormat()))
     }
 
     /// Adds the REST routes to the HTTP router and the WebSocket routes to the WebSocket router.
     public func addRoutes(to router: Router<NimbusRequestContext>, webSocketRouter: Router<NimbusRequestContext>) {
-        // Router-level, so that it also formats the errors of unknown paths under /mode.
-        router.add(middleware: ModeErrorMiddleware())
+        Self.addErrorHandling(to: router)
         let open = router.group("mode").add(middleware: ModeAuthenticator(authenticator: nimbus.authenticator))
         let routes = ModeRoutes(open: open, credentialed: open.group().add(middleware: ModeRequireCredential()))
         ModeUsersController(accounts: nimbus.accounts).addRoutes(to: routes)
@@ -34,7 +39,7 @@ public struct ModeDialect: Sendable {
         ModeDevicesController(devices: nimbus.devices, events: nimbus.events).addRoutes(to: routes)
         let sockets = ModeWebSockets(nimbus: nimbus)
         sockets.addRefusals(to: routes)
-        webSocketRouter.add(middleware: ModeErrorMiddleware())
+        Self.addErrorHandling(to: webSocketRouter)
         webSocketRouter.add(middleware: ModeAuthenticator(authenticator: nimbus.authenticator))
         sockets.addRoutes(to: webSocketRouter)
     }

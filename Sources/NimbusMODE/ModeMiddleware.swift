@@ -1,17 +1,16 @@
 import Foundation
 import Hummingbird
-import Logging
 import NimbusCore
 import NimbusHTTP
 
-/// Gives every response under `/mode` MODE's CORS headers, answers preflights, and renders every
-/// error in MODE's format, including the router's own (unknown path, body too large). Unexpected
-/// errors are logged with their details and answered with a bare `INTERNAL_ERROR`.
-struct ModeErrorMiddleware: RouterMiddleware {
+/// Gives every response under `/mode` MODE's CORS headers, errors included (a browser app could not
+/// read their reason otherwise), and answers preflights. Added outside the error middleware, so the
+/// errors it sees are already responses.
+struct ModeCORSMiddleware: RouterMiddleware {
     typealias Context = NimbusRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path == "/mode" || request.uri.path.hasPrefix("/mode/") else { return try await next(request, context) }
+        guard request.isUnder(pathPrefix: ModeDialect.pathPrefix) else { return try await next(request, context) }
         if request.method == .options {
             var response = Response(status: .noContent)
             Self.addCORS(to: &response.headers)
@@ -19,12 +18,7 @@ struct ModeErrorMiddleware: RouterMiddleware {
             response.headers[.accessControlAllowHeaders] = "Authorization, Content-Type, X-Xsrf-Guard"
             return response
         }
-        var response: Response
-        do {
-            response = try await next(request, context)
-        } catch {
-            response = try Self.modeError(for: error, logger: context.logger).response(from: request, context: context)
-        }
+        var response = try await next(request, context)
         Self.addCORS(to: &response.headers)
         return response
     }
@@ -32,30 +26,6 @@ struct ModeErrorMiddleware: RouterMiddleware {
     static func addCORS(to headers: inout HTTPFields) {
         headers[.accessControlAllowOrigin] = "*"
         headers[.accessControlExposeHeaders] = "vnd.tinkermode.range, X-Xsrf-Guard"
-    }
-
-    static func modeError(for error: any Error, logger: Logger) -> ModeError {
-        switch error {
-        case let error as ModeError:
-            return error
-        case let error as NimbusError:
-            if case .storeFailure(let detail) = error { logger.error("store failure", metadata: ["error": "\(detail)"]) }
-            return ModeError(error)
-        case let error as any HTTPResponseError where error.status == .contentTooLarge:
-            return ModeError(.contentTooLarge, "REQUEST_TOO_LARGE")
-        case let error as HTTPError:
-            switch error.status {
-            case .contentTooLarge: return ModeError(.contentTooLarge, "REQUEST_TOO_LARGE")
-            case .notFound: return ModeError(.notFound, "NOT_FOUND")
-            case .methodNotAllowed: return ModeError(.methodNotAllowed, "METHOD_NOT_ALLOWED")
-            case .badRequest: return ModeError(.forbidden, "INVALID_INPUT", data: ["field": "body"])
-            default:
-                return error.status.code < 500 ? ModeError(error.status, "INVALID_REQUEST") : ModeError(.internalServerError, "INTERNAL_ERROR")
-            }
-        default:
-            logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
-            return ModeError(.internalServerError, "INTERNAL_ERROR")
-        }
     }
 }
 

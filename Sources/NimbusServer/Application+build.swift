@@ -30,19 +30,18 @@ public func buildApplication(
     do {
         let bus = InProcessBus()
         let outbox = OutboxWorker(store: store, mail: mail, sms: sms, webhooks: WebhookSender(store: store), logger: logger)
+        let publicURL = configuration.publicBaseURL
         let nimbus = Nimbus(environment: CoreEnvironment(
-            store: store, bus: bus, links: ModeDialect.accountLinks(publicURL: configuration.effectivePublicURL),
+            store: store, bus: bus, links: ModeDialect.accountLinks(publicURL: publicURL),
             eventFormatter: ModeEventFormatter(), outboxSignal: { outbox.wakeUp() }, logger: logger,
-            oauth: OAuthSettings(
-                issuer: CayenneDialect.issuer(publicURL: configuration.effectivePublicURL),
-                accessTokenLifetime: TimeInterval(configuration.accessTokenLifetime)),
+            oauth: configuration.oauthSettings,
             signInThrottle: SignInThrottle(limits: configuration.signInLimits), messageThrottle: MessageThrottle(limits: configuration.messageLimits)))
         try await nimbus.start()
 
         let router = buildRouter()
         let webSocketRouter = Router(context: NimbusRequestContext.self)
         ModeDialect(nimbus: nimbus).addRoutes(to: router, webSocketRouter: webSocketRouter)
-        CayenneDialect(nimbus: nimbus, publicURL: configuration.effectivePublicURL).addRoutes(to: router)
+        CayenneDialect(nimbus: nimbus, publicURL: publicURL).addRoutes(to: router)
 
         let broker = MQTTBroker(
             limits: configuration.mqtt.brokerLimits, sessionStore: SQLMQTTStore(store: store), retainedStore: SQLMQTTStore(store: store))

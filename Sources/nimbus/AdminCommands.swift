@@ -17,8 +17,8 @@ struct AdminRunner {
         logger.logLevel = .warning
         let store = try await SQLStore.open(databaseURL: configuration.databaseURL, dataDirectory: configuration.dataDirectory, logger: logger)
         let nimbus = Nimbus(environment: CoreEnvironment(
-            store: store, bus: InProcessBus(), links: ModeDialect.accountLinks(publicURL: configuration.effectivePublicURL),
-            eventFormatter: ModeEventFormatter(), logger: logger))
+            store: store, bus: InProcessBus(), links: ModeDialect.accountLinks(publicURL: configuration.publicBaseURL),
+            eventFormatter: ModeEventFormatter(), logger: logger, oauth: configuration.oauthSettings))
         do {
             let output = try await body(nimbus.admin)
             try await store.close()
