@@ -15,30 +15,24 @@ import NimbusStore
 import Prometheus
 import ServiceLifecycle
 
-/// Builds the whole server from its configuration: the store (migrated), the bus, the outbox worker,
-/// the core, and the HTTP application with every dialect's routes. The returned application runs all
-/// of them as services; `runService()` adds graceful shutdown on SIGTERM and SIGINT.
+/// Builds the whole server from its configuration: the parts every command shares (`NimbusAssembly`: the store,
+/// the bus, the outbox worker, the core), then the HTTP application with every dialect's routes and the MQTT
+/// broker. The returned application runs all of them as services; `runService()` adds graceful shutdown on
+/// SIGTERM and SIGINT. `metrics` is the registry `GET /metrics` serves; the executable bootstraps swift-metrics
+/// with it.
 public func buildApplication(
-    configuration: ServerConfiguration, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    configuration: ServerConfiguration, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    _ = NimbusMetrics.registry
     // Everything that can fail on a bad setting is checked before the store opens.
-    let mail = try mailSender(configuration, logger: logger)
-    let sms = try smsSender(configuration, logger: logger)
     let mqttTLS = try mqttTLSContext(configuration)
-    let store = try await SQLStore.open(databaseURL: configuration.databaseURL, dataDirectory: configuration.dataDirectory, logger: logger)
+    let assembly = try await NimbusAssembly.assemble(configuration, logger: logger)
+    let (store, outbox, nimbus) = (assembly.store, assembly.outbox, assembly.nimbus)
+    let publicURL = configuration.publicBaseURL
     do {
-        let bus = InProcessBus()
-        let outbox = OutboxWorker(store: store, mail: mail, sms: sms, webhooks: WebhookSender(store: store), logger: logger)
-        let publicURL = configuration.publicBaseURL
-        let nimbus = Nimbus(environment: CoreEnvironment(
-            store: store, bus: bus, links: ModeDialect.accountLinks(publicURL: publicURL),
-            eventFormatter: ModeEventFormatter(), outboxSignal: { outbox.wakeUp() }, logger: logger,
-            oauth: configuration.oauthSettings,
-            signInThrottle: SignInThrottle(limits: configuration.signInLimits), messageThrottle: MessageThrottle(limits: configuration.messageLimits)))
         try await nimbus.start()
 
-        let router = buildRouter()
+        let router = buildRouter(metrics: metrics)
         let webSocketRouter = Router(context: NimbusRequestContext.self)
         ModeDialect(nimbus: nimbus).addRoutes(to: router, webSocketRouter: webSocketRouter)
         CayenneDialect(nimbus: nimbus, publicURL: publicURL).addRoutes(to: router)
@@ -88,7 +82,7 @@ private func httpConnections(_ configuration: ServerConfiguration, logger: Logge
 }
 
 /// The routes that belong to no dialect: health and metrics.
-func buildRouter() -> Router<NimbusRequestContext> {
+func buildRouter(metrics: PrometheusCollectorRegistry) -> Router<NimbusRequestContext> {
     let router = Router(context: NimbusRequestContext.self)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: RequestLogMiddleware(.debug))
@@ -99,7 +93,7 @@ func buildRouter() -> Router<NimbusRequestContext> {
     router.get("metrics") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-            body: .init(byteBuffer: ByteBuffer(bytes: NimbusMetrics.registry.emitToBuffer())))
+            body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
     }
     return router
 }
@@ -144,14 +138,4 @@ private func mqttTLSContext(_ configuration: ServerConfiguration) throws -> NIOS
     } catch {
         throw ConfigurationError.invalid("tls-cert/tls-key", "\(certificate), \(key): \(error)")
     }
-}
-
-private func mailSender(_ configuration: ServerConfiguration, logger: Logger) throws -> any MailSender {
-    guard let url = configuration.smtpURL else { return LogMessageSender(logger: logger) }
-    return try SMTPMailSender(url: url, from: configuration.mailFrom, trustedCAFile: configuration.smtpCA)
-}
-
-private func smsSender(_ configuration: ServerConfiguration, logger: Logger) throws -> any SMSSender {
-    guard let url = configuration.smsURL else { return LogMessageSender(logger: logger) }
-    return try HTTPSMSSender(url: url, from: configuration.smsFrom)
 }

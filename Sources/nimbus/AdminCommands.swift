@@ -2,34 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NimbusCore
-import NimbusMODE
 import NimbusServer
-import NimbusStore
-
-/// Runs one admin use case against the configured store, as the `system` principal, and prints its
-/// result as one JSON document.
-struct AdminRunner {
-    let options: StoreOptions
-
-    func run(_ body: @Sendable (AdminUseCases) async throws -> [String: JSONValue]) async throws {
-        let configuration = try options.resolve()
-        var logger = Logger(label: "nimbus.admin")
-        logger.logLevel = .warning
-        let store = try await SQLStore.open(databaseURL: configuration.databaseURL, dataDirectory: configuration.dataDirectory, logger: logger)
-        let nimbus = Nimbus(environment: CoreEnvironment(
-            store: store, bus: InProcessBus(), links: ModeDialect.accountLinks(publicURL: configuration.publicBaseURL),
-            eventFormatter: ModeEventFormatter(), logger: logger, oauth: configuration.oauthSettings))
-        do {
-            let output = try await body(nimbus.admin)
-            try await store.close()
-            print(JSONValue.object(output).jsonText)
-        } catch {
-            try? await store.close()
-            FileHandle.standardError.write(Data((JSONValue.object(["error": .string("\(error)")]).jsonText + "\n").utf8))
-            throw ExitCode.failure
-        }
-    }
-}
 
 /// JSON fields of the objects the admin commands print.
 enum AdminJSON {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Hummingbird
 import Logging
+import Metrics
 import NimbusServer
+import Prometheus
 
 /// `nimbus serve`: runs every listener until SIGTERM or SIGINT.
 struct ServeCommand: AsyncParsableCommand {
@@ -17,8 +19,11 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = configuration.logLevel
             return handler
         }
+        // swift-metrics is bootstrapped once per process, here, before any metric is made; /metrics serves it.
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         let logger = Logger(label: "nimbus")
-        let app = try await buildApplication(configuration: configuration, logger: logger) { port in
+        let app = try await buildApplication(configuration: configuration, logger: logger, metrics: metrics) { port in
             logger.info("Nimbus is ready", metadata: ["http.port": "\(port)", "data": "\(configuration.databaseURL == nil ? configuration.dataDirectory : "postgres")"])
         }
         try await app.runService()

@@ -2,11 +2,20 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Metrics
 import NIOCore
 import NimbusCore
 import NimbusServer
 import NimbusStore
+import Prometheus
 import Testing
+
+/// The test process's metrics registry: swift-metrics is bootstrapped once per process, as the executable does.
+let testMetrics: PrometheusCollectorRegistry = {
+    let registry = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    return registry
+}()
 
 /// A Nimbus application on a fresh data directory, with the admin use cases of a second store
 /// connection on the same database (as the admin CLI works), and a small MODE client.
@@ -22,7 +31,7 @@ struct ModeTestWorld {
         configuration.mqttPort = 0
         var logger = Logger(label: "mode-test")
         logger.logLevel = .warning
-        let app = try await buildApplication(configuration: configuration, logger: logger)
+        let app = try await buildApplication(configuration: configuration, logger: logger, metrics: testMetrics)
         let store = try await SQLStore.open(databaseURL: nil, dataDirectory: configuration.dataDirectory, logger: logger)
         let nimbus = Nimbus(environment: CoreEnvironment(
             store: store, bus: InProcessBus(), links: AccountLinks(emailVerification: { $0 }, passwordReset: { $0 }),

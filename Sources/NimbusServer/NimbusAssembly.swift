@@ -1,0 +1,46 @@
+import Logging
+import NimbusAutomation
+import NimbusCore
+import NimbusMODE
+import NimbusStore
+
+/// The parts every `nimbus` command runs on, built in one place from the configuration: the store (migrated),
+/// the bus, the outbox worker with its mail, SMS and webhook senders, and the core with each dialect's account
+/// links, the OAuth settings and the throttles. `serve` adds the listeners (`buildApplication`) and starts the
+/// core; the admin commands call its admin use cases. So the CLI and the server never disagree on, say, the
+/// OAuth issuer.
+public struct NimbusAssembly: Sendable {
+    public let store: SQLStore
+    public let outbox: OutboxWorker
+    public let nimbus: Nimbus
+
+    /// Builds the parts; the senders are checked before the store opens, so a bad setting changes nothing.
+    public static func assemble(_ configuration: ServerConfiguration, logger: Logger) async throws -> NimbusAssembly {
+        let mail = try mailSender(configuration, logger: logger)
+        let sms = try smsSender(configuration, logger: logger)
+        let store = try await SQLStore.open(databaseURL: configuration.databaseURL, dataDirectory: configuration.dataDirectory, logger: logger)
+        let outbox = OutboxWorker(store: store, mail: mail, sms: sms, webhooks: WebhookSender(store: store), logger: logger)
+        let nimbus = Nimbus(environment: CoreEnvironment(
+            store: store, bus: InProcessBus(), links: ModeDialect.accountLinks(publicURL: configuration.publicBaseURL),
+            eventFormatter: ModeEventFormatter(), outboxSignal: { outbox.wakeUp() }, logger: logger,
+            oauth: configuration.oauthSettings,
+            signInThrottle: SignInThrottle(limits: configuration.signInLimits),
+            messageThrottle: MessageThrottle(limits: configuration.messageLimits)))
+        return NimbusAssembly(store: store, outbox: outbox, nimbus: nimbus)
+    }
+
+    /// Closes the store, for commands that do not run it as a service.
+    public func close() async throws {
+        try await store.close()
+    }
+}
+
+private func mailSender(_ configuration: ServerConfiguration, logger: Logger) throws -> any MailSender {
+    guard let url = configuration.smtpURL else { return LogMessageSender(logger: logger) }
+    return try SMTPMailSender(url: url, from: configuration.mailFrom, trustedCAFile: configuration.smtpCA)
+}
+
+private func smsSender(_ configuration: ServerConfiguration, logger: Logger) throws -> any SMSSender {
+    guard let url = configuration.smsURL else { return LogMessageSender(logger: logger) }
+    return try HTTPSMSSender(url: url, from: configuration.smsFrom)
+}
