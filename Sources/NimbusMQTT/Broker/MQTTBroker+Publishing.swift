@@ -117,7 +117,11 @@ extension MQTTBroker {
         if let mailbox = session.mailbox {
             let outcome = mailbox.post(.deliver(delivery))
             if outcome.droppedOlder { droppedEvents += 1 }
-            return outcome.accepted ? .delivered : .missed
+            // A refusal means the connection is ending and has stopped taking input, but has not handed its state
+            // back yet (`disconnect`): a persistent session keeps the message, as if already offline.
+            guard !outcome.accepted, session.isPersistent, delivery.qos != .atMostOnce else {
+                return outcome.accepted ? .delivered : .missed
+            }
         }
         guard delivery.qos != .atMostOnce else { return .missed }
         session.outbound.enqueue(delivery, limit: limits.queueLimit)

@@ -1,3 +1,5 @@
+import DequeModule
+
 /// The broker core: sessions, subscriptions, retained messages and routing, for every project at once, with no
 /// sockets. Connections (and dialects injecting messages) talk to it through this actor.
 ///
@@ -147,7 +149,11 @@ public actor MQTTBroker {
         }
         session.mailbox?.close()
         session.mailbox = nil
-        session.outbound = outbound
+        // What the session holds now came while the connection was ending (see `deliver`); it goes after what the
+        // connection still owed.
+        var owed = outbound
+        for late in session.outbound.waiting { owed.enqueue(late, limit: limits.queueLimit) }
+        session.outbound = owed
         session.pendingWill = willDelay > 0 ? will : nil
         sessions[key] = session
         if sessionExpiry == 0 {

@@ -2,7 +2,8 @@
 /// Its subscriptions live in the broker's index, keyed by the same `MQTTSessionKey`.
 struct MQTTBrokerSession: Sendable {
     /// The QoS 1 and 2 messages owed to the client while it is offline. While a connection is up, that
-    /// connection's state machine owns the state; it comes back here on disconnect.
+    /// connection's state machine owns the state; it comes back here on disconnect. (Messages that arrive while
+    /// the connection is ending wait here and are added to what it hands back.)
     var outbound = MQTTOutboundState()
     /// The connection currently attached, if any.
     var mailbox: (any MQTTMailbox)?
