@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import NimbusCore
@@ -6,6 +7,8 @@ import NimbusHTTP
 /// The MODE dialect: MODE's REST API and WebSockets under `/mode`, translated into core use cases.
 public struct ModeDialect: Sendable {
     public static let pathPrefix = "/mode"
+    /// Every route below, described in `OpenAPI/mode.json` (a test keeps the two equal).
+    public static let openAPI = OpenAPIDocument(name: "mode", bundle: .module)
     let nimbus: Nimbus
 
     public init(nimbus: Nimbus) {
@@ -24,6 +27,7 @@ public struct ModeDialect: Sendable {
     public func addRoutes(to router: Router<NimbusRequestContext>, webSocketRouter: Router<NimbusRequestContext>) {
         // Router-level, so that it also formats the errors of unknown paths under /mode.
         router.add(middleware: ModeErrorMiddleware())
+        Self.openAPI.addRoute(to: router)
         let open = router.group("mode").add(middleware: ModeAuthenticator(authenticator: nimbus.authenticator))
         let routes = ModeRoutes(open: open, credentialed: open.group().add(middleware: ModeRequireCredential()))
         ModeUsersController(accounts: nimbus.accounts).addRoutes(to: routes)
