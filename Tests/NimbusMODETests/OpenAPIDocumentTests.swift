@@ -6,7 +6,6 @@ import NimbusCayenne
 import NimbusCore
 import NimbusHTTP
 import NimbusMODE
-import NimbusStore
 import Testing
 
 /// The OpenAPI documents against the routers: every route a dialect registers is documented, and
@@ -72,16 +71,6 @@ struct OpenAPIDocumentTests {
         var logger = Logger(label: "openapi-test")
         logger.logLevel = .warning
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-openapi-\(UUID().uuidString)").path
-        let store = try await SQLStore.open(databaseURL: nil, dataDirectory: directory, logger: logger)
-        let nimbus = Nimbus(environment: CoreEnvironment(
-            store: store, bus: InProcessBus(), links: AccountLinks(emailVerification: { $0 }, passwordReset: { $0 }),
-            eventFormatter: ModeTestWorld.NoFormatter(), logger: logger))
-        do {
-            try await body(nimbus)
-        } catch {
-            try? await store.close()
-            throw error
-        }
-        try await store.close()
+        try await ModeTestWorld.withNimbus(dataDirectory: directory, logger: logger, body)
     }
 }
