@@ -16,9 +16,9 @@ objects of their own, so they do not take the rest of the run down with them.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -60,8 +60,10 @@ def write_config(path: Path, authorization: str, parameters: dict[str, Any],
 
 
 def run_schemathesis(server: NimbusServer, document: str, config: Path) -> None:
-    executable = shutil.which("schemathesis") or pytest.fail("schemathesis is not installed (requirements.txt)")
-    command = [executable, "--config-file", str(config), "--no-color", "run", f"{server.base_url}/openapi/{document}.json",
+    if importlib.util.find_spec("schemathesis") is None:
+        pytest.fail("schemathesis is not installed: pip install -r tests/blackbox/requirements.txt", pytrace=False)
+    # The CLI of the interpreter running pytest, wherever pip put its script.
+    command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "--no-color", "run", f"{server.base_url}/openapi/{document}.json",
                "--url", server.base_url, "--checks", CHECKS, "--max-examples", str(MAX_EXAMPLES),
                "--max-time", str(MAX_SECONDS), "--generation-deterministic", "--workers", "1",
                "--request-timeout", "10", "--suppress-health-check", "all", "--warnings", "off"]
