@@ -67,7 +67,8 @@ def run_schemathesis(server: NimbusServer, document: str, config: Path) -> None:
                "--url", server.base_url, "--checks", CHECKS, "--max-examples", str(MAX_EXAMPLES),
                "--max-time", str(MAX_SECONDS), "--generation-deterministic", "--workers", "1",
                "--request-timeout", "10", "--suppress-health-check", "all", "--warnings", "off"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=MAX_SECONDS * 4)
+    # In the config's directory, so that nothing schemathesis writes (caches) lands in the checkout.
+    result = subprocess.run(command, capture_output=True, text=True, timeout=MAX_SECONDS * 4, cwd=config.parent)
     output = result.stdout + result.stderr
     print(output[-4000:], file=sys.stderr)
     assert result.returncode == 0, f"schemathesis found failures in {document}.json:\n{output[-30000:]}"
