@@ -129,6 +129,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The OpenAPI document, served at /openapi/mode.json.
+            resources: [.copy("OpenAPI/mode.json")],
             swiftSettings: swiftSettings
         ),
         // The Cayenne dialect: the auth service (OAuth 2.0 server, users, applications) under /cayenne.
@@ -141,6 +143,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // The OpenAPI document, served at /openapi/cayenne.json.
+            resources: [.copy("OpenAPI/cayenne.json")],
             swiftSettings: swiftSettings
         ),
         // The MQTT broker: wire codec (one file per packet), topics and the subscription index, the pure session
@@ -258,7 +262,7 @@ let package = Package(
         .testTarget(
             name: "NimbusMODETests",
             dependencies: [
-                "NimbusCore", "NimbusMODE", "NimbusServer", "NimbusStore",
+                "NimbusCore", "NimbusMODE", "NimbusCayenne", "NimbusHTTP", "NimbusServer", "NimbusStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),

@@ -7,6 +7,8 @@ import NimbusHTTP
 /// under `/cayenne`, plus the OAuth metadata and keys under `/.well-known`.
 public struct CayenneDialect: Sendable {
     public static let pathPrefix = "/cayenne"
+    /// Every route below, described in `OpenAPI/cayenne.json` (a test keeps the two equal).
+    public static let openAPI = OpenAPIDocument(name: "cayenne", bundle: .module)
     let nimbus: Nimbus
     /// The server's public URL: the base of the issuer, links and metadata.
     let publicURL: PublicURL
@@ -25,6 +27,7 @@ public struct CayenneDialect: Sendable {
     public func addRoutes(to router: Router<NimbusRequestContext>) {
         // Router-level, so that it also formats the errors of unknown paths under /cayenne.
         router.add(middleware: DialectErrorMiddleware(pathPrefix: Self.pathPrefix, format: CayenneErrorFormat()))
+        Self.openAPI.addRoute(to: router)
         let cayenne = router.group("cayenne")
         let cookies = CayenneCookies(secure: publicURL.isHTTPS, singleSignOnLifetime: nimbus.environment.oauth.singleSignOnLifetime)
         CayenneTokenController(oauth: nimbus.oauth, publicURL: publicURL).addRoutes(to: cayenne, root: router)

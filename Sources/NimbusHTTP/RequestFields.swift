@@ -53,7 +53,8 @@ public struct RequestFields: Sendable {
         switch self[key] {
         case nil: return nil
         case .string(let value)?: return value
-        case .number(let value)? where value.rounded() == value: return String(Int64(value))
+        // A whole number is taken as its digits; one past 2^53 is no exact integer (and past Int64 would trap).
+        case .number(let value)? where value.rounded() == value && abs(value) < 9_007_199_254_740_992: return String(Int64(value))
         default: throw NimbusError.invalidInput(field: key, reason: "must be a string")
         }
     }

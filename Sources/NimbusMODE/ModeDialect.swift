@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import NimbusCore
@@ -6,6 +7,8 @@ import NimbusHTTP
 /// The MODE dialect: MODE's REST API and WebSockets under `/mode`, translated into core use cases.
 public struct ModeDialect: Sendable {
     public static let pathPrefix = "/mode"
+    /// Every route below, described in `OpenAPI/mode.json` (a test keeps the two equal).
+    public static let openAPI = OpenAPIDocument(name: "mode", bundle: .module)
     let nimbus: Nimbus
 
     public init(nimbus: Nimbus) {
@@ -29,6 +32,7 @@ public struct ModeDialect: Sendable {
     /// Adds the REST routes to the HTTP router and the WebSocket routes to the WebSocket router.
     public func addRoutes(to router: Router<NimbusRequestContext>, webSocketRouter: Router<NimbusRequestContext>) {
         Self.addErrorHandling(to: router)
+        Self.openAPI.addRoute(to: router)
         let open = router.group("mode").add(middleware: ModeAuthenticator(authenticator: nimbus.authenticator))
         let routes = ModeRoutes(open: open, credentialed: open.group().add(middleware: ModeRequireCredential()))
         ModeUsersController(accounts: nimbus.accounts).addRoutes(to: routes)

@@ -32,13 +32,20 @@ struct ModeTestWorld {
         var logger = Logger(label: "mode-test")
         logger.logLevel = .warning
         let app = try await buildApplication(configuration: configuration, logger: logger, metrics: testMetrics)
-        let store = try await SQLStore.open(databaseURL: nil, dataDirectory: configuration.dataDirectory, logger: logger)
+        try await withNimbus(dataDirectory: configuration.dataDirectory, logger: logger) { nimbus in
+            let world = ModeTestWorld(configuration: configuration, admin: nimbus.admin)
+            try await app.test(setup) { client in try await body(ModeClient(client: client), world) }
+        }
+    }
+
+    /// A core of its own on the store in `dataDirectory`, closed afterwards whatever happens.
+    static func withNimbus(dataDirectory: String, logger: Logger, _ body: (Nimbus) async throws -> Void) async throws {
+        let store = try await SQLStore.open(databaseURL: nil, dataDirectory: dataDirectory, logger: logger)
         let nimbus = Nimbus(environment: CoreEnvironment(
             store: store, bus: InProcessBus(), links: AccountLinks(emailVerification: { $0 }, passwordReset: { $0 }),
             eventFormatter: NoFormatter(), logger: logger))
-        let world = ModeTestWorld(configuration: configuration, admin: nimbus.admin)
         do {
-            try await app.test(setup) { client in try await body(ModeClient(client: client), world) }
+            try await body(nimbus)
         } catch {
             try? await store.close()
             throw error

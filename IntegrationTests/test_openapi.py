@@ -1,0 +1,126 @@
+"""Both OpenAPI documents against a live server with schemathesis (issue 12 #7): no 5xx, and every
+response has a documented status code, content type and a body that matches its schema.
+
+Schemathesis (its CLI, so that a failure prints its own reproduction) reads each document from the
+server itself, `/openapi/mode.json` and `/openapi/cayenne.json`, and generates requests for every
+operation: positive and negative, JSON and form bodies. Each run is bounded by `MAX_EXAMPLES` per
+operation and by `MAX_SECONDS` per document, so the file fits in CI's minute or two; a deeper run
+sets `NIMBUS_OPENAPI_EXAMPLES` and `NIMBUS_OPENAPI_SECONDS`.
+
+Authentication: every request carries a credential made for the run (a user session or access
+token, or a project key with every permission), and the path ids are pinned to objects of that
+run's project, so the authenticated endpoints answer past their 401/404. Operations that destroy
+their credential or their object (ending the session, deleting the user, the home, the device) get
+objects of their own, so they do not take the rest of the run down with them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from cayenne import Cayenne
+from harness import NimbusServer
+from world import ALL_PERMISSIONS, Project
+
+MAX_EXAMPLES = int(os.environ.get("NIMBUS_OPENAPI_EXAMPLES", "8"))
+MAX_SECONDS = int(os.environ.get("NIMBUS_OPENAPI_SECONDS", "30"))
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+# The server of this file takes sign-in failures and message requests from one address by the hundred.
+SERVER_ARGS = ["--sign-in-max-failures-per-address", "1000000", "--message-limit-per-address", "1000000"]
+
+
+@pytest.fixture(scope="module")
+def api_server(server_factory: Callable[..., NimbusServer]) -> NimbusServer:
+    return server_factory(extra_args=SERVER_ARGS)
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value)
+
+
+def write_config(path: Path, authorization: str, parameters: dict[str, Any],
+                 operations: list[dict[str, Any]]) -> Path:
+    """A schemathesis.toml: one credential for every request, pinned path ids, per-operation overrides."""
+    lines = [f"headers = {toml_value({'Authorization': authorization})}", "", "[parameters]"]
+    lines += [f"{json.dumps(k)} = {toml_value(v)}" for k, v in parameters.items()]
+    for operation in operations:
+        lines += ["", "[[operations]]"] + [f"{json.dumps(k)} = {toml_value(v)}" for k, v in operation.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run_schemathesis(server: NimbusServer, document: str, config: Path) -> None:
+    if importlib.util.find_spec("schemathesis") is None:
+        pytest.fail("schemathesis is not installed: pip install -r IntegrationTests/requirements.txt", pytrace=False)
+    # The CLI of the interpreter running pytest, wherever pip put its script.
+    command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "--no-color", "run", f"{server.base_url}/openapi/{document}.json",
+               "--url", server.base_url, "--checks", CHECKS, "--max-examples", str(MAX_EXAMPLES),
+               "--max-time", str(MAX_SECONDS), "--generation-deterministic", "--workers", "1",
+               "--request-timeout", "10", "--suppress-health-check", "all", "--warnings", "off"]
+    # In the config's directory, so that nothing schemathesis writes (caches) lands in the checkout.
+    result = subprocess.run(command, capture_output=True, text=True, timeout=MAX_SECONDS * 4, cwd=config.parent)
+    output = result.stdout + result.stderr
+    print(output[-4000:], file=sys.stderr)
+    assert result.returncode == 0, f"schemathesis found failures in {document}.json:\n{output[-30000:]}"
+
+
+def test_mode_api_conforms_to_its_document(api_server: NimbusServer, tmp_path: Path) -> None:
+    project = Project(api_server, "email")
+    owner = project.new_user()
+    home = project.new_home(owner)
+    device = project.device_in_home(owner, home)
+    # Objects that their operation destroys.
+    doomed_user = project.new_user()
+    doomed_home = project.new_home(owner)
+    doomed_device = project.device_in_home(owner, home)
+    doomed_session = project.sign_in_email(owner.email)
+    key = project.key(*ALL_PERMISSIONS)
+    mode = lambda token: f"ModeCloud {token}"
+    config = write_config(tmp_path / "mode.toml", mode(owner.token),
+                          {"homeId": home, "deviceId": device.id, "userId": owner.id, "projectId": project.id},
+                          [
+                              {"include-path": "/mode/userSession", "include-method": "DELETE",
+                               "headers": {"Authorization": mode(doomed_session.token)}},
+                              {"include-path": "/mode/users/{userId}", "include-method": "DELETE",
+                               "headers": {"Authorization": mode(doomed_user.token)},
+                               "parameters": {"userId": doomed_user.id}},
+                              {"include-path": "/mode/homes/{homeId}", "include-method": "DELETE",
+                               "parameters": {"homeId": doomed_home}},
+                              {"include-path": "/mode/devices/{deviceId}", "include-method": "DELETE",
+                               "parameters": {"deviceId": doomed_device.id}},
+                              # What a project key does: other projects' lists, home events, admin changes.
+                              {"include-path-regex": "^/mode/(users|homes/\\{homeId\\}/event)$",
+                               "headers": {"Authorization": mode(key.key)}},
+                              {"include-path": "/mode/deviceRegistration",
+                               "headers": {"Authorization": mode(device.api_key)}},
+                              {"include-path": "/mode/devices/{deviceId}/event",
+                               "headers": {"Authorization": mode(device.api_key)}},
+                          ])
+    run_schemathesis(api_server, "mode", config)
+
+
+def test_cayenne_api_conforms_to_its_document(api_server: NimbusServer, tmp_path: Path) -> None:
+    cayenne = Cayenne(api_server)
+    app = cayenne.app(confidential=True)
+    user = cayenne.sign_up(app)
+    tokens = cayenne.tokens(app, user)
+    admin_key = cayenne.project.key("admin")
+    config = write_config(tmp_path / "cayenne.toml", f"Bearer {tokens['access_token']}",
+                          {"id": user.id, "client_id": app.id},
+                          [
+                              {"include-path-regex": "^/cayenne/applications",
+                               "headers": {"Authorization": f"Bearer {admin_key.key}"}, "parameters": {"id": app.id}},
+                              {"include-path-regex": "^/cayenne/oauth/(token|revoke|introspect)$",
+                               "headers": {"Authorization": ""}},
+                          ])
+    run_schemathesis(api_server, "cayenne", config)
