@@ -78,6 +78,20 @@ struct BrokerLimitsTests {
         #expect(await broker.retainedMessage(topic: "b", in: "p1/") == nil)
     }
 
+    @Test("a retained will refused by the quota leaves the stored retained message of its topic as it was")
+    func refusedWillIsNotStored() async throws {
+        var limits = MQTTBroker.Limits()
+        limits.retainedQuota.bytesPerProject = 5
+        let store = RecordingRetainedStore()
+        let broker = MQTTBroker(limits: limits, retainedStore: store)
+        let publisher = MQTTSessionKey(mountPoint: "p1/", owner: "d1", clientIdentifier: "x")
+        await broker.publish(message("a", "one", retain: true), in: "p1/", from: publisher)
+        await broker.publish(message("a", "too long", retain: true), in: "p1/", from: publisher)
+        #expect(await broker.retainedMessage(topic: "a", in: "p1/").map { String(buffer: $0.payload) } == "one")
+        try await Task.sleep(for: .milliseconds(50))  // the store is written behind the routing
+        #expect(await store.records.map { String(buffer: $0.message.payload) } == ["one"])
+    }
+
     @Test("a session's queue drops its oldest messages past the byte limit, keeping at least the newest")
     func queueBytes() {
         var state = MQTTOutboundState()
@@ -129,5 +143,16 @@ struct RetainedExpiryTests {
         try await Task.sleep(for: .milliseconds(5))
         #expect(await broker.retainedQuotaRefusal(message("b", "new", retain: true), from: client) == nil)
         #expect(await broker.retainedMessage(topic: "a", in: "p1/") == nil)
+    }
+}
+
+/// A retained store that records what it is asked to keep.
+actor RecordingRetainedStore: MQTTRetainedStore {
+    private(set) var records: [MQTTRetainedRecord] = []
+
+    func retainedMessages() async throws -> [MQTTRetainedRecord] { records }
+
+    func retain(_ record: MQTTRetainedRecord) async throws {
+        records.append(record)
     }
 }

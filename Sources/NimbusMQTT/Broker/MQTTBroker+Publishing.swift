@@ -22,16 +22,15 @@ extension MQTTBroker {
     /// `route`, and its connection writes it before acknowledging.)
     @discardableResult
     public func publish(_ message: MQTTMessage, in mountPoint: String, from publisher: MQTTSessionKey? = nil) -> Int {
-        let reached = route(message, in: mountPoint, from: publisher).reached
-        let topic = Self.fullTopic(message.topic, in: mountPoint)
+        let routed = route(message, in: mountPoint, from: publisher)
         // Stored only if routing kept it (a will past the quota is delivered, not retained).
-        if message.retain, let retainedStore, message.payload.readableBytes == 0 || retained[topic] != nil {
+        if routed.keptRetained, let retainedStore {
             var stored = message
-            stored.topic = topic
+            stored.topic = Self.fullTopic(message.topic, in: mountPoint)
             let record = MQTTRetainedRecord(message: stored, mountPoint: mountPoint, owner: publisher?.owner ?? "")
             Task { try? await retainedStore.retain(record) }
         }
-        return reached
+        return routed.reached
     }
 
     /// Why the client's retained PUBLISH would break the retained quota (`Limits.retainedQuota`), or `nil` when it
@@ -60,23 +59,23 @@ extension MQTTBroker {
 
     /// `route` for several messages of one publisher, in order: one call into the broker for a burst.
     func route(_ messages: [MQTTMessage], in mountPoint: String, from publisher: MQTTSessionKey?) -> [(
-        reached: Int, queued: [(MQTTSessionKey, MQTTDelivery)]
+        reached: Int, queued: [(MQTTSessionKey, MQTTDelivery)], keptRetained: Bool
     )] {
         messages.map { route($0, in: mountPoint, from: publisher) }
     }
 
     /// `publish`, also returning the deliveries queued for offline sessions, which a connection makes durable
-    /// (`MQTTSessionStore.enqueue`) before it acknowledges the publication.
+    /// (`MQTTSessionStore.enqueue`) before it acknowledges the publication, and whether a retained message changed
+    /// its topic's retained message (`false` past the retained quota), which the store must then follow.
     func route(_ message: MQTTMessage, in mountPoint: String, from publisher: MQTTSessionKey?) -> (
-        reached: Int, queued: [(MQTTSessionKey, MQTTDelivery)]
+        reached: Int, queued: [(MQTTSessionKey, MQTTDelivery)], keptRetained: Bool
     ) {
         var stored = message
         stored.topic = Self.fullTopic(message.topic, in: mountPoint)
         stored.startExpiry()
         let owner = publisher?.owner ?? ""
-        if message.retain, retainedRefusal(stored, in: mountPoint, owner: owner) == nil {
-            retained.set(stored, in: mountPoint, owner: owner)
-        }
+        let keptRetained = message.retain && retainedRefusal(stored, in: mountPoint, owner: owner) == nil
+        if keptRetained { retained.set(stored, in: mountPoint, owner: owner) }
         let matches = subscriptions.matches(
             topic: stored.topic, publisher: publisher, firstLevel: mountPoint.utf8.count { $0 == UInt8(ascii: "/") })
         // Each subscriber gets the message at the lower QoS, with RETAIN only if it asked to see it as published.
@@ -101,7 +100,7 @@ extension MQTTBroker {
             case .missed: break
             }
         }
-        return (reached, queued)
+        return (reached, queued, keptRetained)
     }
 
     private enum Delivery {

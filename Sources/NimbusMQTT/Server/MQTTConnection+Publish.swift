@@ -159,11 +159,11 @@ extension MQTTConnection {
                 queueFailure = "queue not stored: \(error)"
             }
         }
-        for ((message, acknowledgement), (reached, queued)) in zip(batch, routed) {
-            if let queueFailure, !queued.isEmpty {
+        for ((message, acknowledgement), outcome) in zip(batch, routed) {
+            if let queueFailure, !outcome.queued.isEmpty {
                 await acknowledgeFailure(acknowledgement, of: message, error: queueFailure)
             } else {
-                acknowledge(acknowledgement, with: reached == 0 ? .noMatchingSubscribers : .success)
+                acknowledge(acknowledgement, with: outcome.reached == 0 ? .noMatchingSubscribers : .success)
             }
         }
     }
