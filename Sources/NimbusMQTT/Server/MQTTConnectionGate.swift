@@ -38,13 +38,16 @@ final class MQTTConnectionGate: Sendable {
         var lastID = 0
         var total: MQTTTokenBucket
         var perAddress: [String: MQTTTokenBucket] = [:]
+        /// When full buckets were last forgotten; at most once a second, since a bucket fills up within a second.
+        var forgotten = ContinuousClock.now
         /// Set by `closeAll()`: connections that still come in are closed at once.
         var closing = false
         var allClosed: [CheckedContinuation<Void, Never>] = []
     }
 
-    /// At most this many addresses' buckets are remembered; past it, the full ones (addresses that have been
-    /// quiet for a second) are forgotten, which changes nothing for them.
+    /// Past this many addresses' buckets, the full ones (addresses that have been quiet for a second) are
+    /// forgotten, which changes nothing for them. The scan runs at most once a second, so a flood from many
+    /// addresses does not pay for it on every connection.
     static let rememberedAddresses = 10_000
 
     private let settings: MQTTServerSettings
@@ -79,7 +82,8 @@ final class MQTTConnectionGate: Sendable {
         {
             return .drop
         }
-        if state.perAddress.count >= Self.rememberedAddresses {
+        if state.perAddress.count >= Self.rememberedAddresses, now - state.forgotten >= .seconds(1) {
+            state.forgotten = now
             state.perAddress = state.perAddress.filter { _, bucket in
                 var bucket = bucket
                 bucket.refill(now: now)
