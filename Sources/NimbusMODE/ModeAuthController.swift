@@ -5,6 +5,8 @@ import NimbusHTTP
 /// `/auth`, `/auth/user…` and `/userSession`: signing in, verification, password reset, sessions.
 struct ModeAuthController {
     let accounts: AccountUseCases
+    /// Where the emailed links point: MODE's account pages.
+    let links: AccountLinks
 
     func addRoutes(to routes: ModeRoutes) {
         routes.open.get("auth", use: authInfo)
@@ -64,7 +66,8 @@ struct ModeAuthController {
     func startEmailVerification(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         let fields = try await RequestFields.read(request, context: context)
         let email = try await accounts.startEmailVerification(
-            projectId: try fields.requiredInt("projectId"), email: try fields.requiredString("email"), address: context.remoteAddress)
+            projectId: try fields.requiredInt("projectId"), email: try fields.requiredString("email"), address: context.remoteAddress,
+            link: links.emailVerification)
         return try ModeResponse.json(["email": email])
     }
 
@@ -77,7 +80,8 @@ struct ModeAuthController {
     func startPasswordReset(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         let fields = try await RequestFields.read(request, context: context)
         let email = try await accounts.startPasswordReset(
-            projectId: try fields.requiredInt("projectId"), email: try fields.requiredString("email"), address: context.remoteAddress)
+            projectId: try fields.requiredInt("projectId"), email: try fields.requiredString("email"), address: context.remoteAddress,
+            link: links.passwordReset)
         return try ModeResponse.json(["email": email])
     }
 

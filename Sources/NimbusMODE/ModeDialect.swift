@@ -10,9 +10,17 @@ public struct ModeDialect: Sendable {
     /// Every route below, described in `OpenAPI/mode.json` (a test keeps the two equal).
     public static let openAPI = OpenAPIDocument(name: "mode", bundle: .module)
     let nimbus: Nimbus
+    /// The links in the account emails MODE's endpoints send.
+    let links: AccountLinks
 
-    public init(nimbus: Nimbus) {
+    public init(nimbus: Nimbus, publicURL: PublicURL) {
         self.nimbus = nimbus
+        self.links = Self.accountLinks(publicURL: publicURL)
+    }
+
+    /// The observers MODE adds to the event write path: its webhook deliveries.
+    public static func eventObservers(wakeOutbox: @escaping @Sendable () -> Void) -> [any IngestObserver<Event>] {
+        [ModeWebhookObserver(wakeOutbox: wakeOutbox)]
     }
 
     /// The links in account emails point at this dialect's pages.
@@ -35,8 +43,8 @@ public struct ModeDialect: Sendable {
         Self.openAPI.addRoute(to: router)
         let open = router.group("mode").add(middleware: ModeAuthenticator(authenticator: nimbus.authenticator))
         let routes = ModeRoutes(open: open, credentialed: open.group().add(middleware: ModeRequireCredential()))
-        ModeUsersController(accounts: nimbus.accounts).addRoutes(to: routes)
-        ModeAuthController(accounts: nimbus.accounts).addRoutes(to: routes)
+        ModeUsersController(accounts: nimbus.accounts, links: links).addRoutes(to: routes)
+        ModeAuthController(accounts: nimbus.accounts, links: links).addRoutes(to: routes)
         ModeAccountPages(accounts: nimbus.accounts).addRoutes(to: routes)
         ModeHomesController(homes: nimbus.homes, events: nimbus.events, devices: nimbus.devices).addRoutes(to: routes)
         ModeKeyValueController(keyValues: nimbus.keyValues).addRoutes(to: routes)

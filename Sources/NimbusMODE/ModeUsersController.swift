@@ -5,6 +5,8 @@ import NimbusHTTP
 /// `/users`: sign-up and user records.
 struct ModeUsersController {
     let accounts: AccountUseCases
+    /// Where the verification email's link points: MODE's account pages.
+    let links: AccountLinks
 
     func addRoutes(to routes: ModeRoutes) {
         routes.open.post("users", use: create)
@@ -22,7 +24,7 @@ struct ModeUsersController {
                 projectId: try fields.requiredInt("projectId"), name: try fields.string("name"), email: try fields.string("email"),
                 password: try fields.string("password"), phoneNumber: try fields.string("phoneNumber"),
                 externalKey: try fields.string("externalKey"), address: context.remoteAddress),
-            by: context.principal)
+            links: links, by: context.principal)
         return try ModeResponse.json(ModeWire.User(user), status: .created)
     }
 

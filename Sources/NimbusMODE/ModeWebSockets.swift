@@ -19,8 +19,7 @@ struct ModeWebSockets {
 
     func addRoutes(to router: Router<NimbusRequestContext>) {
         router.webSocket("/mode/userSession/websocket", admit: admitUserStream) { inbound, outbound, session in
-            guard case .user(let userId, _, let sessionId, _) = session.requestContext.principal else { return }
-            let subscription = nimbus.environment.bus.subscribe(to: [.user(userId), .session(sessionId)])
+            let subscription = try nimbus.live.userEvents(of: session.requestContext.principal)
             try await Self.pump(subscription, inbound: inbound, outbound: outbound, logger: session.logger) { message in
                 guard case .event(let event) = message else { return nil }
                 return try ModeWire.json(ModeWire.Event(event))
@@ -28,7 +27,7 @@ struct ModeWebSockets {
         }
         router.webSocket("/mode/devices/{deviceId}/command", admit: admitCommandChannel) { inbound, outbound, session in
             guard case .device(let deviceId, _) = session.requestContext.principal else { return }
-            let subscription = nimbus.environment.bus.subscribe(to: [.device(deviceId)])
+            let subscription = try nimbus.live.deviceChannel(of: session.requestContext.principal)
             await nimbus.connections.connected(deviceId)
             defer { Task { await nimbus.connections.disconnected(deviceId) } }
             try await Self.pump(subscription, inbound: inbound, outbound: outbound, logger: session.logger) { message in

@@ -220,13 +220,3 @@ enum ModeResponse {
         return try json(page.items, headers: headers)
     }
 }
-
-/// Renders events for webhook deliveries exactly as the user WebSocket sends them.
-public struct ModeEventFormatter: EventFormatter {
-    public init() {}
-
-    public func webhookBody(for event: NimbusCore.Event) -> String {
-        // Encoding plain strings, numbers and JSON values cannot fail.
-        (try? ModeWire.json(ModeWire.Event(event))) ?? "{}"
-    }
-}

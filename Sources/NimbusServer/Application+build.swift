@@ -34,7 +34,7 @@ public func buildApplication(
 
         let router = buildRouter(metrics: metrics)
         let webSocketRouter = Router(context: NimbusRequestContext.self)
-        ModeDialect(nimbus: nimbus).addRoutes(to: router, webSocketRouter: webSocketRouter)
+        ModeDialect(nimbus: nimbus, publicURL: publicURL).addRoutes(to: router, webSocketRouter: webSocketRouter)
         CayenneDialect(nimbus: nimbus, publicURL: publicURL).addRoutes(to: router)
 
         let broker = MQTTBroker(

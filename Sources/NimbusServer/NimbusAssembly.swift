@@ -5,8 +5,8 @@ import NimbusMODE
 import NimbusStore
 
 /// The parts every `nimbus` command runs on, built in one place from the configuration: the store (migrated),
-/// the bus, the outbox worker with its mail, SMS and webhook senders, and the core with each dialect's account
-/// links, the OAuth settings and the throttles. `serve` adds the listeners (`buildApplication`) and starts the
+/// the bus, the outbox worker with its mail, SMS and webhook senders, and the core with each dialect's
+/// observers of the write path, the OAuth settings and the throttles. `serve` adds the listeners (`buildApplication`) and starts the
 /// core; the admin commands call its admin use cases. So the CLI and the server never disagree on, say, the
 /// OAuth issuer.
 public struct NimbusAssembly: Sendable {
@@ -21,8 +21,8 @@ public struct NimbusAssembly: Sendable {
         let store = try await SQLStore.open(databaseURL: configuration.databaseURL, dataDirectory: configuration.dataDirectory, logger: logger)
         let outbox = OutboxWorker(store: store, mail: mail, sms: sms, webhooks: WebhookSender(store: store), logger: logger)
         let nimbus = Nimbus(environment: CoreEnvironment(
-            store: store, bus: InProcessBus(), links: ModeDialect.accountLinks(publicURL: configuration.publicBaseURL),
-            eventFormatter: ModeEventFormatter(), outboxSignal: { outbox.wakeUp() }, logger: logger,
+            store: store, bus: InProcessBus(), eventObservers: ModeDialect.eventObservers(wakeOutbox: { outbox.wakeUp() }),
+            outboxSignal: { outbox.wakeUp() }, logger: logger,
             oauth: configuration.oauthSettings,
             signInThrottle: SignInThrottle(limits: configuration.signInLimits),
             messageThrottle: MessageThrottle(limits: configuration.messageLimits)))

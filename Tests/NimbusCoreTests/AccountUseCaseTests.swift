@@ -10,7 +10,7 @@ struct AccountUseCaseTests {
         let world = try await CoreTestWorld.make()
         let project = try await world.nimbus.admin.createProject(name: "E", accountMode: .email, provisioning: .claim, by: .system)
         let user = try await world.nimbus.accounts.signUp(
-            SignUpRequest(projectId: project.id, name: "Ann", email: "Ann@Example.com ", password: "password1"), by: .anonymous)
+            SignUpRequest(projectId: project.id, name: "Ann", email: "Ann@Example.com ", password: "password1"), links: CoreTestWorld.links, by: .anonymous)
         #expect(user.email == "ann@example.com")
         #expect(user.passwordHash?.hasPrefix("$2") == true, "passwords are stored with bcrypt")
         let due = try await world.store.read { tx in try await tx.outbox.due(at: Date() + 1, limit: 10) }
@@ -26,7 +26,7 @@ struct AccountUseCaseTests {
         let world = try await CoreTestWorld.make()
         let project = try await world.nimbus.admin.createProject(name: "S", accountMode: .phone, provisioning: .claim, by: .system)
         _ = try await world.nimbus.admin.createApp(projectId: project.id, id: "phone-app", name: nil, by: .system)
-        _ = try await world.nimbus.accounts.signUp(SignUpRequest(projectId: project.id, name: "P", phoneNumber: "+1 555 010 0200"), by: .anonymous)
+        _ = try await world.nimbus.accounts.signUp(SignUpRequest(projectId: project.id, name: "P", phoneNumber: "+1 555 010 0200"), links: CoreTestWorld.links, by: .anonymous)
         let due = try await world.store.read { tx in try await tx.outbox.due(at: Date() + 1, limit: 10) }
         let sms = try #require(due.compactMap { SMSMessage(payload: $0.payload) }.first)
         #expect(sms.to == "+15550100200")
@@ -50,7 +50,7 @@ struct AccountUseCaseTests {
         await #expect(throws: NimbusError.rejected(.lastOwner)) {
             try await world.nimbus.homes.removeMember(ownerId, from: household.homeId, by: household.user)
         }
-        let other = try await world.nimbus.accounts.signUp(SignUpRequest(projectId: household.project.id, name: "O"), by: household.key)
+        let other = try await world.nimbus.accounts.signUp(SignUpRequest(projectId: household.project.id, name: "O"), links: CoreTestWorld.links, by: household.key)
         let otherSession = try await world.nimbus.accounts.signIn(SignInRequest(projectId: household.project.id, userId: other.id), by: household.key)
         let stranger = try await world.nimbus.authenticator.authenticate(token: otherSession.token)
         await #expect(throws: NimbusError.notFound("home")) { _ = try await world.nimbus.homes.get(household.homeId, by: stranger) }

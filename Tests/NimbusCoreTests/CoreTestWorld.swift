@@ -9,20 +9,18 @@ struct CoreTestWorld {
     let store: SQLStore
     let bus: InProcessBus
 
-    static func make() async throws -> CoreTestWorld {
+    /// Links in the emails the core sends in these tests.
+    static let links = AccountLinks(emailVerification: { "verify:\($0)" }, passwordReset: { "reset:\($0)" })
+
+    static func make(eventObservers: [any IngestObserver<Event>] = []) async throws -> CoreTestWorld {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-core-\(UUID().uuidString)").path
         var logger = Logger(label: "core-test")
         logger.logLevel = .warning
         let store = try await SQLStore.open(databaseURL: nil, dataDirectory: directory, logger: logger)
         let bus = InProcessBus()
         let nimbus = Nimbus(environment: CoreEnvironment(
-            store: store, bus: bus, links: AccountLinks(emailVerification: { "verify:\($0)" }, passwordReset: { "reset:\($0)" }),
-            eventFormatter: Formatter(), logger: logger))
+            store: store, bus: bus, eventObservers: eventObservers, logger: logger))
         return CoreTestWorld(nimbus: nimbus, store: store, bus: bus)
-    }
-
-    struct Formatter: EventFormatter {
-        func webhookBody(for event: Event) -> String { #"{"eventType":"\#(event.eventType)"}"# }
     }
 
     /// A BYOU project with a key, a user session, a home owned by that user and a device in it.
@@ -31,7 +29,7 @@ struct CoreTestWorld {
         let project = try await admin.createProject(name: "P", accountMode: .byou, provisioning: .claim, by: .system)
         let (_, secret) = try await admin.createKey(projectId: project.id, name: "backend", permissions: [.byou, .events, .kv, .admin], by: .system)
         let key = try await nimbus.authenticator.authenticate(token: secret)
-        let created = try await nimbus.accounts.signUp(SignUpRequest(projectId: project.id, name: "U"), by: key)
+        let created = try await nimbus.accounts.signUp(SignUpRequest(projectId: project.id, name: "U"), links: Self.links, by: key)
         let session = try await nimbus.accounts.signIn(SignInRequest(projectId: project.id, userId: created.id), by: key)
         let user = try await nimbus.authenticator.authenticate(token: session.token)
         let home = try await nimbus.homes.create(name: "Home", by: user)

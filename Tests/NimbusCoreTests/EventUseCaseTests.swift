@@ -55,19 +55,4 @@ struct EventUseCaseTests {
         try await world.nimbus.events.toHome(household.homeId, eventType: "x", eventData: [:], by: household.key)
         try await world.store.close()
     }
-
-    @Test("a webhook delivery is written with the event, in the same transaction")
-    func webhookOutbox() async throws {
-        let world = try await CoreTestWorld.make()
-        let household = try await world.household()
-        _ = try await world.nimbus.admin.createSmartModule(
-            projectId: household.project.id, id: "hooks", moduleType: "webhooks", description: nil, subscribedEvents: ["alarm"],
-            configData: ["url": .string("http://127.0.0.1:9/hook"), "key": .string("secret")], by: .system)
-        try await world.nimbus.events.fromDevice(household.deviceId, eventType: "alarm", eventData: [:], by: household.device)
-        try await world.nimbus.events.fromDevice(household.deviceId, eventType: "noise", eventData: [:], by: household.device)
-        let due = try await world.store.read { tx in try await tx.outbox.due(at: Date() + 1, limit: 100) }
-        let deliveries = due.filter { $0.kind == .webhook }.compactMap { WebhookDelivery(payload: $0.payload) }
-        #expect(deliveries.map(\.body) == [#"{"eventType":"alarm"}"#], "only subscribed event types are delivered")
-        try await world.store.close()
-    }
 }

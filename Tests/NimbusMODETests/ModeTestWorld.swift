@@ -5,6 +5,7 @@ import Logging
 import Metrics
 import NIOCore
 import NimbusCore
+import NimbusMODE
 import NimbusServer
 import NimbusStore
 import Prometheus
@@ -42,8 +43,7 @@ struct ModeTestWorld {
     static func withNimbus(dataDirectory: String, logger: Logger, _ body: (Nimbus) async throws -> Void) async throws {
         let store = try await SQLStore.open(databaseURL: nil, dataDirectory: dataDirectory, logger: logger)
         let nimbus = Nimbus(environment: CoreEnvironment(
-            store: store, bus: InProcessBus(), links: AccountLinks(emailVerification: { $0 }, passwordReset: { $0 }),
-            eventFormatter: NoFormatter(), logger: logger))
+            store: store, bus: InProcessBus(), eventObservers: ModeDialect.eventObservers(wakeOutbox: {}), logger: logger))
         do {
             try await body(nimbus)
         } catch {
@@ -61,10 +61,6 @@ struct ModeTestWorld {
         let (token, userId) = try await client.signUpAndIn(projectId: project.id, appId: "app\(project.id)", email: "owner\(project.id)@example.com")
         let home = try await client.json(.post, "/mode/homes", token: token, body: ["name": "Home"], expect: .created)
         return (project, token, userId, try home.int("id"))
-    }
-
-    struct NoFormatter: EventFormatter {
-        func webhookBody(for event: Event) -> String { "{}" }
     }
 }
 

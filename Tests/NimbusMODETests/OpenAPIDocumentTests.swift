@@ -18,7 +18,7 @@ struct OpenAPIDocumentTests {
         try await Self.withNimbus { nimbus in
             let router = Router(context: NimbusRequestContext.self)
             let webSocketRouter = Router(context: NimbusRequestContext.self)
-            ModeDialect(nimbus: nimbus).addRoutes(to: router, webSocketRouter: webSocketRouter)
+            ModeDialect(nimbus: nimbus, publicURL: PublicURL("http://127.0.0.1:8080")).addRoutes(to: router, webSocketRouter: webSocketRouter)
             try Self.expectSameOperations(routes: Self.operations(router).union(Self.operations(webSocketRouter)), document: ModeDialect.openAPI)
         }
     }

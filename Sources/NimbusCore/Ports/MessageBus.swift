@@ -1,6 +1,8 @@
-/// Where live messages go: to a user's open event streams, a device's connections, or the
-/// connections opened with one credential.
+/// Where live messages go: to a user's open event streams, a device's connections, the connections
+/// opened with one credential, or everything that watches a whole project.
 public enum BusTopic: Sendable, Hashable {
+    /// Every event of one project, whatever its home (rules, the console, a dialect's project-wide feed).
+    case project(Int)
     /// Events for one user (every home they are a member of).
     case user(Int)
     /// Commands and revocation for one device.

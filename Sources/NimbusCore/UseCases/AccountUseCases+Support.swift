@@ -85,13 +85,15 @@ extension AccountUseCases {
         return try outcome.get()
     }
 
-    func enqueueVerificationEmail(to user: User, token: String, address: String?, in tx: any StoreTransaction) async throws {
+    func enqueueVerificationEmail(
+        to user: User, token: String, link: @Sendable (String) -> String, address: String?, in tx: any StoreTransaction
+    ) async throws {
         let now = environment.clock.now()
         try await environment.messageThrottle.admit(user.email ?? "", address: address, at: now, in: tx)
         try await tx.users.insertToken(
             userId: user.id, purpose: .emailVerification, secretHash: Secrets.hash(token),
             expirationTime: now + Lifetime.emailVerification)
-        let link = environment.links.emailVerification(token)
+        let link = link(token)
         try await tx.outbox.enqueue(EmailMessage(
             to: user.email ?? "", subject: "Confirm your email address",
             body: "Welcome! Please confirm your email address by opening this link:\n\(link)\n\nThe link is valid for 7 days.\n"

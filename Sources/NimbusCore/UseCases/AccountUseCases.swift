@@ -13,8 +13,8 @@ public struct AccountUseCases: Sendable {
     var store: any Store { environment.store }
 
     /// Creates a user. Email and phone projects allow anyone to sign up; BYOU projects need a project
-    /// key with the `byou` permission.
-    public func signUp(_ request: SignUpRequest, by principal: Principal) async throws -> User {
+    /// key with the `byou` permission. The verification email links to the calling dialect's page.
+    public func signUp(_ request: SignUpRequest, links: AccountLinks, by principal: Principal) async throws -> User {
         let project = try await project(request.projectId)
         let now = environment.clock.now()
         let name = try Validation.text(request.name ?? "", field: "name", allowEmpty: true)
@@ -42,7 +42,7 @@ public struct AccountUseCases: Sendable {
                         id: 0, projectId: project.id, name: name, email: email, passwordHash: passwordHash,
                         verified: false, creationTime: now, passwordUpdateTime: now))
                 }
-                try await self.enqueueVerificationEmail(to: user, token: token, address: request.address, in: tx)
+                try await self.enqueueVerificationEmail(to: user, token: token, link: links.emailVerification, address: request.address, in: tx)
                 return user
             }
             environment.outboxSignal()
@@ -139,11 +139,13 @@ public struct AccountUseCases: Sendable {
         return phone
     }
 
-    /// Sends the verification email again.
-    public func startEmailVerification(projectId: Int, email rawEmail: String, address: String?) async throws -> String {
+    /// Sends the verification email again, linking to `link(token)`.
+    public func startEmailVerification(
+        projectId: Int, email rawEmail: String, address: String?, link: @escaping @Sendable (String) -> String
+    ) async throws -> String {
         let user = try await emailUser(projectId: projectId, email: rawEmail)
         let token = Secrets.token(prefix: "")
-        try await store.write { tx in try await self.enqueueVerificationEmail(to: user, token: token, address: address, in: tx) }
+        try await store.write { tx in try await self.enqueueVerificationEmail(to: user, token: token, link: link, address: address, in: tx) }
         environment.outboxSignal()
         return user.email ?? rawEmail
     }
@@ -155,10 +157,12 @@ public struct AccountUseCases: Sendable {
         }.user
     }
 
-    /// Emails a password reset link.
-    public func startPasswordReset(projectId: Int, email rawEmail: String, address: String?) async throws -> String {
+    /// Emails a password reset link that opens `link(token)`.
+    public func startPasswordReset(
+        projectId: Int, email rawEmail: String, address: String?, link: @escaping @Sendable (String) -> String
+    ) async throws -> String {
         let user = try await emailUser(projectId: projectId, email: rawEmail)
-        try await sendPasswordReset(to: user, link: environment.links.passwordReset, address: address)
+        try await sendPasswordReset(to: user, link: link, address: address)
         return user.email ?? rawEmail
     }
 

@@ -1,13 +1,13 @@
 import Foundation
 import Logging
 
-/// What every use case needs: the store, the bus, the clock and the links put into messages.
+/// What every use case needs: the store, the bus, the clock, and what the dialects plug into the core.
 public struct CoreEnvironment: Sendable {
     public var store: any Store
     public var bus: any MessageBus
     public var clock: any WallClock
-    public var links: AccountLinks
-    public var eventFormatter: any EventFormatter
+    /// The dialects' observers of the event write path (MODE's webhook deliveries), see `IngestObserver`.
+    public var eventObservers: [any IngestObserver<Event>]
     /// Wakes the outbox sender after a transaction that enqueued something has committed.
     public var outboxSignal: @Sendable () -> Void
     public var logger: Logger
@@ -22,16 +22,15 @@ public struct CoreEnvironment: Sendable {
     public var oauth: OAuthSettings
 
     public init(
-        store: any Store, bus: any MessageBus, clock: any WallClock = SystemWallClock(), links: AccountLinks,
-        eventFormatter: any EventFormatter, outboxSignal: @escaping @Sendable () -> Void = {}, logger: Logger,
+        store: any Store, bus: any MessageBus, clock: any WallClock = SystemWallClock(),
+        eventObservers: [any IngestObserver<Event>] = [], outboxSignal: @escaping @Sendable () -> Void = {}, logger: Logger,
         credentials: CredentialCache = CredentialCache(), oauth: OAuthSettings = OAuthSettings(issuer: "http://localhost/cayenne"),
         signInThrottle: SignInThrottle = SignInThrottle(), messageThrottle: MessageThrottle = MessageThrottle()
     ) {
         self.store = store
         self.bus = bus
         self.clock = clock
-        self.links = links
-        self.eventFormatter = eventFormatter
+        self.eventObservers = eventObservers
         self.outboxSignal = outboxSignal
         self.logger = logger
         self.credentials = credentials
@@ -68,24 +67,4 @@ public struct OAuthSettings: Sendable {
         self.codeLifetime = codeLifetime
         self.singleSignOnLifetime = singleSignOnLifetime
     }
-}
-
-/// Builds the links that emails carry. The server fills them in from the public URL and the dialect
-/// whose pages handle them, so the core never learns a path.
-public struct AccountLinks: Sendable {
-    public var emailVerification: @Sendable (_ token: String) -> String
-    public var passwordReset: @Sendable (_ token: String) -> String
-
-    public init(
-        emailVerification: @escaping @Sendable (String) -> String,
-        passwordReset: @escaping @Sendable (String) -> String
-    ) {
-        self.emailVerification = emailVerification
-        self.passwordReset = passwordReset
-    }
-}
-
-/// Renders an event as the body a webhook receives. Supplied by the dialect that owns webhooks.
-public protocol EventFormatter: Sendable {
-    func webhookBody(for event: Event) -> String
 }

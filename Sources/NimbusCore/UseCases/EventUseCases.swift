@@ -1,14 +1,16 @@
 import Foundation
 
 /// Accepting events from devices and backends. An event is acknowledged only once it is stored,
-/// together with the webhook deliveries it causes; then it goes live to the home's members.
+/// together with the rows the dialects' observers derive from it (MODE's webhook deliveries); then it goes
+/// live to its project's topic and its home's members.
 public struct EventUseCases: Sendable {
     let environment: CoreEnvironment
-    let writer: EventBatchWriter
+    let writer: EventIngest
 
     init(environment: CoreEnvironment) {
         self.environment = environment
-        self.writer = EventBatchWriter(environment: environment)
+        let publisher = EventPublisher(store: environment.store, bus: environment.bus, logger: environment.logger)
+        self.writer = EventIngest(store: environment.store, observers: environment.eventObservers + [publisher])
     }
 
     /// An event sent by a device about itself.

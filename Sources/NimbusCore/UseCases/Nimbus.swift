@@ -13,6 +13,7 @@ public struct Nimbus: Sendable {
     public let applications: ApplicationUseCases
     public let accountMembers: AccountMemberUseCases
     public let connections: DeviceConnectionTracker
+    public let live: LiveUseCases
 
     public init(environment: CoreEnvironment) {
         self.environment = environment
@@ -28,6 +29,7 @@ public struct Nimbus: Sendable {
         self.oauth = OAuthUseCases(environment: environment)
         self.applications = ApplicationUseCases(environment: environment)
         self.accountMembers = AccountMemberUseCases(environment: environment)
+        self.live = LiveUseCases(environment: environment)
     }
 
     /// Gets the core ready to serve, once at start-up: loads (or makes) the token signing keys and

@@ -15,24 +15,24 @@ final class ModeMQTTDeviceLinks: Sendable {
     }
 
     private let links = Mutex<[Int: Link]>([:])
-    private let bus: any MessageBus
+    private let live: LiveUseCases
     private let broker: MQTTBroker
     private let logger: Logger
 
-    init(bus: any MessageBus, broker: MQTTBroker, logger: Logger) {
-        self.bus = bus
+    init(live: LiveUseCases, broker: MQTTBroker, logger: Logger) {
+        self.live = live
         self.broker = broker
         self.logger = logger
     }
 
-    /// A connection of the device was admitted.
-    func attach(deviceId: Int, projectId: Int, client key: MQTTSessionKey) {
-        links.withLock { links in
+    /// A connection of the device, authenticated as `principal`, was admitted.
+    func attach(deviceId: Int, projectId: Int, principal: Principal, client key: MQTTSessionKey) throws {
+        try links.withLock { links in
             if links[deviceId] != nil {
                 links[deviceId]?.clients.insert(key)
                 return
             }
-            let subscription = bus.subscribe(to: [.device(deviceId)])
+            let subscription = try live.deviceChannel(of: principal)
             let forwarder = Task {
                 for await message in subscription.messages {
                     await self.forward(message, deviceId: deviceId, mountPoint: ModeMQTTTopics.mountPoint(project: projectId))

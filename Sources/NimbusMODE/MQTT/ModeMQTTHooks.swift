@@ -28,7 +28,7 @@ public struct ModeMQTTHooks: MQTTHooks {
 
     public init(nimbus: Nimbus, broker: MQTTBroker) {
         self.nimbus = nimbus
-        self.links = ModeMQTTDeviceLinks(bus: nimbus.environment.bus, broker: broker, logger: nimbus.environment.logger)
+        self.links = ModeMQTTDeviceLinks(live: nimbus.live, broker: broker, logger: nimbus.environment.logger)
     }
 
     public func authenticate(_ request: MQTTConnectRequest) async -> MQTTAuthentication {
@@ -100,7 +100,12 @@ public struct ModeMQTTHooks: MQTTHooks {
 
     public func connected(_ client: MQTTClient) async {
         guard let (deviceId, principal) = Self.device(of: client), let projectId = principal.projectId else { return }
-        links.attach(deviceId: deviceId, projectId: projectId, client: client.sessionKey)
+        do {
+            try links.attach(deviceId: deviceId, projectId: projectId, principal: principal, client: client.sessionKey)
+        } catch {
+            // `device(of:)` found a device principal, which always gets its channel.
+            nimbus.environment.logger.error("could not link a device's MQTT session to its channel", metadata: ["device.id": "\(deviceId)", "error": "\(error)"])
+        }
         await nimbus.connections.connected(deviceId)
     }
 

@@ -1,0 +1,74 @@
+import Foundation
+import Metrics
+
+/// The durable write path of events. Each batch (see `GroupCommit`) is one transaction: the devices of the
+/// batch are looked up, the events appended, and every observer's `stage` writes its derived rows (MODE's
+/// webhook deliveries); once it has committed, the callers are answered and every observer's `committed`
+/// runs (the live publisher, MODE's outbox wake-up).
+struct EventIngest: Sendable {
+    /// An event to write: complete, or sent by a device about itself and completed from the device's record in
+    /// the batch's transaction (one query for the batch instead of a read transaction per event).
+    enum Submission: Sendable {
+        case resolved(NewEvent)
+        case device(id: Int, eventType: String, eventData: [String: JSONValue], timestamp: Date)
+    }
+
+    private let group: GroupCommit<Submission>
+
+    init(store: any Store, observers: [any IngestObserver<Event>]) {
+        let ingested = Counter(label: "nimbus_events_ingested_total")
+        group = GroupCommit { submissions in
+            try await Self.commit(submissions, store: store, observers: observers, ingested: ingested)
+        }
+    }
+
+    /// Returns once the event is stored with everything its observers derive from it.
+    func write(_ submission: Submission) async throws {
+        try await group.write(submission)
+    }
+
+    /// - Returns: for each submission, the error it is refused with (a device that no longer exists), or `nil`.
+    private static func commit(
+        _ submissions: [Submission], store: any Store, observers: [any IngestObserver<Event>], ingested: Counter
+    ) async throws -> [NimbusError?] {
+        let (stored, refusals, followUps) = try await store.write { tx in
+            let (events, refusals) = try await resolve(submissions, in: tx)
+            let stored = try await tx.events.append(events)
+            var followUps: [@Sendable () -> Void] = []
+            for observer in observers { followUps.append(try await observer.stageForCommit(stored, in: tx)) }
+            return (stored, refusals, followUps)
+        }
+        ingested.increment(by: stored.count)
+        for followUp in followUps { followUp() }
+        return refusals
+    }
+
+    /// The submissions as events, the devices' ones completed from one query for all of their devices.
+    private static func resolve(
+        _ submissions: [Submission], in tx: any StoreTransaction
+    ) async throws -> (events: [NewEvent], refusals: [NimbusError?]) {
+        var deviceIds: [Int] = []
+        for case .device(let id, _, _, _) in submissions { deviceIds.append(id) }
+        let devices = deviceIds.isEmpty ? [:] : Dictionary(
+            try await tx.devices.get(ids: Array(Set(deviceIds))).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var events: [NewEvent] = []
+        var refusals: [NimbusError?] = []
+        for submission in submissions {
+            switch submission {
+            case .resolved(let event):
+                events.append(event)
+                refusals.append(nil)
+            case .device(let id, let eventType, let eventData, let timestamp):
+                guard let device = devices[id] else {
+                    refusals.append(.notFound("device"))
+                    continue
+                }
+                events.append(NewEvent(
+                    projectId: device.projectId, homeId: device.homeId, eventType: eventType, eventData: eventData,
+                    origin: .device(id: device.id, deviceClass: device.deviceClass), timestamp: timestamp))
+                refusals.append(nil)
+            }
+        }
+        return (events, refusals)
+    }
+}

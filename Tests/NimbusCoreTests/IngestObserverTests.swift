@@ -1,0 +1,97 @@
+import Foundation
+import NimbusCore
+import NimbusStore
+import Synchronization
+import Testing
+
+/// Writes one outbox row per event in the events' transaction, refuses events of type "poison", and
+/// records what it hears after the commit.
+private final class RecordingObserver: IngestObserver {
+    struct Heard: Sendable, Equatable {
+        let eventTypes: [String]
+        let staged: Int
+    }
+
+    let heard = Mutex<[Heard]>([])
+
+    func stage(_ events: [Event], in tx: any StoreTransaction) async throws -> Int {
+        for event in events {
+            if event.eventType == "poison" { throw NimbusError.invalidInput(field: "eventType", reason: "poison") }
+            try await tx.outbox.enqueue(EmailMessage(to: "observer@example.com", subject: event.eventType, body: "\(event.id)"), at: event.timestamp)
+        }
+        return events.count
+    }
+
+    func committed(_ events: [Event], staged: Int) {
+        heard.withLock { $0.append(Heard(eventTypes: events.map(\.eventType), staged: staged)) }
+    }
+}
+
+@Suite("The event write path and its observers")
+struct IngestObserverTests {
+    @Test("an observer's rows are written in the events' transaction; it hears of them after the commit, with what it staged")
+    func derivedRowsAndFollowUp() async throws {
+        let observer = RecordingObserver()
+        let world = try await CoreTestWorld.make(eventObservers: [observer])
+        let household = try await world.household()
+        try await world.nimbus.events.fromDevice(household.deviceId, eventType: "door", eventData: [:], by: household.device)
+        // Acknowledged means committed: the follow-up has run, and the derived row is in the store.
+        #expect(observer.heard.withLock { $0 } == [RecordingObserver.Heard(eventTypes: ["door"], staged: 1)])
+        let stored = try await world.store.read { tx in try await tx.events.recent(homeId: household.homeId, limit: 10) }
+        let due = try await world.store.read { tx in try await tx.outbox.due(at: Date() + 1, limit: 10) }
+        let rows = due.compactMap { EmailMessage(payload: $0.payload) }.filter { $0.to == "observer@example.com" }
+        #expect(rows.map(\.body) == stored.map { "\($0.id)" }, "one derived row, naming the stored event")
+        try await world.store.close()
+    }
+
+    @Test("an observer that fails rolls its batch back: that event is refused and not stored, its neighbours are")
+    func failureRollsBack() async throws {
+        let observer = RecordingObserver()
+        let world = try await CoreTestWorld.make(eventObservers: [observer])
+        let household = try await world.household()
+        let outcomes = try await withThrowingTaskGroup(of: (String, Bool).self) { group in
+            for type in ["a", "poison", "b", "c"] {
+                group.addTask {
+                    do {
+                        try await world.nimbus.events.fromDevice(household.deviceId, eventType: type, eventData: [:], by: household.device)
+                        return (type, true)
+                    } catch NimbusError.invalidInput {
+                        return (type, false)
+                    }
+                }
+            }
+            return try await group.reduce(into: [String: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes == ["a": true, "poison": false, "b": true, "c": true])
+        let stored = try await world.store.read { tx in try await tx.events.recent(homeId: household.homeId, limit: 10) }
+        #expect(Set(stored.map(\.eventType)) == ["a", "b", "c"])
+        let due = try await world.store.read { tx in try await tx.outbox.due(at: Date() + 1, limit: 10) }
+        #expect(Set(due.compactMap { EmailMessage(payload: $0.payload) }.filter { $0.to == "observer@example.com" }.map(\.subject)) == ["a", "b", "c"])
+        #expect(!observer.heard.withLock { $0 }.contains { $0.eventTypes.contains("poison") }, "a rolled-back batch is never announced")
+        try await world.store.close()
+    }
+
+    @Test("every event reaches its project's topic; subscribing goes through the core, which checks the principal")
+    func projectTopic() async throws {
+        let world = try await CoreTestWorld.make()
+        let household = try await world.household()
+        let feed = try world.nimbus.live.projectEvents(of: household.key)
+        try await world.nimbus.events.fromDevice(household.deviceId, eventType: "door", eventData: ["open": .bool(true)], by: household.device)
+        try await world.nimbus.events.toHome(household.homeId, eventType: "note", eventData: [:], by: household.key)
+        var received: [String] = []
+        for await message in feed.messages {
+            if case .event(let event) = message { received.append(event.eventType) }
+            if received.count == 2 { break }
+        }
+        #expect(received == ["door", "note"])
+        feed.cancel()
+
+        let (_, weak) = try await world.nimbus.admin.createKey(projectId: household.project.id, name: "reader", permissions: [], by: .system)
+        let reader = try await world.nimbus.authenticator.authenticate(token: weak)
+        #expect(throws: NimbusError.permissionDenied) { _ = try world.nimbus.live.projectEvents(of: reader) }
+        #expect(throws: NimbusError.wrongCredentialKind) { _ = try world.nimbus.live.userEvents(of: household.device) }
+        #expect(throws: NimbusError.wrongCredentialKind) { _ = try world.nimbus.live.deviceChannel(of: household.user) }
+        #expect(throws: NimbusError.authenticationRequired) { _ = try world.nimbus.live.projectEvents(of: .anonymous) }
+        try await world.store.close()
+    }
+}

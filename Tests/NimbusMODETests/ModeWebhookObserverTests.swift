@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+import NimbusCore
+import NimbusStore
+import Synchronization
+import Testing
+
+@testable import NimbusMODE
+
+@Suite("MODE webhooks on the event write path")
+struct ModeWebhookObserverTests {
+    @Test("a subscribed event's delivery is written with it, rendered as the WebSocket sends it, and the outbox is woken after the commit")
+    func deliveries() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-webhooks-\(UUID().uuidString)").path
+        var logger = Logger(label: "webhook-test")
+        logger.logLevel = .warning
+        let store = try await SQLStore.open(databaseURL: nil, dataDirectory: directory, logger: logger)
+        let wakeUps = Atomic<Int>(0)
+        let nimbus = Nimbus(environment: CoreEnvironment(
+            store: store, bus: InProcessBus(),
+            eventObservers: ModeDialect.eventObservers(wakeOutbox: { wakeUps.add(1, ordering: .relaxed) }), logger: logger))
+        let admin = nimbus.admin
+        let project = try await admin.createProject(name: "W", accountMode: .byou, provisioning: .claim, by: .system)
+        _ = try await admin.createDeviceClass(projectId: project.id, id: "door", name: nil, by: .system)
+        let issued = try await admin.createDevice(projectId: project.id, deviceClass: "door", tag: nil, name: nil, by: .system)
+        let device = try await nimbus.authenticator.authenticate(token: issued.apiKey)
+        _ = try await admin.createSmartModule(
+            projectId: project.id, id: "hooks", moduleType: "webhooks", description: nil, subscribedEvents: ["alarm"],
+            configData: ["url": .string("http://127.0.0.1:9/hook"), "key": .string("secret")], by: .system)
+
+        try await nimbus.events.fromDevice(issued.device.id, eventType: "noise", eventData: [:], by: device)
+        #expect(wakeUps.load(ordering: .relaxed) == 0, "no delivery, no wake-up")
+        try await nimbus.events.fromDevice(issued.device.id, eventType: "alarm", eventData: ["level": .number(3)], by: device)
+        #expect(wakeUps.load(ordering: .relaxed) == 1)
+
+        let due = try await store.read { tx in try await tx.outbox.due(at: Date() + 1, limit: 100) }
+        let deliveries = due.filter { $0.kind == .webhook }.compactMap { WebhookDelivery(payload: $0.payload) }
+        #expect(deliveries.count == 1, "only subscribed event types are delivered")
+        let body = try #require(deliveries.first.flatMap { JSONValue(jsonText: $0.body)?.objectValue })
+        #expect(body["eventType"] == .string("alarm"))
+        #expect(body["eventData"] == .object(["level": .number(3)]))
+        #expect(body["originDeviceId"] == .number(Double(issued.device.id)))
+        #expect(deliveries.first?.moduleId == "hooks")
+        try await store.close()
+    }
+}
