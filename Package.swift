@@ -188,8 +188,11 @@ let package = Package(
         .executableTarget(
             name: "nimbus",
             dependencies: [
-                // The assembly is NimbusServer's alone; the CLI uses the core's types through it.
+                // The assembly is NimbusServer's alone. The admin commands print the core's types, so the core
+                // is named too: an incremental build recompiled the executable only when a module it names
+                // changed, and a stale copy of the core's layout crashed `nimbus project create`.
                 "NimbusServer",
+                "NimbusCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

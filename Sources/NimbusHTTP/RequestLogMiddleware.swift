@@ -11,6 +11,8 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // Building the metadata costs more than many handlers: skip it when the line would not be written.
+        guard context.logger.logLevel <= level else { return try await next(request, context) }
         let start = ContinuousClock.now
         var metadata: Logger.Metadata = ["http.method": "\(request.method.rawValue)", "http.path": "\(request.uri.path)"]
         do {

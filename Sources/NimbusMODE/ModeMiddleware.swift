@@ -46,7 +46,11 @@ struct ModeAuthenticator: RouterMiddleware {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             if parts.count == 2, ["modecloud", "bearer"].contains(parts[0].lowercased()) {
-                return String(parts[1]).trimmingCharacters(in: .whitespaces)
+                // Spaces only: HTTP field values carry no other whitespace (and Foundation's trimming was a
+                // measurable share of every authenticated request).
+                var token = parts[1].drop { $0 == " " || $0 == "\t" }
+                while token.last == " " || token.last == "\t" { token = token.dropLast() }
+                return String(token)
             }
             return header  // an unknown scheme: treat the whole value as the token, which will not match
         }

@@ -4,8 +4,7 @@ import Foundation
 /// all of them in one transaction. Throughput then grows with concurrency instead of being bounded by one
 /// commit per record, and no caller is answered before its record is durable.
 ///
-/// The loop that writes batches runs on `DedicatedThreadExecutor.writePath` (see there why). `commit`
-/// writes one batch and says, for each submission, whether it was refused; when it throws for a batch
+/// `commit` writes one batch and says, for each submission, whether it was refused; when it throws for a batch
 /// of several, the submissions are written one by one, so one bad record does not fail its neighbours.
 actor GroupCommit<Submission: Sendable> {
     typealias Commit = @Sendable ([Submission]) async throws -> [NimbusError?]
@@ -33,7 +32,7 @@ actor GroupCommit<Submission: Sendable> {
             queue.append(Pending(submission: submission, continuation: continuation))
             if !isWriting {
                 isWriting = true
-                Task(executorPreference: DedicatedThreadExecutor.writePath) { await self.drain() }
+                Task { await self.drain() }
             }
         }
     }
