@@ -1,8 +1,9 @@
 import Foundation
-import NimbusCore
 import NimbusStore
 import Synchronization
 import Testing
+
+@testable import NimbusCore
 
 /// Writes one outbox row per event in the events' transaction, refuses events of type "poison", and
 /// records what it hears after the commit.
@@ -92,6 +93,75 @@ struct IngestObserverTests {
         #expect(throws: NimbusError.wrongCredentialKind) { _ = try world.nimbus.live.userEvents(of: household.device) }
         #expect(throws: NimbusError.wrongCredentialKind) { _ = try world.nimbus.live.deviceChannel(of: household.user) }
         #expect(throws: NimbusError.authenticationRequired) { _ = try world.nimbus.live.projectEvents(of: .anonymous) }
+        try await world.store.close()
+    }
+}
+
+/// A store whose reads wait until the test opens the gate (writes pass straight through).
+private final class GatedStore: Store {
+    let inner: any Store
+    private let gate = Mutex<[CheckedContinuation<Void, Never>]?>([])
+
+    init(_ inner: any Store) { self.inner = inner }
+
+    func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        await withCheckedContinuation { continuation in
+            let waiting = gate.withLock { waiters -> Bool in
+                guard waiters != nil else { return false }
+                waiters?.append(continuation)
+                return true
+            }
+            if !waiting { continuation.resume() }
+        }
+        return try await inner.read(body)
+    }
+
+    func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        try await inner.write(body)
+    }
+
+    /// How many reads wait at the gate.
+    var waiting: Int { gate.withLock { $0?.count ?? 0 } }
+
+    func open() {
+        for waiter in gate.withLock({ waiters in defer { waiters = nil }; return waiters ?? [] }) { waiter.resume() }
+    }
+}
+
+@Suite("The live publisher's queue")
+struct EventPublisherBoundTests {
+    @Test("while the audience read is stuck, at most the queue's limit of batches wait; later ones are dropped, earlier ones still arrive in order")
+    func boundedQueue() async throws {
+        let world = try await CoreTestWorld.make()
+        let household = try await world.household()
+        let store = GatedStore(world.store)
+        let publisher = EventPublisher(store: store, bus: world.bus, logger: world.nimbus.environment.logger, queueLimit: 2)
+        let feed = world.bus.subscribe(to: [.project(household.project.id)])
+        func event(_ n: Int) -> Event {
+            Event(id: n, projectId: household.project.id, homeId: household.homeId, eventType: "e\(n)", eventData: [:],
+                  origin: .projectKey(id: 1, name: "k"), timestamp: Date())
+        }
+        publisher.committed([event(1)], staged: ())
+        // The first batch is taken off the queue and waits in its read.
+        for _ in 0..<5000 where store.waiting == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        try #require(store.waiting == 1)
+        for n in 2...5 { publisher.committed([event(n)], staged: ()) }
+        store.open()
+        var received: [String] = []
+        for await message in feed.messages {
+            if case .event(let event) = message { received.append(event.eventType) }
+            if received.count == 3 { break }
+        }
+        #expect(received == ["e1", "e2", "e3"], "the batch in flight and the two queued ones, in order")
+        // Nothing else was queued: a batch committed now is the next one published.
+        publisher.committed([event(6)], staged: ())
+        for await message in feed.messages {
+            if case .event(let event) = message {
+                #expect(event.eventType == "e6", "e4 and e5 were dropped")
+                break
+            }
+        }
+        feed.cancel()
         try await world.store.close()
     }
 }

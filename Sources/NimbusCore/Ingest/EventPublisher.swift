@@ -9,14 +9,13 @@ import Metrics
 /// Live delivery is best effort (what must survive is in the store): when the reads fall more than
 /// `queueLimit` batches behind, the newest batches are not published, and a counter says so.
 struct EventPublisher: IngestObserver {
-    /// Batches waiting to be published; bounds the memory a burst can take while a read is slow.
-    static let queueLimit = 1024
-
     private let batches: AsyncStream<[Event]>.Continuation
     private let dropped = Counter(label: "nimbus_live_event_batches_dropped_total")
 
-    init(store: any Store, bus: any MessageBus, logger: Logger) {
-        let (stream, continuation) = AsyncStream<[Event]>.makeStream(bufferingPolicy: .bufferingOldest(Self.queueLimit))
+    /// - Parameter queueLimit: batches waiting to be published (1024, as many messages as one bus subscriber
+    ///   may fall behind); bounds the memory a burst can take while a read is slow.
+    init(store: any Store, bus: any MessageBus, logger: Logger, queueLimit: Int = 1024) {
+        let (stream, continuation) = AsyncStream<[Event]>.makeStream(bufferingPolicy: .bufferingOldest(queueLimit))
         self.batches = continuation
         Task {
             for await events in stream {
