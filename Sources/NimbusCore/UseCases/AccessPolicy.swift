@@ -145,6 +145,15 @@ enum AccessPolicy {
         }
     }
 
+    /// The device behind a device principal (a device's own key); other kinds of caller are refused.
+    static func requireDevice(_ principal: Principal) throws -> Int {
+        switch principal {
+        case .device(let deviceId, _): return deviceId
+        case .anonymous: throw NimbusError.authenticationRequired
+        default: throw NimbusError.wrongCredentialKind
+        }
+    }
+
     /// The session behind a user principal.
     static func requireSession(_ principal: Principal) throws -> Int {
         guard case .user(_, _, let sessionId, _) = principal else {

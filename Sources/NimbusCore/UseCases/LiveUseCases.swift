@@ -7,22 +7,14 @@ public struct LiveUseCases: Sendable {
     /// A user's stream: the events of every home they belong to, and the revocation of the session the
     /// stream was opened with.
     public func userEvents(of principal: Principal) throws -> BusSubscription {
-        switch principal {
-        case .user(let userId, _, let sessionId, _):
-            return environment.bus.subscribe(to: [.user(userId), .session(sessionId)])
-        case .anonymous: throw NimbusError.authenticationRequired
-        default: throw NimbusError.wrongCredentialKind
-        }
+        let user = try AccessPolicy.requireUser(principal)
+        let sessionId = try AccessPolicy.requireSession(principal)
+        return environment.bus.subscribe(to: [.user(user.userId), .session(sessionId)])
     }
 
     /// A device's own channel: its commands, its key-value changes and the revocation of its key.
     public func deviceChannel(of principal: Principal) throws -> BusSubscription {
-        switch principal {
-        case .device(let deviceId, _):
-            return environment.bus.subscribe(to: [.device(deviceId)])
-        case .anonymous: throw NimbusError.authenticationRequired
-        default: throw NimbusError.wrongCredentialKind
-        }
+        environment.bus.subscribe(to: [.device(try AccessPolicy.requireDevice(principal))])
     }
 
     /// Every event of a project, whatever its home, for a project key with the `events` permission (a
