@@ -15,7 +15,10 @@ Load comes from `wrk` (Debian package `wrk`) with a Lua script when it is instal
 multi-threaded Python client (slower; it measures the client as much as the server). Everything
 stays on 127.0.0.1 and every loop is bounded in time and count.
 
-    python3 Benchmarks/EventIngest/event_ingest.py [--connections 16] [--duration 10] [--latency-events 500]
+    python3 Benchmarks/EventIngest/event_ingest.py [--connections 16] [--duration 10] [--rounds 3] [--latency-events 500]
+
+The two servers are measured in alternating rounds and the medians compared, so that a shared machine's
+drifting load does not decide the ratio.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from world import Project  # noqa: E402
 MAX_DURATION = 60
 MAX_CONNECTIONS = 256
 MAX_LATENCY_EVENTS = 5000
+MAX_ROUNDS = 10
 
 
 @dataclass
@@ -253,6 +257,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=10, help="seconds per throughput run")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load before each run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating PUT / hello-world runs; medians reported")
     parser.add_argument("--latency-events", type=int, default=500)
     parser.add_argument("--latency-interval", type=float, default=0.002, help="seconds between latency events")
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
@@ -260,6 +265,7 @@ def parse_args() -> argparse.Namespace:
     args.connections = max(1, min(args.connections, MAX_CONNECTIONS))
     args.duration = max(1, min(args.duration, MAX_DURATION))
     args.warmup = max(0, min(args.warmup, MAX_DURATION))
+    args.rounds = max(1, min(args.rounds, MAX_ROUNDS))
     args.latency_events = max(1, min(args.latency_events, MAX_LATENCY_EVENTS))
     if args.tool == "auto":
         args.tool = "wrk" if shutil.which("wrk") else "python"
@@ -280,34 +286,44 @@ def main() -> int:
         workdir = Path(tmp)
         mailbox, sms = Mailbox().start(), SmsGateway().start()
         server = start_nimbus(args.nimbus_bin, workdir, mailbox, sms)
+        hello_proc, hello_port = start_hello(args.hello_bin, workdir) if args.hello_bin.is_file() else (None, 0)
+        ingests: list[Throughput] = []
+        hellos: list[Throughput] = []
         try:
             user, device = set_up_device(server)
             event = Load("PUT", server.http_port, f"/mode/devices/{device.id}/event",
                          json.dumps({"eventType": "bench", "eventData": {"value": 42}}).encode(),
                          {"Authorization": f"ModeCloud {device.api_key}", "Content-Type": "application/json"})
-            print(f"PUT event: {args.connections} connections, {args.duration} s, {args.tool} ...")
-            ingest = throughput(event, args.connections, args.duration, args.warmup, workdir, args.tool)
+            # Rounds alternate the two servers, so that a change in the machine's load (a shared host drifts
+            # by a quarter within minutes) weighs on both sides of each ratio alike.
+            for round_number in range(1, args.rounds + 1):
+                print(f"round {round_number}/{args.rounds}: PUT event, {args.connections} connections, "
+                      f"{args.duration} s, {args.tool} ...")
+                ingests.append(throughput(event, args.connections, args.duration, args.warmup, workdir, args.tool))
+                if hello_proc:
+                    print(f"round {round_number}/{args.rounds}: GET / on nimbus-hello ...")
+                    hellos.append(throughput(Load("GET", hello_port, "/"), args.connections, args.duration,
+                                             args.warmup, workdir, args.tool))
             print(f"event -> WebSocket latency: {args.latency_events} events ...")
             latencies, lost = event_latencies(server, user, device, args.latency_events, args.latency_interval)
         finally:
             server.stop()
+            if hello_proc:
+                stop_process(hello_proc)
             mailbox.stop()
             sms.stop()
 
-        rows.append((f"nimbus PUT /event ({args.tool}, {args.connections} conns)",
-                     f"{ingest.per_second:,.0f} req/s ({ingest.errors} errors)"))
-        if args.hello_bin.is_file():
-            hello_proc, hello_port = start_hello(args.hello_bin, workdir)
-            try:
-                print(f"GET / on nimbus-hello: {args.connections} connections, {args.duration} s ...")
-                hello = throughput(Load("GET", hello_port, "/"), args.connections, args.duration, args.warmup,
-                                   workdir, args.tool)
-            finally:
-                stop_process(hello_proc)
-            rows.append((f"nimbus-hello GET / ({args.tool}, {args.connections} conns)",
-                         f"{hello.per_second:,.0f} req/s ({hello.errors} errors)"))
-            ratio = ingest.per_second / hello.per_second if hello.per_second else float("nan")
-            rows.append(("ratio nimbus / hello", f"{ratio:.2f}"))
+        def figures(runs: list[Throughput]) -> str:
+            rates = ", ".join(f"{run.per_second:,.0f}" for run in runs)
+            median = statistics.median(run.per_second for run in runs)
+            return f"{median:,.0f} req/s median of [{rates}] ({sum(run.errors for run in runs)} errors)"
+
+        rows.append((f"nimbus PUT /event ({args.tool}, {args.connections} conns)", figures(ingests)))
+        if hellos:
+            rows.append((f"nimbus-hello GET / ({args.tool}, {args.connections} conns)", figures(hellos)))
+            ratios = [i.per_second / h.per_second for i, h in zip(ingests, hellos) if h.per_second]
+            rows.append(("ratio nimbus / hello", f"{statistics.median(ratios):.2f} median of "
+                         f"[{', '.join(f'{r:.2f}' for r in ratios)}]"))
         else:
             print(f"nimbus-hello not found at {args.hello_bin}: skipping the hello-world comparison")
             rows.append(("nimbus-hello GET /", "n/a (binary missing)"))

@@ -24,7 +24,7 @@ public final class SQLStore: Store, Service {
             executor = try PostgresExecutor(url: databaseURL, logger: logger)
         } else {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-            executor = try await SQLiteExecutor.open(path: dataDirectory + "/nimbus.sqlite", logger: logger)
+            executor = try SQLiteExecutor.open(path: dataDirectory + "/nimbus.sqlite", logger: logger)
         }
         do {
             try await Migrations.migrate(executor, logger: logger)

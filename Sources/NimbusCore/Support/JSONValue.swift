@@ -53,10 +53,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     /// Compact JSON text with sorted keys, so that equal values always serialise the same way.
     public var jsonText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case maps onto a JSON primitive.
-        return (try? String(decoding: encoder.encode(self), as: UTF8.self)) ?? "null"
+        JSONWriter.text(of: self)
     }
 
     /// The JSON value of an `Encodable` (through its JSON text).
