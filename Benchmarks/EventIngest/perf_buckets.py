@@ -16,7 +16,7 @@ import sys
 
 BUCKETS = [
     ("sqlite engine", r"sqlite3|sqlite_nio"),
-    ("SQLKit/SQLiteNIO/Store", r"SQLiteConnection|SQLKit|SQLSerializer|SQLQueryString|SQLiteData|SQLStore|SQL[A-Z][a-z]+Repository|SQLRow|SQLiteSQL|SQLBind|SQLiteStatement|SQLiteRow"),
+    ("SQLKit/SQLite driver/Store", r"SQLiteLane|SQLiteHandle|SQLiteResultRow|SQLiteExecutor|SQLiteConnection|SQLKit|SQLSerializer|SQLQueryString|SQLiteData|SQLStore|SQL[A-Z][a-z]+Repository|SQLRow|SQLiteSQL|SQLBind|SQLiteStatement|SQLiteRow"),
     ("auth", r"ModeAuthenticator|Authenticator|CredentialCache"),
     ("metrics middleware", r"MetricsMiddleware|Prometheus"),
     ("logging", r"RequestLogMiddleware|Logger|LogHandler"),

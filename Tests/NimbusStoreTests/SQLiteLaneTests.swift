@@ -90,6 +90,19 @@ struct SQLiteLaneTests {
         }
     }
 
+    @Test("a run with a large payload, then small ones, through the same kept statement")
+    func largeBindings() async throws {
+        try await Self.withLane { _, db in
+            try await db.raw("CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT)").run()
+            let large = String(repeating: "x", count: SQLiteHandle.retainedBindingLimit + 1)
+            for (id, body) in [(1, large), (2, "small"), (3, large + "y"), (4, "")] {
+                try await db.raw("INSERT INTO docs VALUES (\(bind: id), \(bind: body))").run()
+            }
+            let bodies = try await db.raw("SELECT body FROM docs ORDER BY id").all().map { try $0.column("body", as: String.self) }
+            #expect(bodies == [large, "small", large + "y", ""])
+        }
+    }
+
     @Test("more distinct statements than the cache holds still answer correctly")
     func cacheLimit() async throws {
         try await Self.withLane { _, db in

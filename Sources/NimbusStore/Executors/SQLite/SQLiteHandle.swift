@@ -24,6 +24,10 @@ final class SQLiteHandle {
     /// `IN (...)` makes one text per list length; past the limit the cache starts over.
     static let statementCacheLimit = 256
 
+    /// The most bytes of bound text and blobs a kept statement goes on holding after its run: 64 KiB, so the
+    /// cache holds at most 16 MiB of old values, while the small values of ordinary queries stay bound.
+    static let retainedBindingLimit = 64 * 1024
+
     private var db: OpaquePointer?
     private var statements: [String: Prepared] = [:]
 
@@ -46,9 +50,14 @@ final class SQLiteHandle {
         let prepared = try prepare(sql)
         let statement = prepared.statement
         // A statement left mid-way keeps its read snapshot open: always reset it, whatever happened. Its
-        // bindings are not cleared: every run binds every parameter (checked below), and clearing them makes
-        // SQLite prepare again any statement whose plan looked at a bound value.
-        defer { sqlite_nio_sqlite3_reset(statement) }
+        // bindings are kept (every run binds every parameter, checked below): clearing them makes SQLite
+        // prepare again any statement whose plan looked at a bound value. Only a run that bound more than
+        // `retainedBindingLimit` bytes of text and blobs has them cleared, so that a kept statement never
+        // holds a large payload.
+        defer {
+            sqlite_nio_sqlite3_reset(statement)
+            if Self.boundBytes(binds) > Self.retainedBindingLimit { sqlite_nio_sqlite3_clear_bindings(statement) }
+        }
         guard sqlite_nio_sqlite3_bind_parameter_count(statement) == binds.count else {
             throw SQLiteFailure(code: SQLITE_RANGE, message: "\(binds.count) values for the parameters of: \(sql)")
         }
@@ -88,6 +97,16 @@ final class SQLiteHandle {
         let prepared = Prepared(statement: statement, columns: SQLiteColumns(names))
         statements[sql] = prepared
         return prepared
+    }
+
+    private static func boundBytes(_ binds: [SQLiteData]) -> Int {
+        binds.reduce(0) { total, value in
+            switch value {
+            case .text(let text): total + text.utf8.count
+            case .blob(let blob): total + blob.readableBytes
+            case .integer, .float, .null: total
+            }
+        }
     }
 
     private func check(_ status: Int32) throws {
