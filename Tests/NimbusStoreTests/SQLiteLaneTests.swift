@@ -130,6 +130,15 @@ struct SQLiteLaneTests {
         }
     }
 
+    @Test("a write after the store closed fails instead of waiting forever", .timeLimit(.minutes(1)))
+    func writeAfterClose() async throws {
+        let store = try await StoreBackend.sqlite.open()
+        try await store.close()
+        try await Task.sleep(for: .milliseconds(200))  // the writer thread has ended by now
+        await #expect(throws: SQLiteFailure.self) { try await store.write { _ in 1 } }
+        await #expect(throws: SQLiteFailure.self) { try await store.read { try await $0.devices.get(id: 1) } }
+    }
+
     #if os(Linux)
     @Test("write transactions run on the writer's own thread, reads on the caller's")
     func writerThread() async throws {

@@ -28,11 +28,21 @@ final class SQLiteWriterThread: TaskExecutor {
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        queue.withLock { $0.jobs.append(job) }
-        pending.signal()
+        let accepted = queue.withLock { queue in
+            if !queue.stopped { queue.jobs.append(job) }
+            return !queue.stopped
+        }
+        if accepted {
+            pending.signal()
+        } else {
+            // A write that arrives after the store closed runs on the shared pool, where it finds its connection
+            // closed and fails, instead of waiting for a thread that has ended.
+            globalConcurrentExecutor.enqueue(job)
+        }
     }
 
-    /// Lets the thread end once the jobs already enqueued have run. Call after the last transaction.
+    /// Lets the thread end once the jobs already enqueued have run; later jobs go to the shared pool. Call
+    /// after the last transaction.
     func stop() {
         queue.withLock { $0.stopped = true }
         pending.signal()
