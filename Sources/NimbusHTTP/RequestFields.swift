@@ -55,7 +55,9 @@ public struct RequestFields: Sendable {
         case nil: return nil
         case .string(let value)?: return value
         // A whole number is taken as its digits; one past 2^53 is no exact integer (and past Int64 would trap).
-        case .number(let value)? where value.rounded() == value && abs(value) < 9_007_199_254_740_992: return String(Int64(value))
+        case .number(let value)?:
+            if let integer = JSONValue.exactInteger(value) { return String(integer) }
+            fallthrough
         default: throw NimbusError.invalidInput(field: key, reason: "must be a string")
         }
     }

@@ -34,8 +34,8 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .bool(let value): try container.encode(value)
         case .number(let value):
             // Whole numbers are written without a fraction so that `12` round-trips as `12`, not `12.0`.
-            if value.rounded() == value, abs(value) < 9_007_199_254_740_992 {
-                try container.encode(Int64(value))
+            if let integer = Self.exactInteger(value) {
+                try container.encode(integer)
             } else {
                 try container.encode(value)
             }
@@ -64,6 +64,12 @@ public enum JSONValue: Sendable, Hashable, Codable {
     /// Decodes a `Decodable` from this value.
     public func decode<T: Decodable>(as type: T.Type) throws -> T {
         try JSONDecoder().decode(T.self, from: Data(jsonText.utf8))
+    }
+
+    /// The integer a JSON number stands for when it is whole and a double holds it exactly (below 2^53 in
+    /// magnitude), else `nil`: such numbers are written, and read as text, without a fraction.
+    public static func exactInteger(_ number: Double) -> Int64? {
+        number.rounded() == number && abs(number) < 9_007_199_254_740_992 ? Int64(number) : nil
     }
 
     public var objectValue: [String: JSONValue]? {

@@ -44,7 +44,7 @@ enum JSONWriter {
     /// they are written as `null`.
     private static func number(_ value: Double) -> String {
         guard value.isFinite else { return "null" }
-        if value.rounded() == value, abs(value) < 9_007_199_254_740_992 { return String(Int64(value)) }
+        if let integer = JSONValue.exactInteger(value) { return String(integer) }
         let text = value.description
         return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
     }
@@ -62,13 +62,10 @@ enum JSONWriter {
             case 0x0C: bytes.append(contentsOf: #"\f"#.utf8)
             case 0..<0x20:
                 bytes.append(contentsOf: #"\u00"#.utf8)
-                bytes.append(hexDigits[Int(byte >> 4)])
-                bytes.append(hexDigits[Int(byte & 0x0F)])
+                bytes.append(contentsOf: CollectionOfOne(byte).hexString.utf8)
             default: bytes.append(byte)
             }
         }
         bytes.append(UInt8(ascii: "\""))
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

@@ -71,16 +71,18 @@ extension Sequence where Element == UInt8 {
     /// Lower-case hexadecimal digits. Written by hand: every authenticated request hashes its token, and
     /// `String(format:)` per byte was a sixth of the CPU time of an HTTP event ingest.
     public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(underestimatedCount * 2)
         for byte in self {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0F)])
         }
         return String(decoding: text, as: UTF8.self)
     }
 }
+
+/// The digits of `hexString`, made once rather than on every call.
+private let hexDigits = Array("0123456789abcdef".utf8)
 
 extension Digest {
     /// Lower-case hexadecimal digits of the digest.
