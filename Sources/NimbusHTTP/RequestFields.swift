@@ -23,7 +23,7 @@ public struct RequestFields: Sendable {
         // A JSON object is never blank: skip walking its characters (the common case, on every ingest request).
         if text.utf8.first != UInt8(ascii: "{"), text.allSatisfy(\.isWhitespace) { return RequestFields() }
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
-        if contentType.hasPrefix("application/x-www-form-urlencoded") || (!contentType.contains("json") && !text.hasPrefix("{") && text.contains("=")) {
+        if contentType.hasPrefix("application/x-www-form-urlencoded") || (!text.hasPrefix("{") && !contentType.contains("json") && text.contains("=")) {
             return RequestFields(form: text)
         }
         guard let value = JSONValue(jsonText: text), case .object(let object) = value else {

@@ -15,7 +15,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try store.resolve()
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = DeferredMetadataLogHandler.standardError(label: label)
             handler.logLevel = configuration.logLevel
             return handler
         }
