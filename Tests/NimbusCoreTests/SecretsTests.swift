@@ -26,3 +26,20 @@ struct SecretsTests {
         #expect(!Secrets.constantTimeEquals("abc", "abcd"))
     }
 }
+
+@Suite("Secrets: passwords")
+struct PasswordSecretsTests {
+    @Test("a password verifies against its bcrypt hash, another one does not")
+    func bcrypt() async {
+        let hash = await Secrets.hashPassword("correct horse")
+        #expect(hash.hasPrefix("$2b$10$") || hash.hasPrefix("$2a$10$") || hash.hasPrefix("$2y$10$"))
+        #expect(await Secrets.verifyPassword("correct horse", hash: hash))
+        #expect(!(await Secrets.verifyPassword("correct horsE", hash: hash)))
+        #expect(!(await Secrets.verifyPassword("correct horse", hash: Secrets.decoyPasswordHash)))
+    }
+
+    @Test("bcrypt runs on the password threads, not on the cooperative pool")
+    func passwordThreads() async {
+        #expect(await Secrets.onPasswordThreads { ThreadExecutorTests.currentThreadName() } == "nimbus-bcrypt")
+    }
+}

@@ -51,14 +51,31 @@ public enum Secrets {
         constantTimeEquals(hash(secret), stored)
     }
 
-    /// A bcrypt hash of a password (cost 10).
-    public static func hashPassword(_ password: String) -> String {
-        Bcrypt.hash(password, cost: 10)
+    /// A bcrypt hash of a password (cost 10), computed on the password threads.
+    public static func hashPassword(_ password: String) async -> String {
+        await onPasswordThreads { Bcrypt.hash(password, cost: 10) }
     }
 
-    /// Verifies a password against its bcrypt hash (bcrypt's own comparison is constant-time).
-    public static func verifyPassword(_ password: String, hash: String) -> Bool {
-        Bcrypt.verify(password, hash: hash)
+    /// Verifies a password against its bcrypt hash (bcrypt's own comparison is constant-time), on the password
+    /// threads.
+    public static func verifyPassword(_ password: String, hash: String) async -> Bool {
+        await onPasswordThreads { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// A bcrypt hash of a random password, for checks that must take as long when there is no real hash. Computed
+    /// once, on first use, on the thread that first asks.
+    public static let decoyPasswordHash = Bcrypt.hash(token(prefix: ""), cost: 10)
+
+    /// Where bcrypt runs: ~50 ms of CPU per password at cost 10, which on the cooperative pool (one thread per
+    /// core) stalled every request handler while two people signed in at once. Half the cores (at least one)
+    /// bound the share of the machine that a burst of sign-ins can take; further sign-ins wait their turn, and
+    /// the sign-in throttle and the HTTP connection limits bound how many can wait.
+    private static let passwordThreads = ThreadExecutor(
+        name: "nimbus-bcrypt", threads: max(1, ProcessInfo.processInfo.activeProcessorCount / 2))
+
+    /// Runs `work` on the password threads.
+    static func onPasswordThreads<T: Sendable>(_ work: @Sendable () -> T) async -> T {
+        await withTaskExecutorPreference(passwordThreads) { work() }
     }
 
     static func randomBytes(_ count: Int) -> [UInt8] {

@@ -41,7 +41,7 @@ public struct AccountMemberUseCases: Sendable {
         let email = try Validation.email(try Validation.required(new.email, "email"))
         let password = try Validation.required(new.password, "password")
         try Validation.password(password)
-        let passwordHash = Secrets.hashPassword(password)
+        let passwordHash = await Secrets.hashPassword(password)
         let now = environment.clock.now()
         return try await store.write { tx in
             let (home, caller) = try await self.account(accountId, of: principal, needs: .addEdit, in: tx)

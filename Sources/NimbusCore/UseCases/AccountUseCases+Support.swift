@@ -45,8 +45,8 @@ extension AccountUseCases {
     }
 
     /// Refuses a password that is not the user's.
-    static func checkPassword(_ password: String, of user: User) throws {
-        guard let hash = user.passwordHash, Secrets.verifyPassword(password, hash: hash) else {
+    static func checkPassword(_ password: String, of user: User) async throws {
+        guard let hash = user.passwordHash, await Secrets.verifyPassword(password, hash: hash) else {
             throw NimbusError.rejected(.incorrectPassword)
         }
     }

@@ -9,20 +9,19 @@ extension AccountUseCases {
     /// sign-in of the user then ends (the caller's own session stays), as after a password reset.
     public func updateUser(_ id: Int, _ changes: UserChanges, address: String?, by principal: Principal) async throws {
         let name = try changes.name.map { try Validation.text($0, field: "name", allowEmpty: true) }
-        let passwordHash: String? = try changes.password.map { password in
-            try Validation.password(password)
-            return Secrets.hashPassword(password)
-        }
+        if let password = changes.password { try Validation.password(password) }
         // The caller's own session survives its password change.
         var keptSession: Int?
         if case .user(_, _, let sessionId, _) = principal { keptSession = sessionId }
-        if passwordHash != nil, keptSession != nil {
+        if changes.password != nil, keptSession != nil {
             let user = try await self.user(id, by: principal)
             guard let email = user.email else { throw NimbusError.invalidInput(field: "password", reason: "this user has no password") }
             try await throttled(projectId: user.projectId, email, address: address) {
-                try Self.checkPassword(try Validation.required(changes.currentPassword, "currentPassword"), of: user)
+                try await Self.checkPassword(try Validation.required(changes.currentPassword, "currentPassword"), of: user)
             }
         }
+        // Hashed once the current password is known to be right, so a wrong guess costs one bcrypt, not two.
+        let passwordHash: String? = if let password = changes.password { await Secrets.hashPassword(password) } else { nil }
         let now = environment.clock.now()
         let kept = keptSession
         let revoked = try await store.write { tx -> [Int] in

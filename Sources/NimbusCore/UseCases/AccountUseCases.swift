@@ -23,7 +23,7 @@ public struct AccountUseCases: Sendable {
             let email = try Validation.email(try Validation.required(request.email, "email"))
             let password = try Validation.required(request.password, "password")
             try Validation.password(password)
-            let passwordHash = Secrets.hashPassword(password)
+            let passwordHash = await Secrets.hashPassword(password)
             let token = Secrets.token(prefix: "")
             let user = try await store.write { tx in
                 var user: User
@@ -98,7 +98,7 @@ public struct AccountUseCases: Sendable {
                 guard let found = try await store.read({ try await $0.users.find(projectId: projectId, email: email) }) else {
                     throw NimbusError.rejected(.unknownEmail)
                 }
-                try Self.checkPassword(password, of: found)
+                try await Self.checkPassword(password, of: found)
                 return found
             }
         case .phone:
@@ -185,7 +185,7 @@ public struct AccountUseCases: Sendable {
     /// Sets a new password with an emailed reset token; every session of the user ends.
     public func resetPassword(token: String, newPassword: String) async throws -> User {
         try Validation.password(newPassword)
-        let hash = Secrets.hashPassword(newPassword)
+        let hash = await Secrets.hashPassword(newPassword)
         let now = environment.clock.now()
         let (user, revoked) = try await redeem(token: token, purpose: .passwordReset) { user, tx in
             user.passwordHash = hash

@@ -39,7 +39,7 @@ extension OAuthUseCases {
         let email = try Validation.email(try Validation.requiredText(request.email, "email"))
         let password = try Validation.requiredText(request.password, "password")
         try Validation.password(password)
-        let passwordHash = Secrets.hashPassword(password)
+        let passwordHash = await Secrets.hashPassword(password)
         let now = environment.clock.now()
         let (user, session) = try await store.write { tx in
             guard let project = try await tx.projects.get(id: app.projectId) else { throw NimbusError.notFound("project") }

@@ -105,7 +105,7 @@ public struct OAuthUseCases: Sendable {
             let user = try await store.read { try await $0.users.find(projectId: projectId, email: email) }
             // Every path checks a bcrypt hash, so a wrong address takes as long as a wrong password.
             let hash = user?.passwordHash ?? Self.decoyPasswordHash
-            guard Secrets.verifyPassword(password, hash: hash), let user, user.passwordHash != nil else {
+            guard await Secrets.verifyPassword(password, hash: hash), let user, user.passwordHash != nil else {
                 throw OAuthError.invalidGrant("wrong email or password")
             }
             return user
@@ -113,7 +113,7 @@ public struct OAuthUseCases: Sendable {
     }
 
     /// A bcrypt hash of a random password, checked when no user matches.
-    static let decoyPasswordHash = Secrets.hashPassword(Secrets.token(prefix: ""))
+    static let decoyPasswordHash = Secrets.decoyPasswordHash
 
     /// Starts a single sign-on session for a user who signed in on the page; returns the signed
     /// cookie value.

@@ -1,4 +1,5 @@
 import Logging
+import NimbusCore
 import SQLKit
 import ServiceLifecycle
 import Synchronization
@@ -9,13 +10,13 @@ import Synchronization
 /// lock. `synchronous=FULL` makes every commit durable before it returns.
 ///
 /// Statements run synchronously (`SQLiteLane`): a read on the thread of the task that asked for it, a write
-/// transaction, from BEGIN to COMMIT, on the writer's own thread (`SQLiteWriterThread`).
+/// transaction, from BEGIN to COMMIT, on the writer's own thread (a one-thread `ThreadExecutor`).
 final class SQLiteExecutor: SQLExecutor {
     let backend = SQLBackend.sqlite
     private let writer: SQLiteLane
     private let readers: [SQLiteLane]
     private let nextReader = Atomic<Int>(0)
-    private let writerThread = SQLiteWriterThread()
+    private let writerThread = ThreadExecutor(name: "nimbus-sqlite-w")
     private let logger: Logger
 
     private init(writer: SQLiteLane, readers: [SQLiteLane], logger: Logger) {
