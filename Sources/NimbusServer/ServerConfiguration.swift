@@ -35,6 +35,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var logLevel = Logger.Level.info
     /// How long an OAuth access token (a JWT) is valid, in seconds.
     public var accessTokenLifetime = 900
+    /// Messages one live subscriber (a WebSocket, a device's channel) may fall behind before its stream is ended.
+    public var liveSubscriberQueue = 1024
+    /// Batches of stored events waiting for their live audience to be read before live copies are dropped.
+    public var livePublishQueue = 1024
     /// Failed password or code sign-ins per account before sign-in is refused.
     public var signInMaxFailures = 10
     /// Failed sign-ins from one client address, on any accounts, before its sign-ins are refused.

@@ -8,6 +8,8 @@ public struct CoreEnvironment: Sendable {
     public var clock: any WallClock
     /// The dialects' observers of the event write path (MODE's webhook deliveries), see `IngestObserver`.
     public var eventObservers: [any IngestObserver<Event>]
+    /// Batches of stored events the live publisher keeps waiting for their audience (`EventPublisher`).
+    public var livePublishQueue: Int
     /// Wakes the outbox sender after a transaction that enqueued something has committed.
     public var outboxSignal: @Sendable () -> Void
     public var logger: Logger
@@ -22,7 +24,7 @@ public struct CoreEnvironment: Sendable {
     public var oauth: OAuthSettings
 
     public init(
-        store: any Store, bus: any MessageBus, clock: any WallClock = SystemWallClock(),
+        store: any Store, bus: any MessageBus, clock: any WallClock = SystemWallClock(), livePublishQueue: Int = 1024,
         eventObservers: [any IngestObserver<Event>] = [], outboxSignal: @escaping @Sendable () -> Void = {}, logger: Logger,
         credentials: CredentialCache = CredentialCache(), oauth: OAuthSettings = OAuthSettings(issuer: "http://localhost/cayenne"),
         signInThrottle: SignInThrottle = SignInThrottle(), messageThrottle: MessageThrottle = MessageThrottle()
@@ -31,6 +33,7 @@ public struct CoreEnvironment: Sendable {
         self.bus = bus
         self.clock = clock
         self.eventObservers = eventObservers
+        self.livePublishQueue = livePublishQueue
         self.outboxSignal = outboxSignal
         self.logger = logger
         self.credentials = credentials

@@ -9,7 +9,8 @@ public struct EventUseCases: Sendable {
 
     init(environment: CoreEnvironment) {
         self.environment = environment
-        let publisher = EventPublisher(store: environment.store, bus: environment.bus, logger: environment.logger)
+        let publisher = EventPublisher(
+            store: environment.store, bus: environment.bus, logger: environment.logger, queueLimit: environment.livePublishQueue)
         self.writer = EventIngest(store: environment.store, observers: environment.eventObservers + [publisher])
     }
 

@@ -5,7 +5,7 @@ import NimbusMQTT
 extension ServerSetting {
     /// Every setting, in the order `--help` and the README list them. Adding a setting is adding a line here
     /// (and the property it sets); the README's table is then regenerated with `nimbus settings`.
-    public static let all: [ServerSetting] = storage + listeners + mqttLimits + httpLimits + messaging + identity
+    public static let all: [ServerSetting] = storage + listeners + mqttLimits + httpLimits + liveLimits + messaging + identity
 
     static let storage: [ServerSetting] = [
         .text("data-dir", \.dataDirectory, help: "SQLite database (WAL, `synchronous=FULL`)"),
@@ -74,6 +74,13 @@ extension ServerSetting {
                         help: "open HTTP and WebSocket connections at once; past it new ones are closed at accept"),
         .number("http-max-connections-per-address", \.http.maximumConnectionsPerAddress,
                 help: "open HTTP and WebSocket connections from one IPv4 address or IPv6 /64 (raise it behind a reverse proxy)"),
+    ]
+
+    static let liveLimits: [ServerSetting] = [
+        .number("live-subscriber-queue", \.liveSubscriberQueue, in: 1...1_000_000,
+                help: "messages one live subscriber (a user's WebSocket, a device's channel) may fall behind before its stream is ended and its connection closed"),
+        .number("live-publish-queue", \.livePublishQueue, in: 1...1_000_000,
+                help: "batches of stored events waiting for their live audience to be read; past it live copies are dropped (the events are stored)"),
     ]
 
     static let messaging: [ServerSetting] = [
