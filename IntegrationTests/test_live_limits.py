@@ -1,9 +1,9 @@
-"""Live streams are bounded (`--live-subscriber-queue`): a subscriber that does not read is cut off, the
-others get every event, and nothing the server holds for it grows past the bound.
+"""Live streams are bounded (`--live-subscriber-queue`, `--live-subscriber-queue-bytes`): a subscriber that does
+not read is cut off, the others get every event, and what the server holds for it stays within the bounds.
 
 A user's WebSocket that stops reading fills its TCP buffers (kept small here), then its queue on the bus; past
-`--live-subscriber-queue` messages its stream ends and its connection closes. Another WebSocket of the same
-user, which reads, receives every event in order; the events are stored and acknowledged throughout.
+either bound its stream ends and its connection closes. Another WebSocket of the same user, which reads,
+receives every event in order; the events are stored and acknowledged throughout.
 """
 
 from __future__ import annotations
@@ -11,18 +11,20 @@ from __future__ import annotations
 import socket
 import threading
 
+import pytest
 import websocket
 
 from harness import NimbusServer, expect
 from world import Project, open_user_ws
 
-QUEUE = 4
 EVENTS = 60
 PAD = "x" * 200_000  # 12 MB in all: more than the kernel buffers a socket (4 MiB at most here)
 
 
-def test_a_subscriber_that_does_not_read_is_cut_off_and_the_others_get_everything(server_factory):
-    server: NimbusServer = server_factory(extra_args=["--live-subscriber-queue", str(QUEUE)])
+@pytest.mark.parametrize("bound", [["--live-subscriber-queue", "4"], ["--live-subscriber-queue-bytes", str(2 << 20)]],
+                         ids=["messages", "bytes"])
+def test_a_subscriber_that_does_not_read_is_cut_off_and_the_others_get_everything(server_factory, bound):
+    server: NimbusServer = server_factory(extra_args=bound)
     project = Project(server, "email")
     owner = project.new_user()
     home = project.new_home(owner)

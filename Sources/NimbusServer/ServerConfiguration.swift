@@ -37,6 +37,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var accessTokenLifetime = 900
     /// Messages one live subscriber (a WebSocket, a device's channel) may fall behind before its stream is ended.
     public var liveSubscriberQueue = 1024
+    /// The bytes of those messages (`BusMessage.approximateSize`).
+    public var liveSubscriberQueueBytes = 16 << 20
     /// Batches of stored events waiting for their live audience to be read before live copies are dropped.
     public var livePublishQueue = 1024
     /// Failed password or code sign-ins per account before sign-in is refused.

@@ -1,3 +1,4 @@
+import Foundation
 import NimbusCore
 import Testing
 
@@ -36,5 +37,42 @@ struct InProcessBusTests {
         for await _ in slow.messages { count += 1 }
         #expect(count == 4, "what was queued before the cut is still delivered, then the stream ends")
         #expect(bus.subscriptionCount == 0)
+    }
+}
+
+@Suite("In-process bus: bytes waiting")
+struct InProcessBusByteLimitTests {
+    /// A command of about 10 KB.
+    let large = BusMessage.command(DeviceCommand(action: "firmware", parameters: ["chunk": .string(String(repeating: "x", count: 10_000))]))
+
+    @Test("a subscriber with more bytes waiting than the limit is cut off, one that reads is not")
+    func byteLimit() async throws {
+        #expect((10_000...10_300).contains(large.approximateSize))
+        let bus = InProcessBus(queueLimit: 1024, byteLimit: 50_000)
+        let slow = bus.subscribe(to: [.device(1)])
+        let reader = bus.subscribe(to: [.device(1)])
+        var readerMessages = reader.messages.makeAsyncIterator()
+        for _ in 0..<20 {
+            bus.publish(large, to: .device(1))
+            // The reader takes each message at once: its backlog never grows, though 200 KB pass through it.
+            #expect(await readerMessages.next() == large)
+        }
+        var slowCount = 0
+        for await _ in slow.messages { slowCount += 1 }
+        #expect(slowCount == 4, "four messages of ~10 KB fit in 50,000 bytes; the fifth ended the stream")
+        #expect(bus.subscriptionCount == 1, "the reader is still subscribed")
+        #expect(bus.publish(large, to: .device(1)) == 1)
+        reader.cancel()
+    }
+
+    @Test("the size of a message grows with what its sender controls")
+    func sizes() {
+        let small = BusMessage.command(DeviceCommand(action: "a", parameters: [:]))
+        let event = BusMessage.event(Event(
+            id: 1, projectId: 1, homeId: nil, eventType: "t", eventData: ["list": .array([.number(1), .string("abc"), .null])],
+            origin: .device(id: 1, deviceClass: "c"), timestamp: .now))
+        #expect(small.approximateSize < 200)
+        #expect(JSONValue.array([.number(1), .string("abc"), .null]).approximateSize == 2 + 9 + 6 + 5)
+        #expect(event.approximateSize > small.approximateSize)
     }
 }

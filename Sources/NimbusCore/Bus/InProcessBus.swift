@@ -1,12 +1,18 @@
 import Synchronization
 
 /// The bus of one Nimbus process. Each subscriber has a bounded queue: a subscriber that falls more
-/// than `queueLimit` messages behind has its stream ended (its connection closes) instead of slowing
-/// the publisher or growing memory without bound.
+/// than `queueLimit` messages or `byteLimit` bytes (`BusMessage.approximateSize`) behind has its stream ended
+/// (its connection closes) instead of slowing the publisher or growing memory without bound.
 public final class InProcessBus: MessageBus {
     private struct Subscriber {
         let continuation: AsyncStream<BusMessage>.Continuation
         let topics: [BusTopic]
+        let backlog: Backlog
+    }
+
+    /// The bytes of a subscriber's queued messages: added when a message is queued, taken off when it is read.
+    private final class Backlog: Sendable {
+        let bytes = Atomic<Int>(0)
     }
 
     private struct State {
@@ -17,31 +23,45 @@ public final class InProcessBus: MessageBus {
 
     private let state = Mutex(State())
     private let queueLimit: Int
+    private let byteLimit: Int
 
-    public init(queueLimit: Int = 1024) {
+    /// - Parameters:
+    ///   - queueLimit: messages one subscriber may have waiting.
+    ///   - byteLimit: their bytes; larger than the largest message, which would otherwise end every stream it
+    ///     goes to.
+    public init(queueLimit: Int = 1024, byteLimit: Int = 16 << 20) {
         self.queueLimit = queueLimit
+        self.byteLimit = byteLimit
     }
 
     public func subscribe(to topics: [BusTopic]) -> BusSubscription {
         let (stream, continuation) = AsyncStream<BusMessage>.makeStream(bufferingPolicy: .bufferingOldest(queueLimit))
+        let backlog = Backlog()
         let id = state.withLock { state in
             let id = state.nextId
             state.nextId += 1
-            state.subscribers[id] = Subscriber(continuation: continuation, topics: topics)
+            state.subscribers[id] = Subscriber(continuation: continuation, topics: topics, backlog: backlog)
             for topic in topics { state.byTopic[topic, default: []].insert(id) }
             return id
         }
         continuation.onTermination = { [weak self] _ in self?.remove(id) }
-        return BusSubscription(messages: stream) { continuation.finish() }
+        let messages = BusMessages(stream) { message in backlog.bytes.subtract(message.approximateSize, ordering: .relaxed) }
+        return BusSubscription(messages: messages) { continuation.finish() }
     }
 
     @discardableResult
     public func publish(_ message: BusMessage, to topic: BusTopic) -> Int {
         let receivers = state.withLock { state in
-            (state.byTopic[topic] ?? []).compactMap { state.subscribers[$0]?.continuation }
+            (state.byTopic[topic] ?? []).compactMap { id in state.subscribers[id].map { ($0.continuation, $0.backlog) } }
         }
+        guard !receivers.isEmpty else { return 0 }
+        let size = message.approximateSize
         var delivered = 0
-        for continuation in receivers {
+        for (continuation, backlog) in receivers {
+            guard backlog.bytes.add(size, ordering: .relaxed).newValue <= byteLimit else {
+                continuation.finish()  // too far behind in bytes: disconnect, as for too many messages
+                continue
+            }
             switch continuation.yield(message) {
             case .enqueued: delivered += 1
             case .dropped: continuation.finish()  // too slow: disconnect rather than lose silently

@@ -48,13 +48,13 @@ public struct HomeMember: Sendable, Hashable {
     }
 }
 
-/// Where a key-value pair lives.
 /// One change to a key-value store, as devices are told of it.
 public enum KeyValueChange: Sendable, Hashable {
     case set(KeyValuePair)
     case deleted(key: String, revision: Int)
 }
 
+/// Where a key-value pair lives.
 public enum KeyValueScope: Sendable, Hashable {
     case home(Int)
     case device(Int)

@@ -34,14 +34,42 @@ public protocol MessageBus: Sendable {
 
 /// One subscriber's view of the bus.
 public struct BusSubscription: Sendable {
-    public let messages: AsyncStream<BusMessage>
+    public let messages: BusMessages
     private let cancellation: @Sendable () -> Void
 
-    public init(messages: AsyncStream<BusMessage>, cancel: @escaping @Sendable () -> Void) {
+    public init(messages: BusMessages, cancel: @escaping @Sendable () -> Void) {
         self.messages = messages
         self.cancellation = cancel
     }
 
     /// Stops the subscription and ends its stream.
     public func cancel() { cancellation() }
+}
+
+/// A subscriber's messages, in the order they were published. Each message taken is reported (`taken`), so a
+/// bus can bound what a subscriber has waiting in bytes as well as in messages.
+public struct BusMessages: AsyncSequence, Sendable {
+    public typealias Element = BusMessage
+    private let stream: AsyncStream<BusMessage>
+    private let taken: @Sendable (BusMessage) -> Void
+
+    public init(_ stream: AsyncStream<BusMessage>, taken: @escaping @Sendable (BusMessage) -> Void = { _ in }) {
+        self.stream = stream
+        self.taken = taken
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: stream.makeAsyncIterator(), taken: taken)
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncStream<BusMessage>.Iterator
+        let taken: @Sendable (BusMessage) -> Void
+
+        public mutating func next() async -> BusMessage? {
+            guard let message = await base.next() else { return nil }
+            taken(message)
+            return message
+        }
+    }
 }

@@ -79,6 +79,8 @@ extension ServerSetting {
     static let liveLimits: [ServerSetting] = [
         .number("live-subscriber-queue", \.liveSubscriberQueue, in: 1...1_000_000,
                 help: "messages one live subscriber (a user's WebSocket, a device's channel) may fall behind before its stream is ended and its connection closed"),
+        .number("live-subscriber-queue-bytes", \.liveSubscriberQueueBytes, in: (2 << 20)...(1 << 30),
+                help: "the bytes of those messages (at least 2 MiB: more than the largest event or command)"),
         .number("live-publish-queue", \.livePublishQueue, in: 1...1_000_000,
                 help: "batches of stored events waiting for their live audience to be read; past it live copies are dropped (the events are stored)"),
     ]
