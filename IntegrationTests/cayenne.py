@@ -215,14 +215,15 @@ def expect_json(resp: requests.Response, status: int | Iterable[int]) -> Any:
 
 
 def oauth_error(resp: requests.Response, status: int | Iterable[int], error: str | Iterable[str]) -> dict[str, Any]:
-    """Asserts an RFC 6749 §5.2 error: the status, a JSON body whose `error` is one of `error`."""
+    """Asserts a Cayenne error: the status, a JSON body whose `error` is one of `error`, with RFC 6749 §5.2's
+    `error_description` and the `statusCode` (the same status) and `message` that Boom-style clients read."""
     body = expect_json(resp, status)
     errors = {error} if isinstance(error, str) else set(error)
     assert isinstance(body, dict) and body.get("error") in errors, \
         f"expected error {sorted(errors)}: {describe(resp)}"
     assert "application/json" in resp.headers.get("Content-Type", ""), f"error is not JSON: {resp.headers}"
-    if "error_description" in body:
-        assert isinstance(body["error_description"], str), body
+    assert body.get("statusCode") == resp.status_code, f"statusCode is not the status: {describe(resp)}"
+    assert isinstance(body.get("error_description"), str) and body.get("message") == body["error_description"], body
     return body
 
 

@@ -3,8 +3,10 @@ import Hummingbird
 import NimbusCore
 import NimbusHTTP
 
-/// An error in the Cayenne auth service's format, the shape of RFC 6749 §5.2:
-/// `{"error": "invalid_request", "error_description": "…"}`, with the status the seed lists.
+/// An error in Cayenne's format: RFC 6749 §5.2's `{"error", "error_description"}` and, beside them, the
+/// hapi/Boom fields `statusCode` and `message` that the real clients read (the sample app takes a body with
+/// `statusCode >= 400` for a failure and shows its `message`; without them it took a failed sign-in for a
+/// success). With the status the seed lists.
 public struct CayenneError: HTTPResponseError, Sendable {
     public let status: HTTPResponse.Status
     public let error: String
@@ -24,7 +26,10 @@ public struct CayenneError: HTTPResponseError, Sendable {
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
         if let challenge { headers[.wwwAuthenticate] = challenge }
-        let body = JSONValue.object(["error": .string(error), "error_description": .string(description)]).jsonText
+        let body = JSONValue.object([
+            "statusCode": .number(Double(status.code)), "error": .string(error), "error_description": .string(description),
+            "message": .string(description),
+        ]).jsonText
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
