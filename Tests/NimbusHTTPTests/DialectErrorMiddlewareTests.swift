@@ -37,26 +37,31 @@ struct DialectErrorMiddlewareTests {
         }
     }
 
-    @Test("Cayenne's RFC 6749 shape and statuses under /cayenne")
+    /// Cayenne's body: RFC 6749's fields, and hapi/Boom's `statusCode` and `message` that real clients read.
+    private func cayenneError(_ status: Int, _ error: String, _ description: String) -> [String: JSONValue] {
+        ["statusCode": .number(Double(status)), "error": .string(error), "error_description": .string(description), "message": .string(description)]
+    }
+
+    @Test("Cayenne's RFC 6749 shape, with statusCode and message, and statuses under /cayenne")
     func cayenne() async throws {
         try await DialectKitRouter.test { client in
             let invalid = try await client.execute(uri: "/cayenne/invalid", method: .get)
             #expect(invalid.status == .badRequest)
-            #expect(invalid.json == ["error": .string("invalid_request"), "error_description": .string("name: required")])
+            #expect(invalid.json == cayenneError(400, "invalid_request", "name: required"))
             #expect(invalid.headers[.cacheControl] == "no-store")
             let oauth = try await client.execute(uri: "/cayenne/oauth", method: .get)
             #expect(oauth.status == .badRequest)
             #expect(oauth.json["error"] == .string("invalid_grant"))
             let unknown = try await client.execute(uri: "/cayenne/no/such/path", method: .get)
             #expect(unknown.status == .notFound)
-            #expect(unknown.json == ["error": .string("not_found"), "error_description": .string("no such path")])
+            #expect(unknown.json == cayenneError(404, "not_found", "no such path"))
             let tooLarge = try await client.execute(uri: "/cayenne/upload", method: .post, body: ByteBuffer(repeating: 0x61, count: (1 << 20) + 1))
             #expect(tooLarge.status == .contentTooLarge)
             #expect(tooLarge.json["error"] == .string("invalid_request"))
             for path in ["/cayenne/store", "/cayenne/boom"] {
                 let failed = try await client.execute(uri: path, method: .get)
                 #expect(failed.status == .internalServerError, "\(path)")
-                #expect(failed.json == ["error": .string("server_error"), "error_description": .string("internal error")], "\(path)")
+                #expect(failed.json == cayenneError(500, "server_error", "internal error"), "\(path)")
             }
         }
     }
