@@ -116,6 +116,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -256,7 +257,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The dialect kit of NimbusHTTP: one error middleware for both dialects, typed JSON bodies.
+        // NimbusHTTP: one error middleware for both dialects, typed JSON bodies, early routes.
         .testTarget(
             name: "NimbusHTTPTests",
             dependencies: [
@@ -265,6 +266,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -46,23 +46,30 @@ public struct HTTP1WebSocketChannel: ServerChildChannel, HTTPChannelHandler {
     let admit: @Sendable (HTTPRequest, any Channel, Logger) async -> Admission
     let limits: HTTPConnectionLimits
     let connections: HTTPConnectionCounter
+    let earlyRoutes: [any EarlyRoute]
+    let serverName: String?
 
     /// - Parameters:
     ///   - responder: the HTTP application's responder, for every request that is not an upgrade.
     ///   - webSocketResponder: decides upgrade requests; its routes come from `webSocket(_:admit:onUpgrade:)`.
     ///   - limits: timeouts and head size of every connection.
     ///   - connections: counts open connections against the limits (`limits.maximumConnections` is not read).
+    ///   - earlyRoutes: routes answered below the router (`EarlyRoute`), with `serverName` in their `Server` field.
     public init<WebSocketResponder: HTTPResponder>(
         responder: @escaping HTTPChannelHandler.Responder,
         webSocketResponder: WebSocketResponder,
         configuration: HTTP1WebSocketUpgradeChannel.Configuration,
         limits: HTTPConnectionLimits,
-        connections: HTTPConnectionCounter
+        connections: HTTPConnectionCounter,
+        earlyRoutes: [any EarlyRoute] = [],
+        serverName: String? = nil
     ) where WebSocketResponder.Context == NimbusRequestContext {
         self.responder = responder
         self.configuration = configuration
         self.limits = limits
         self.connections = connections
+        self.earlyRoutes = earlyRoutes
+        self.serverName = serverName
         let socket = WebSocketHandler.Configuration(
             extensions: [], autoPing: configuration.ws.autoPing, closeTimeout: configuration.ws.closeTimeout,
             validateUTF8: configuration.ws.validateUTF8, maxFrameSize: configuration.ws.maxFrameSize)
@@ -146,6 +153,9 @@ public struct HTTP1WebSocketChannel: ServerChildChannel, HTTPChannelHandler {
                         try channel.pipeline.syncOperations.addHandlers(configuration.http1.additionalChannelHandlers())
                         try channel.pipeline.syncOperations.addHandler(
                             HTTPConnectionStateHandler(idleTimeout: configuration.http1.idleTimeout.map { .init($0) }, logger: logger))
+                        if !earlyRoutes.isEmpty {
+                            try channel.pipeline.syncOperations.addHandler(EarlyRouteHandler(routes: earlyRoutes, serverName: serverName))
+                        }
                         let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
                         return UpgradeResult.http(asyncChannel, refusal: refusal.value)
@@ -213,16 +223,17 @@ public struct HTTP1WebSocketChannel: ServerChildChannel, HTTPChannelHandler {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with WebSocket upgrades decided by `webSocketRouter`, whose refusals reach the client
-    /// as the router rendered them, with connections bounded by `limits` and counted by `connections`.
+    /// as the router rendered them, with connections bounded by `limits` and counted by `connections`, and
+    /// `earlyRoutes` answered below the router.
     public static func http1WebSockets<WebSocketRouter: HTTPResponderBuilder>(
         webSocketRouter: WebSocketRouter, configuration: HTTP1WebSocketUpgradeChannel.Configuration,
-        limits: HTTPConnectionLimits, connections: HTTPConnectionCounter
+        limits: HTTPConnectionLimits, connections: HTTPConnectionCounter, earlyRoutes: [any EarlyRoute] = [], serverName: String? = nil
     ) -> HTTPServerBuilder where WebSocketRouter.Responder.Context == NimbusRequestContext {
         let webSocketResponder = webSocketRouter.buildResponder()
         return .init { responder in
             HTTP1WebSocketChannel(
                 responder: responder, webSocketResponder: webSocketResponder, configuration: configuration, limits: limits,
-                connections: connections)
+                connections: connections, earlyRoutes: earlyRoutes, serverName: serverName)
         }
     }
 }

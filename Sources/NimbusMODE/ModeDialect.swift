@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
+import Logging
 import NimbusCore
 import NimbusHTTP
 
@@ -35,6 +36,12 @@ public struct ModeDialect: Sendable {
     static func addErrorHandling(to router: Router<NimbusRequestContext>) {
         router.add(middleware: ModeCORSMiddleware())
         router.add(middleware: DialectErrorMiddleware(pathPrefix: pathPrefix, format: ModeErrorFormat()))
+    }
+
+    /// The routes answered below the router (`HTTP1WebSocketChannel.http1WebSockets(…, earlyRoutes:)`): a device's
+    /// own event PUT.
+    public func earlyRoutes(logger: Logger) -> [any EarlyRoute] {
+        [ModeEventEarlyRoute(authenticator: nimbus.authenticator, events: nimbus.events, logger: logger)]
     }
 
     /// Adds the REST routes to the HTTP router and the WebSocket routes to the WebSocket router.

@@ -15,10 +15,17 @@ public struct ModeError: HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        let body = try JSONEncoder().encode(Body(reason: reason, data: data))
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        Response(status: status, headers: headers, body: .init(byteBuffer: try body()))
+    }
+
+    /// The fields of the error's response.
+    var headers: HTTPFields {
+        [.contentType: "application/json; charset=utf-8"]
+    }
+
+    /// The error's JSON body.
+    func body() throws -> ByteBuffer {
+        ByteBuffer(bytes: try JSONEncoder().encode(Body(reason: reason, data: data)))
     }
 
     private struct Body: Encodable {

@@ -43,7 +43,14 @@ struct ModeAuthenticator: RouterMiddleware {
     }
 
     static func token(in request: Request) -> String? {
-        if let header = request.headers[.authorization] {
+        if let token = token(inAuthorization: request.headers[.authorization]) { return token }
+        if let token = request.uri.queryParameters.get("authToken"), !token.isEmpty { return token }
+        return nil
+    }
+
+    /// The token of an `Authorization` field.
+    static func token(inAuthorization header: String?) -> String? {
+        if let header {
             let parts = header.split(separator: " ", maxSplits: 1)
             if parts.count == 2, ["modecloud", "bearer"].contains(parts[0].lowercased()) {
                 // Spaces only: HTTP field values carry no other whitespace (and Foundation's trimming was a
@@ -54,7 +61,6 @@ struct ModeAuthenticator: RouterMiddleware {
             }
             return header  // an unknown scheme: treat the whole value as the token, which will not match
         }
-        if let token = request.uri.queryParameters.get("authToken"), !token.isEmpty { return token }
         return nil
     }
 }

@@ -33,8 +33,10 @@ public func buildApplication(
         try await nimbus.start()
 
         let router = buildRouter(metrics: metrics)
+        let serverName = "Nimbus"
         let webSocketRouter = Router(context: NimbusRequestContext.self)
-        ModeDialect(nimbus: nimbus, publicURL: publicURL).addRoutes(to: router, webSocketRouter: webSocketRouter)
+        let mode = ModeDialect(nimbus: nimbus, publicURL: publicURL)
+        mode.addRoutes(to: router, webSocketRouter: webSocketRouter)
         CayenneDialect(nimbus: nimbus, publicURL: publicURL).addRoutes(to: router)
 
         let broker = MQTTBroker(
@@ -50,8 +52,9 @@ public func buildApplication(
             router: router,
             server: .http1WebSockets(
                 webSocketRouter: webSocketRouter, configuration: .init(ws: .init(maxFrameSize: 1 << 20, closeTimeout: .seconds(2))),
-                limits: configuration.http, connections: httpConnections(configuration, logger: logger)),
-            configuration: .init(address: .hostname(configuration.bind, port: configuration.httpPort), serverName: "Nimbus"),
+                limits: configuration.http, connections: httpConnections(configuration, logger: logger),
+                earlyRoutes: mode.earlyRoutes(logger: logger), serverName: serverName),
+            configuration: .init(address: .hostname(configuration.bind, port: configuration.httpPort), serverName: serverName),
             services: [store, outbox] + mqttListeners,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.httpPort) },
             logger: logger)

@@ -39,6 +39,8 @@ public final class SQLStore: Store, Service {
         try await executor.withConnection { db in try await body(SQLStoreTransaction(db: db, backend: self.backend)) }
     }
 
+    public var writeExecutor: (any TaskExecutor)? { executor.writeExecutor }
+
     public func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         try await executor.withTransaction { db in try await body(SQLStoreTransaction(db: db, backend: self.backend)) }
     }

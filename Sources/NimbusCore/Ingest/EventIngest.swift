@@ -17,7 +17,7 @@ struct EventIngest: Sendable {
 
     init(store: any Store, observers: [any IngestObserver<Event>]) {
         let ingested = Counter(label: "nimbus_events_ingested_total")
-        group = GroupCommit { submissions in
+        group = GroupCommit(executor: store.writeExecutor) { submissions in
             try await Self.commit(submissions, store: store, observers: observers, ingested: ingested)
         }
     }
@@ -25,6 +25,12 @@ struct EventIngest: Sendable {
     /// Returns once the event is stored with everything its observers derive from it.
     func write(_ submission: Submission) async throws {
         try await group.write(submission)
+    }
+
+    /// Queues the event; `completion` runs on the committing thread once it is durable with everything its
+    /// observers derive from it, or has failed.
+    func submit(_ submission: Submission, completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        group.submit(submission, completion: completion)
     }
 
     /// - Returns: for each submission, the error it is refused with (a device that no longer exists), or `nil`.

@@ -1,4 +1,4 @@
-import Foundation
+import Synchronization
 
 /// Group commit: callers that arrive while a batch is being written wait for the next batch, which writes
 /// all of them in one transaction. Throughput then grows with concurrency instead of being bounded by one
@@ -6,57 +6,114 @@ import Foundation
 ///
 /// `commit` writes one batch and says, for each submission, whether it was refused; when it throws for a batch
 /// of several, the submissions are written one by one, so one bad record does not fail its neighbours.
-actor GroupCommit<Submission: Sendable> {
+///
+/// The queue is a lock, not an actor, so that a caller on a NIO event loop can submit without entering Swift
+/// concurrency (`submit(_:completion:)`, used by the HTTP ingest route that answers below the router). The loop
+/// that writes the batches runs on `executor`, the store's writer thread on SQLite: it takes a batch, commits
+/// it there and answers each caller from there, without a hop per batch, and ends when the queue is empty.
+final class GroupCommit<Submission: Sendable>: Sendable {
     typealias Commit = @Sendable ([Submission]) async throws -> [NimbusError?]
+    /// Called once per submission, on the committing thread, when it is durable or has failed: it must not block.
+    typealias Completion = @Sendable (Result<Void, any Error>) -> Void
 
-    private struct Pending {
+    private struct Pending: Sendable {
         let submission: Submission
-        let continuation: CheckedContinuation<Void, any Error>
+        let caller: Caller
+    }
+
+    /// Who waits for a submission: a task (resumed from the shared pool, all of a batch in one job, so the
+    /// writer goes on to the next batch at once), or a callback (called on the committing thread).
+    private enum Caller: Sendable {
+        case task(CheckedContinuation<Void, any Error>)
+        case callback(Completion)
+    }
+
+    private struct Queue {
+        var pending: [Pending] = []
+        var isWriting = false
     }
 
     private let commit: Commit
     private let maximumBatch: Int
-    private var queue: [Pending] = []
-    private var isWriting = false
+    private let executor: (any TaskExecutor)?
+    private let queue = Mutex(Queue())
 
-    /// - Parameter maximumBatch: the most submissions one transaction holds; bounds the transaction and the
-    ///   latency of its first submission.
-    init(maximumBatch: Int = 512, commit: @escaping Commit) {
+    /// - Parameters:
+    ///   - maximumBatch: the most submissions one transaction holds; bounds the transaction and the latency of
+    ///     its first submission.
+    ///   - executor: where the writing loop runs (`Store.writeExecutor`); `nil` for the shared pool.
+    init(maximumBatch: Int = 512, executor: (any TaskExecutor)? = nil, commit: @escaping Commit) {
         self.maximumBatch = maximumBatch
+        self.executor = executor
         self.commit = commit
     }
 
     /// Returns once the submission is durable; throws its refusal or the store's error.
     func write(_ submission: Submission) async throws {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.append(Pending(submission: submission, continuation: continuation))
-            if !isWriting {
-                isWriting = true
-                Task { await self.drain() }
-            }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            enqueue(Pending(submission: submission, caller: .task(continuation)))
         }
     }
 
-    private func drain() async {
-        while !queue.isEmpty {
-            let batch = Array(queue.prefix(maximumBatch))
-            queue.removeFirst(batch.count)
+    /// Queues the submission; `completion` says when it is durable, or why it is not.
+    func submit(_ submission: Submission, completion: @escaping Completion) {
+        enqueue(Pending(submission: submission, caller: .callback(completion)))
+    }
+
+    private func enqueue(_ pending: Pending) {
+        let startsLoop = queue.withLock { queue in
+            queue.pending.append(pending)
+            defer { queue.isWriting = true }
+            return !queue.isWriting
+        }
+        if startsLoop { Task(executorPreference: executor) { await self.writeUntilEmpty() } }
+    }
+
+    private func writeUntilEmpty() async {
+        while let batch = nextBatch() {
+            var results: [Result<Void, any Error>]
             do {
                 let refusals = try await commit(batch.map(\.submission))
-                for (pending, refusal) in zip(batch, refusals) { pending.continuation.resume(with: refusal.map { .failure($0) } ?? .success(())) }
+                results = refusals.map { refusal in refusal.map { .failure($0) } ?? .success(()) }
             } catch where batch.count > 1 {
+                results = []
                 for pending in batch {
                     do {
                         if let refusal = try await commit([pending.submission])[0] { throw refusal }
-                        pending.continuation.resume()
+                        results.append(.success(()))
                     } catch {
-                        pending.continuation.resume(throwing: error)
+                        results.append(.failure(error))
                     }
                 }
             } catch {
-                batch.first?.continuation.resume(throwing: error)
+                results = [.failure(error)]
+            }
+            answer(batch, with: results)
+        }
+    }
+
+    private func answer(_ batch: [Pending], with results: [Result<Void, any Error>]) {
+        var tasks: [(CheckedContinuation<Void, any Error>, Result<Void, any Error>)] = []
+        for (pending, result) in zip(batch, results) {
+            switch pending.caller {
+            case .callback(let completion): completion(result)
+            case .task(let continuation): tasks.append((continuation, result))
             }
         }
-        isWriting = false
+        guard !tasks.isEmpty else { return }
+        Task.detached { for (continuation, result) in tasks { continuation.resume(with: result) } }
+    }
+
+    /// The next batch, or `nil` (and the loop ends) when nothing is waiting.
+    private func nextBatch() -> [Pending]? {
+        queue.withLock { queue in
+            guard !queue.pending.isEmpty else {
+                queue.isWriting = false
+                return nil
+            }
+            let batch = Array(queue.pending.prefix(maximumBatch))
+            queue.pending.removeFirst(batch.count)
+            return batch
+        }
     }
 }

@@ -6,6 +6,14 @@ public protocol Store: Sendable {
     func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
     /// Runs `body` in one transaction: if it throws, nothing it wrote remains.
     func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
+    /// Where write transactions run, when the store has a place of its own for them (SQLite's writer thread):
+    /// a loop that writes many transactions runs there to save a thread hand-off per transaction.
+    var writeExecutor: (any TaskExecutor)? { get }
+}
+
+extension Store {
+    /// No place of its own: transactions run on the caller's executor (PostgreSQL's connections are remote).
+    public var writeExecutor: (any TaskExecutor)? { nil }
 }
 
 /// The repositories available inside one store transaction.

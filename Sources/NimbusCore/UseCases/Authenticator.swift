@@ -14,6 +14,12 @@ public struct Authenticator: Sendable {
 
     let environment: CoreEnvironment
 
+    /// The principal of a token the credential cache holds, found without a store read or a suspension (for a
+    /// caller on an event loop); `nil` when the cache does not hold it, which says nothing of its validity.
+    public func cachedPrincipal(token: String) -> Principal? {
+        environment.credentials.principal(tokenHash: Secrets.hash(token))
+    }
+
     /// The principal for a token; throws `invalidCredential` when the token is unknown or revoked.
     /// Tokens found valid are remembered for a while (see `CredentialCache`).
     public func authenticate(token: String) async throws -> Principal {

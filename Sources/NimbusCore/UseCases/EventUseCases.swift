@@ -14,6 +14,17 @@ public struct EventUseCases: Sendable {
         self.writer = EventIngest(store: environment.store, observers: environment.eventObservers + [publisher])
     }
 
+    /// An event sent by a device about itself, the device being the caller (`principal` is `.device(deviceId)`),
+    /// for a caller that cannot await: checks it at once (throws as `fromDevice` would), then `completion` runs on
+    /// the committing thread once it is durable, or with the reason it is not. It must not block.
+    public func submitFromDevice(
+        _ deviceId: Int, eventType: String, eventData: [String: JSONValue],
+        completion: @escaping @Sendable (Result<Void, any Error>) -> Void
+    ) throws {
+        try Self.validate(eventType: eventType)
+        writer.submit(.device(id: deviceId, eventType: eventType, eventData: eventData, timestamp: environment.clock.now()), completion: completion)
+    }
+
     /// An event sent by a device about itself.
     public func fromDevice(_ deviceId: Int, eventType: String, eventData: [String: JSONValue], by principal: Principal) async throws {
         try Self.validate(eventType: eventType)

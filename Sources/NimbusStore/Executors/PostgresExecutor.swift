@@ -8,6 +8,8 @@ import ServiceLifecycle
 /// PostgreSQL through PostgresNIO's connection pool; each transaction is one pooled connection.
 final class PostgresExecutor: SQLExecutor {
     let backend = SQLBackend.postgres
+    /// Transactions run on the caller's executor: the work is on the server, a hop would only add latency.
+    var writeExecutor: (any TaskExecutor)? { nil }
     private let client: PostgresClient
     private let logger: Logger
     private let runner: Task<Void, Never>

@@ -12,6 +12,8 @@ protocol SQLExecutor: Sendable {
     var backend: SQLBackend { get }
     func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// The executor `withTransaction` runs its body on, if it has one (`Store.writeExecutor`).
+    var writeExecutor: (any TaskExecutor)? { get }
     /// Runs until graceful shutdown (a pool's background work), then releases the connections.
     func run() async throws
     /// Releases the connections without waiting for shutdown (for short-lived admin commands).

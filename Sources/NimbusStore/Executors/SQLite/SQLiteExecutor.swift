@@ -18,6 +18,7 @@ final class SQLiteExecutor: SQLExecutor {
     private let nextReader = Atomic<Int>(0)
     private let writerThread = ThreadExecutor(name: "nimbus-sqlite-w")
     private let logger: Logger
+    var writeExecutor: (any TaskExecutor)? { writerThread }
 
     private init(writer: SQLiteLane, readers: [SQLiteLane], logger: Logger) {
         self.writer = writer

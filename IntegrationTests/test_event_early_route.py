@@ -1,0 +1,120 @@
+"""A device's own event PUT is answered below the router (`ModeEventEarlyRoute`, issue 12's ingest target):
+it must read exactly as the router's answer does, keep answers in request order on a connection, and leave every
+other case to the router.
+
+The server logs at debug level, where the early route marks its requests (`http.early=true`), so the tests can
+tell that the early path ran: a device's first PUT with a token finds it uncached and goes to the router (which
+caches it); the PUTs after it are answered early.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from harness import NimbusServer, expect
+from world import Project, open_user_ws
+
+
+@pytest.fixture(scope="module")
+def debug_server(nimbus_bin: Path, mailbox, sms, tmp_path_factory: pytest.TempPathFactory) -> Iterator[NimbusServer]:
+    server = NimbusServer(nimbus_bin, tmp_path_factory.mktemp("early") / "data", mailbox=mailbox, sms=sms, log_level="debug")
+    server.start()
+    yield server
+    server.stop()
+
+
+def early_requests(server: NimbusServer) -> int:
+    return server.log_path.read_text(errors="replace").count("http.early=true")
+
+
+def put_event(device, body) -> requests.Response:
+    return device.client.put(f"/devices/{device.id}/event", json=body)
+
+
+def test_an_early_answer_reads_as_the_routers(debug_server: NimbusServer):
+    project = Project(debug_server, "email")
+    owner = project.new_user()
+    home = project.new_home(owner)
+    device = project.device_in_home(owner, home)
+    with open_user_ws(debug_server, owner) as ws:
+        before = early_requests(debug_server)
+        routed = put_event(device, {"eventType": "first", "eventData": {"n": 1}})
+        early = put_event(device, {"eventType": "second", "eventData": {"n": 2}})
+        expect(routed, 204)
+        expect(early, 204)
+        assert early_requests(debug_server) > before, "the second PUT was not answered early"
+        drop = {"Date"}
+        assert {k: v for k, v in routed.headers.items() if k not in drop} == \
+            {k: v for k, v in early.headers.items() if k not in drop}, (routed.headers, early.headers)
+        assert re.match(r"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$", early.headers["Date"]), early.headers
+        # Both events are stored and live, in order, with the fields the router's path gives them.
+        first, second = ws.recv_json(), ws.recv_json()
+        assert (first["eventType"], second["eventType"]) == ("first", "second"), (first, second)
+        assert second["eventData"] == {"n": 2} and second["originDeviceId"] == device.id and second["homeId"] == home, second
+
+
+def test_the_router_still_answers_what_the_early_route_declines(debug_server: NimbusServer):
+    project = Project(debug_server, "email")
+    owner = project.new_user()
+    device = project.device_in_home(owner, project.new_home(owner))
+    expect(put_event(device, {"eventType": "warm-up"}), 204)  # caches the device's token
+    before = early_requests(debug_server)
+    # Invalid input, a form body and another device's id: each gets the router's MODE answer, none is taken early.
+    bad = put_event(device, {"eventType": "", "eventData": {}})
+    assert bad.status_code == 403 and bad.json()["reason"] == "INVALID_INPUT", bad.text
+    form = device.client.put(f"/devices/{device.id}/event", data={"eventType": "from-a-form"})
+    expect(form, 204)
+    other = project.device_in_home(owner, project.new_home(owner))
+    wrong = device.client.put(f"/devices/{other.id}/event", json={"eventType": "t"})
+    assert wrong.status_code in (403, 404), wrong.text
+    assert early_requests(debug_server) == before
+
+
+def test_answers_stay_in_request_order_on_a_pipelining_connection(debug_server: NimbusServer):
+    project = Project(debug_server, "email")
+    owner = project.new_user()
+    device = project.device_in_home(owner, project.new_home(owner))
+    expect(put_event(device, {"eventType": "warm-up"}), 204)
+    before = early_requests(debug_server)
+
+    def put(n: int) -> bytes:
+        body = json.dumps({"eventType": "pipelined", "eventData": {"n": n}}).encode()
+        return (f"PUT /mode/devices/{device.id}/event HTTP/1.1\r\nHost: x\r\nAuthorization: ModeCloud {device.api_key}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+    get = f"GET /mode/devices/{device.id} HTTP/1.1\r\nHost: x\r\nAuthorization: ModeCloud {device.api_key}\r\n\r\n".encode()
+    with socket.create_connection(("127.0.0.1", debug_server.http_port), timeout=10) as sock:
+        sock.sendall(put(1) + put(2) + get + put(3) + get)
+        received = b""
+        while received.count(b"HTTP/1.1 ") < 5 or not received.endswith(b"}"):
+            chunk = sock.recv(65536)
+            assert chunk, f"connection closed after {received!r}"
+            received += chunk
+    statuses = re.findall(rb"HTTP/1.1 (\d{3})", received)
+    assert statuses == [b"204", b"204", b"200", b"204", b"200"], received
+    assert early_requests(debug_server) > before, "no pipelined PUT was answered early"
+    listed = expect(device.client.get(f"/devices/{device.id}"), 200)
+    assert listed["id"] == device.id
+
+
+def test_early_answers_are_counted_as_the_routers_are(debug_server: NimbusServer):
+    project = Project(debug_server, "email")
+    owner = project.new_user()
+    device = project.device_in_home(owner, project.new_home(owner))
+    series = re.compile(r'^hb_requests(?:_total)?\{[^}]*http_route="/mode/devices/\{deviceId\}/event"[^}]*'
+                        r'http_response_status_code="204"[^}]*\} (\d+)', re.M)
+
+    def count() -> int:
+        return sum(int(n) for n in series.findall(requests.get(debug_server.base_url + "/metrics", timeout=5).text))
+
+    before = count()
+    for n in range(5):
+        expect(put_event(device, {"eventType": "counted", "eventData": {"n": n}}), 204)
+    assert count() == before + 5
