@@ -89,6 +89,9 @@ final class GroupCommit<Submission: Sendable>: Sendable {
                 results = [.failure(error)]
             }
             answer(batch, with: results)
+            // Other transactions wait for the same thread (an account change, a session): let the ones already
+            // queued there run before the next batch, as they did when each batch hopped to the thread.
+            await Task.yield()
         }
     }
 
