@@ -118,3 +118,18 @@ def test_early_answers_are_counted_as_the_routers_are(debug_server: NimbusServer
     for n in range(5):
         expect(put_event(device, {"eventType": "counted", "eventData": {"n": n}}), 204)
     assert count() == before + 5
+
+
+def test_a_put_that_asks_to_close_the_connection_gets_it_closed(debug_server: NimbusServer):
+    project = Project(debug_server, "email")
+    owner = project.new_user()
+    device = project.device_in_home(owner, project.new_home(owner))
+    expect(put_event(device, {"eventType": "warm-up"}), 204)  # the token is cached: this PUT could be taken early
+    body = b'{"eventType":"last"}'
+    with socket.create_connection(("127.0.0.1", debug_server.http_port), timeout=10) as sock:
+        sock.sendall(f"PUT /mode/devices/{device.id}/event HTTP/1.1\r\nHost: x\r\nAuthorization: ModeCloud {device.api_key}\r\n"
+                     f"Content-Type: application/json\r\nConnection: close\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+        received = b""
+        while chunk := sock.recv(65536):  # ends only when the server closes the connection
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 204"), received

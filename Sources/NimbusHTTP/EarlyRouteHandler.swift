@@ -62,7 +62,7 @@ final class EarlyRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case (.answering, _):
             held.append(part)
         case (.idle, .head(let head)):
-            if routedAwaitingResponse == 0, head.headerFields[.expect] == nil, let route = routes.first(where: { $0.wants(head) }) {
+            if routedAwaitingResponse == 0, Self.mayAnswerEarly(head), let route = routes.first(where: { $0.wants(head) }) {
                 state = .collecting(route, head, context.channel.allocator.buffer(capacity: 0))
             } else {
                 route(part, context: context)
@@ -82,6 +82,14 @@ final class EarlyRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         default:
             route(part, context: context)
         }
+    }
+
+    /// Whether a request's head allows an early answer at all: not one that waits for `100 Continue`, nor one
+    /// that asks for the connection to close after it (the router's side closes it).
+    static func mayAnswerEarly(_ head: HTTPRequest) -> Bool {
+        guard head.headerFields[.expect] == nil else { return false }
+        guard let connection = head.headerFields[.connection] else { return true }
+        return !connection.lowercased().split(separator: ",").contains { $0.filter { !$0.isWhitespace } == "close" }
     }
 
     /// Gives the part to the router, counting the request once its end has passed.

@@ -108,6 +108,23 @@ struct EarlyRouteHandlerTests {
         #expect(try routed(channel) == ["GET /other", "end"])
     }
 
+    @Test("a request that asks to close the connection, or waits for 100 Continue, goes to the router")
+    func closeAndExpect() throws {
+        let channel = try channel()
+        var closing = HTTPRequest(method: .put, scheme: nil, authority: nil, path: "/early")
+        closing.headerFields[.connection] = "keep-alive, Close"
+        try channel.writeInbound(HTTPRequestPart.head(closing))
+        try channel.writeInbound(HTTPRequestPart.body(ByteBuffer(string: "closing")))
+        try channel.writeInbound(HTTPRequestPart.end(nil))
+        #expect(try routed(channel) == ["PUT /early", "closing", "end"])
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        var expecting = HTTPRequest(method: .put, scheme: nil, authority: nil, path: "/early")
+        expecting.headerFields[.expect] = "100-continue"
+        try channel.writeInbound(HTTPRequestPart.head(expecting))
+        #expect(try routed(channel) == ["PUT /early"])
+        #expect(route.taken.isEmpty)
+    }
+
     @Test("while the router owes a response, an early request goes to the router too, so answers stay in order")
     func orderAfterRouted() throws {
         let channel = try channel()
