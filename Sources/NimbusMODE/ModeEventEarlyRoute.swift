@@ -6,8 +6,8 @@ import NimbusHTTP
 
 /// `PUT /mode/devices/{deviceId}/event` sent by the device itself, answered on the event loop (`EarlyRoute`):
 /// the hottest request of MODE, whose own work is a token lookup and a JSON parse before a wait for the group
-/// commit. Spent in Hummingbird's hand-offs, router and middleware, that request cost 150–170 µs of server CPU;
-/// answered here ~90–100 µs (`Benchmarks/README.md`).
+/// commit. Through Hummingbird's hand-offs, router and middleware, that request cost 150–170 µs of server CPU;
+/// answered here about 110 µs (`Benchmarks/README.md`).
 ///
 /// Only the happy path is taken: the exact path, an `Authorization` token that the credential cache already
 /// holds for that very device, a body that is a JSON object with a string `eventType` that passes the use case's
