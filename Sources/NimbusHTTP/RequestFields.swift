@@ -22,14 +22,19 @@ public struct RequestFields: Sendable {
         let text = String(buffer: buffer)
         // A JSON object is never blank: skip walking its characters (the common case, on every ingest request).
         if text.utf8.first != UInt8(ascii: "{"), text.allSatisfy(\.isWhitespace) { return RequestFields() }
-        let contentType = request.headers[.contentType]?.lowercased() ?? ""
-        if contentType.hasPrefix("application/x-www-form-urlencoded") || (!text.hasPrefix("{") && !contentType.contains("json") && text.contains("=")) {
-            return RequestFields(form: text)
-        }
+        if isForm(text, contentType: request.headers[.contentType]) { return RequestFields(form: text) }
         guard let value = JSONValue(jsonText: text), case .object(let object) = value else {
             throw NimbusError.invalidInput(field: "body", reason: "must be a JSON object or a URL-encoded form")
         }
         return RequestFields(object)
+    }
+
+    /// Whether a body is read as a URL-encoded form rather than JSON: it says so, or it does not start with `{`, is not
+    /// labelled JSON and has an `=`. (MODE's clients send either without always labelling them.)
+    public static func isForm(_ text: String, contentType: String?) -> Bool {
+        let contentType = contentType?.lowercased() ?? ""
+        return contentType.hasPrefix("application/x-www-form-urlencoded")
+            || (!text.hasPrefix("{") && !contentType.contains("json") && text.contains("="))
     }
 
     /// Parses `a=1&b=two`; `+` is a space and `%XX` an escaped byte.

@@ -38,8 +38,9 @@ struct ModeEventEarlyRoute: EarlyRoute {
 
     /// `eventType` and `eventData` of a JSON object body, or `nil` for any body the router should judge.
     static func event(in body: ByteBuffer, contentType: String?) -> (type: String, data: [String: JSONValue])? {
-        if let contentType, contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") { return nil }
-        guard body.readableBytesView.first == UInt8(ascii: "{"), let value = JSONValue(jsonText: String(buffer: body)),
+        guard body.readableBytesView.first == UInt8(ascii: "{") else { return nil }
+        let text = String(buffer: body)
+        guard !RequestFields.isForm(text, contentType: contentType), let value = JSONValue(jsonText: text),
               case .object(let fields) = value, case .string(let type)? = fields["eventType"] else { return nil }
         switch fields["eventData"] {
         case nil, .null?: return (type, [:])

@@ -21,7 +21,9 @@ public struct NimbusAssembly: Sendable {
         let store = try await SQLStore.open(databaseURL: configuration.databaseURL, dataDirectory: configuration.dataDirectory, logger: logger)
         let outbox = OutboxWorker(store: store, mail: mail, sms: sms, webhooks: WebhookSender(store: store), logger: logger)
         let nimbus = Nimbus(environment: CoreEnvironment(
-            store: store, bus: InProcessBus(queueLimit: configuration.liveSubscriberQueue, byteLimit: configuration.liveSubscriberQueueBytes), livePublishQueue: configuration.livePublishQueue,
+            store: store,
+            bus: InProcessBus(queueLimit: configuration.liveSubscriberQueue, byteLimit: configuration.liveSubscriberQueueBytes),
+            livePublishQueue: configuration.livePublishQueue,
             eventObservers: ModeDialect.eventObservers(wakeOutbox: { outbox.wakeUp() }),
             outboxSignal: { outbox.wakeUp() }, logger: logger,
             oauth: configuration.oauthSettings,

@@ -12,7 +12,7 @@ public protocol Store: Sendable {
 }
 
 extension Store {
-    /// No place of its own: transactions run on the caller's executor (PostgreSQL's connections are remote).
+    /// A store without a place of its own: transactions run on the caller's executor.
     public var writeExecutor: (any TaskExecutor)? { nil }
 }
 

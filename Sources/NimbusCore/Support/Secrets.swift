@@ -64,7 +64,7 @@ public enum Secrets {
 
     /// A bcrypt hash of a random password, for checks that must take as long when there is no real hash. Computed
     /// once, on first use, on the thread that first asks.
-    public static let decoyPasswordHash = Bcrypt.hash(token(prefix: ""), cost: 10)
+    static let decoyPasswordHash = Bcrypt.hash(token(prefix: ""), cost: 10)
 
     /// Where bcrypt runs: ~50 ms of CPU per password at cost 10, which on the cooperative pool (one thread per
     /// core) stalled every request handler while two people signed in at once. Half the cores (at least one)

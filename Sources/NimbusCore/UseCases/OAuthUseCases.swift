@@ -104,16 +104,13 @@ public struct OAuthUseCases: Sendable {
         return try await environment.signInThrottle.attempt(account: account, address: address, refusal: OAuthError.tooManyAttempts) {
             let user = try await store.read { try await $0.users.find(projectId: projectId, email: email) }
             // Every path checks a bcrypt hash, so a wrong address takes as long as a wrong password.
-            let hash = user?.passwordHash ?? Self.decoyPasswordHash
+            let hash = user?.passwordHash ?? Secrets.decoyPasswordHash
             guard await Secrets.verifyPassword(password, hash: hash), let user, user.passwordHash != nil else {
                 throw OAuthError.invalidGrant("wrong email or password")
             }
             return user
         }
     }
-
-    /// A bcrypt hash of a random password, checked when no user matches.
-    static let decoyPasswordHash = Secrets.decoyPasswordHash
 
     /// Starts a single sign-on session for a user who signed in on the page; returns the signed
     /// cookie value.
