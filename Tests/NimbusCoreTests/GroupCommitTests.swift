@@ -1,5 +1,5 @@
 import Foundation
-import NimbusCore
+@testable import NimbusCore
 import NimbusStore
 import Synchronization
 import Testing
@@ -34,6 +34,48 @@ struct GroupCommitTests {
             }
         }
         try await world.store.close()
+    }
+
+    @Test("callers are answered once their batch is durable; the next batch commits while the last is flushed, not more")
+    func answersWhenDurable() async throws {
+        let commits = Mutex<[[Int]]>([])
+        // For each commit, who waits for its flush.
+        let flushes = Mutex<[[Durability.Callback]]>([])
+        let answers = Mutex<[Int: Bool]>([:])
+        let group = GroupCommit<Int> { batch in
+            let index = flushes.withLock { flushes in
+                flushes.append([])
+                return flushes.count - 1
+            }
+            commits.withLock { $0.append(batch) }
+            return (batch.map { _ in nil }, Durability { callback in flushes.withLock { $0[index].append(callback) } })
+        }
+        func submit(_ n: Int) {
+            group.submit(n) { result in answers.withLock { $0[n] = (try? result.get()) != nil } }
+        }
+        func flush(_ index: Int, _ result: Result<Void, any Error>) {
+            for callback in flushes.withLock({ $0[index] }) { callback(result) }
+        }
+        submit(1)
+        try await eventually { flushes.withLock { $0.first?.count } == 1 }
+        submit(2)
+        try await eventually { commits.withLock { $0.count } == 2 }
+        #expect(answers.withLock { $0.isEmpty }, "nobody is answered before a flush")
+        submit(3)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(commits.withLock { $0 } == [[1], [2]], "a third batch waits for the first one's flush")
+        flush(0, .success(()))
+        try await eventually { commits.withLock { $0.count } == 3 }
+        #expect(answers.withLock { $0 } == [1: true])
+        flush(1, .failure(NimbusError.notFound("disk")))
+        flush(2, .success(()))
+        try await eventually { answers.withLock { $0.count } == 3 }
+        #expect(answers.withLock { $0 } == [1: true, 2: false, 3: true])
+    }
+
+    private func eventually(_ condition: () -> Bool) async throws {
+        for _ in 0..<2000 where !condition() { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(condition())
     }
 
     @Test("while ingest keeps the writer busy, another write still gets its turn")

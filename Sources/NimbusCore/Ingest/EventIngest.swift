@@ -3,8 +3,8 @@ import Metrics
 
 /// The durable write path of events. Each batch (see `GroupCommit`) is one transaction: the devices of the
 /// batch are looked up, the events appended, and every observer's `stage` writes its derived rows (MODE's
-/// webhook deliveries); once it has committed, the callers are answered and every observer's `committed`
-/// runs (the live publisher, MODE's outbox wake-up).
+/// webhook deliveries); once it is durable, every observer's `committed` runs (the live publisher, MODE's outbox
+/// wake-up) and the callers are answered.
 struct EventIngest: Sendable {
     /// An event to write: complete, or sent by a device about itself and completed from the device's record in
     /// the batch's transaction (one query for the batch instead of a read transaction per event).
@@ -17,8 +17,10 @@ struct EventIngest: Sendable {
 
     init(store: any Store, observers: [any IngestObserver<Event>]) {
         let ingested = Counter(label: "nimbus_events_ingested_total")
+        let batchSize = Recorder(label: "nimbus_events_batch_size")
         group = GroupCommit(executor: store.writeExecutor) { submissions in
-            try await Self.commit(submissions, store: store, observers: observers, ingested: ingested)
+            batchSize.record(submissions.count)
+            return try await Self.commit(submissions, store: store, observers: observers, ingested: ingested)
         }
     }
 
@@ -27,26 +29,31 @@ struct EventIngest: Sendable {
         try await group.write(submission)
     }
 
-    /// Queues the event; `completion` runs on the committing thread once it is durable with everything its
+    /// Queues the event; `completion` runs on the committing or flushing thread once it is durable with everything its
     /// observers derive from it, or has failed.
     func submit(_ submission: Submission, completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
         group.submit(submission, completion: completion)
     }
 
-    /// - Returns: for each submission, the error it is refused with (a device that no longer exists), or `nil`.
+    /// Commits the batch; the observers' follow-ups run once it is durable, before its callers are answered.
+    /// - Returns: for each submission, the error it is refused with (a device that no longer exists), or `nil`,
+    ///   and when the batch is durable.
     private static func commit(
         _ submissions: [Submission], store: any Store, observers: [any IngestObserver<Event>], ingested: Counter
-    ) async throws -> [NimbusError?] {
-        let (stored, refusals, followUps) = try await store.write { tx in
+    ) async throws -> (refusals: [NimbusError?], durability: Durability) {
+        let ((stored, refusals, followUps), durability) = try await store.writeCommitted { tx in
             let (events, refusals) = try await resolve(submissions, in: tx)
             let stored = try await tx.events.append(events)
             var followUps: [@Sendable () -> Void] = []
             for observer in observers { followUps.append(try await observer.stageForCommit(stored, in: tx)) }
             return (stored, refusals, followUps)
         }
-        ingested.increment(by: stored.count)
-        for followUp in followUps { followUp() }
-        return refusals
+        durability.whenDurable { flushed in
+            guard case .success = flushed else { return }
+            ingested.increment(by: stored.count)
+            for followUp in followUps { followUp() }
+        }
+        return (refusals, durability)
     }
 
     /// The submissions as events, the devices' ones completed from one query for all of their devices.

@@ -8,7 +8,7 @@ extension ServerSetting {
     public static let all: [ServerSetting] = storage + listeners + mqttLimits + httpLimits + liveLimits + messaging + identity
 
     static let storage: [ServerSetting] = [
-        .text("data-dir", \.dataDirectory, help: "SQLite database (WAL, `synchronous=FULL`)"),
+        .text("data-dir", \.dataDirectory, help: "SQLite database (WAL; a write is answered once flushed to disk)"),
         .optionalText("database", \.databaseURL, secret: true, help: "`postgres://user:pass@host:port/db` to use PostgreSQL instead"),
     ]
 

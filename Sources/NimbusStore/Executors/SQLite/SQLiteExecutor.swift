@@ -7,7 +7,9 @@ import Synchronization
 /// The embedded default: SQLite in WAL mode with one writer connection and a few reader connections.
 /// SQLite has a single writer anyway; WAL lets readers run beside it, so authenticating a request never
 /// waits for another request's commit. Each connection is used by one task at a time, behind a fair
-/// lock. `synchronous=FULL` makes every commit durable before it returns.
+/// lock. A write is answered once it is durable: the writer commits with `synchronous=NORMAL` and
+/// `SQLiteWALSync` flushes the WAL on a thread of its own, so the next transaction is written during the flush
+/// of the previous one (a database that cannot be in WAL mode commits with `synchronous=FULL` instead).
 ///
 /// Statements run synchronously (`SQLiteLane`): a read on the thread of the task that asked for it, a write
 /// transaction, from BEGIN to COMMIT, on the writer's own thread (a one-thread `ThreadExecutor`).
@@ -17,32 +19,47 @@ final class SQLiteExecutor: SQLExecutor {
     private let readers: [SQLiteLane]
     private let nextReader = Atomic<Int>(0)
     private let writerThread = ThreadExecutor(name: "nimbus-sqlite-w")
+    /// Flushes the writer's commits; `nil` when the commits flush themselves (`synchronous=FULL`).
+    private let walSync: SQLiteWALSync?
     private let logger: Logger
     var writeExecutor: (any TaskExecutor)? { writerThread }
 
-    private init(writer: SQLiteLane, readers: [SQLiteLane], logger: Logger) {
+    private init(writer: SQLiteLane, readers: [SQLiteLane], walSync: SQLiteWALSync?, logger: Logger) {
         self.writer = writer
         self.readers = readers
+        self.walSync = walSync
         self.logger = logger
     }
 
     static func open(path: String, readers: Int = 3, logger: Logger) throws -> SQLiteExecutor {
         var opened: [SQLiteLane] = []
         do {
-            for index in 0...readers {
+            for _ in 0...readers {
                 let lane = try SQLiteLane(path: path)
                 opened.append(lane)
                 try lane.execute("PRAGMA foreign_keys = ON")
-                if index == 0 {
-                    try lane.execute("PRAGMA journal_mode = WAL")
-                    try lane.execute("PRAGMA synchronous = FULL")
-                }
             }
+            let walSync = try configureWriter(opened[0], logger: logger)
+            return SQLiteExecutor(writer: opened[0], readers: Array(opened.dropFirst()), walSync: walSync, logger: logger)
         } catch {
             for lane in opened { lane.close() }
             throw error
         }
-        return SQLiteExecutor(writer: opened[0], readers: Array(opened.dropFirst()), logger: logger)
+    }
+
+    /// Puts the database in WAL mode and the writer's flushes on `SQLiteWALSync`'s thread; where WAL mode is
+    /// refused, every commit flushes itself.
+    private static func configureWriter(_ writer: SQLiteLane, logger: Logger) throws -> SQLiteWALSync? {
+        let mode = try writer.execute("PRAGMA journal_mode = WAL").first?.decode(column: "journal_mode", as: String.self)
+        guard mode == "wal", let walPath = writer.walPath else {
+            try writer.execute("PRAGMA synchronous = FULL")
+            return nil
+        }
+        // SQLite creates the WAL at the first read in WAL mode, which a new database has not had yet.
+        try writer.execute("SELECT count(*) FROM sqlite_master")
+        let walSync = try SQLiteWALSync(walPath: walPath, logger: logger)
+        try writer.execute("PRAGMA synchronous = NORMAL")
+        return walSync
     }
 
     func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -51,6 +68,14 @@ final class SQLiteExecutor: SQLExecutor {
     }
 
     func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let (value, durability) = try await withTransactionCommitted(body)
+        try await durability.wait()
+        return value
+    }
+
+    func withTransactionCommitted<T: Sendable>(
+        _ body: @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> (value: T, durability: Durability) {
         try await withTaskExecutorPreference(writerThread) {
             try await writer.lock.withLock {
                 // IMMEDIATE takes the write lock up front, so a concurrent admin command waits at BEGIN
@@ -59,7 +84,7 @@ final class SQLiteExecutor: SQLExecutor {
                 do {
                     let result = try await body(writer.database(logger: logger))
                     try writer.execute("COMMIT")
-                    return result
+                    return (result, walSync?.committed() ?? .immediate)
                 } catch {
                     _ = try? writer.execute("ROLLBACK")
                     throw error
@@ -78,5 +103,6 @@ final class SQLiteExecutor: SQLExecutor {
             try await lane.lock.withLock { lane.close() }
         }
         writerThread.stop()
+        walSync?.stop()
     }
 }

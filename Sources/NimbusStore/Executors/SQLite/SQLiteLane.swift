@@ -34,6 +34,11 @@ final class SQLiteLane: Sendable {
         }
     }
 
+    /// The WAL file's path (`SQLiteHandle.walPath`).
+    var walPath: String? {
+        handle.withLock { $0.walPath }
+    }
+
     func close() {
         handle.withLock { $0.close() }
     }
@@ -43,7 +48,7 @@ final class SQLiteLane: Sendable {
 ///
 /// A statement runs on the thread of the task that asked for it. That is a short block on the reader lanes
 /// (WAL readers never wait for the writer); the writer's transactions run on `SQLiteExecutor`'s thread of their
-/// own, where a commit's fsync or a wait for another process's lock blocks nobody else.
+/// own, where a checkpoint's flush or a wait for another process's lock blocks nobody else.
 private struct SQLiteLaneDatabase: SQLDatabase {
     let lane: SQLiteLane
     let logger: Logger
