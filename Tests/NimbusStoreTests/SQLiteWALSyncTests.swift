@@ -25,6 +25,22 @@ private final class HeldFlush: Sendable {
     }
 }
 
+/// Flushes the test lets go one by one, in the order it chooses.
+private final class NumberedFlush: Sendable {
+    let started = DispatchSemaphore(value: 0)
+    private let calls = Atomic<Int>(0)
+    private let releases = (0..<8).map { _ in DispatchSemaphore(value: 0) }
+
+    func flush(_: Int32) -> Int32 {
+        let call = calls.add(1, ordering: .relaxed).oldValue
+        started.signal()
+        releases[call].wait()
+        return 0
+    }
+
+    func release(_ call: Int) { releases[call].signal() }
+}
+
 /// What the flush thread answered, in the order it answered.
 private final class Answers: Sendable {
     let results = Mutex<[(String, Bool)]>([])
@@ -41,15 +57,16 @@ private final class Answers: Sendable {
 }
 
 /// `SQLiteWALSync`: a commit is answered only by a flush that began after it; one flush answers every commit
-/// before it; a failed flush refuses every later write; a stopped one refuses new callers.
+/// before it; a commit made during a flush gets one of its own from a second thread; a failed flush refuses
+/// every later write; a stopped one refuses new callers.
 @Suite("SQLite WAL flush thread")
 struct SQLiteWALSyncTests {
     private static func descriptor() -> Int32 { open("/dev/null", O_RDONLY) }
 
-    @Test("a commit made during a flush waits for the next flush, which answers every commit before it")
+    @Test("one thread: a commit made during a flush waits for the next flush, which answers every commit before it")
     func answersAfterItsFlush() {
         let held = HeldFlush()
-        let sync = SQLiteWALSync(descriptor: Self.descriptor(), logger: Logger(label: "test"), flush: held.flush)
+        let sync = SQLiteWALSync(descriptor: Self.descriptor(), threads: 1, logger: Logger(label: "test"), flush: held.flush)
         let answers = Answers()
         sync.committed().whenDurable(answers.callback("first"))
         held.started.wait()
@@ -68,10 +85,52 @@ struct SQLiteWALSyncTests {
         #expect(answers.all.map(\.0) == ["first", "second", "third"])
         #expect(answers.all.map(\.1) == [true, true, true])
         #expect(held.count.load(ordering: .relaxed) == 2)
-        // Already durable: answered at once, without another flush.
+        // Already durable: answered without another flush (at once, or right after the answers before it).
         second.whenDurable(answers.callback("again"))
+        answers.arrived.wait()
         #expect(answers.all.last?.0 == "again")
         #expect(held.count.load(ordering: .relaxed) == 2)
+        sync.stop()
+    }
+
+    @Test("two threads: a commit made during a flush starts a flush of its own at once; one more waits for either")
+    func secondThreadFlushesAtOnce() {
+        let held = HeldFlush()
+        let sync = SQLiteWALSync(descriptor: Self.descriptor(), threads: 2, logger: Logger(label: "test"), flush: held.flush)
+        let answers = Answers()
+        sync.committed().whenDurable(answers.callback("first"))
+        held.started.wait()
+        sync.committed().whenDurable(answers.callback("second"))
+        // Started while the first flush is still held: the second thread's.
+        held.started.wait()
+        #expect(held.count.load(ordering: .relaxed) == 2)
+        sync.committed().whenDurable(answers.callback("third"))
+        held.release.signal()
+        held.release.signal()
+        // Both threads were busy when the third committed: whichever ends first flushes for it.
+        held.started.wait()
+        held.release.signal()
+        for _ in 0..<3 { answers.arrived.wait() }
+        #expect(Set(answers.all.map(\.0)) == ["first", "second", "third"])
+        #expect(answers.all.map(\.1) == [true, true, true])
+        #expect(held.count.load(ordering: .relaxed) == 3)
+        sync.stop()
+    }
+
+    @Test("a later flush that ends first answers the earlier commits too, in commit order")
+    func laterFlushEndsFirst() {
+        let flushes = NumberedFlush()
+        let sync = SQLiteWALSync(descriptor: Self.descriptor(), threads: 2, logger: Logger(label: "test"), flush: flushes.flush)
+        let answers = Answers()
+        sync.committed().whenDurable(answers.callback("first"))
+        flushes.started.wait()
+        sync.committed().whenDurable(answers.callback("second"))
+        flushes.started.wait()
+        flushes.release(1)
+        answers.arrived.wait()
+        answers.arrived.wait()
+        #expect(answers.all.map(\.0) == ["first", "second"])
+        flushes.release(0)
         sync.stop()
     }
 
@@ -85,6 +144,7 @@ struct SQLiteWALSyncTests {
         held.release.signal()
         answers.arrived.wait()
         sync.committed().whenDurable(answers.callback("later"))
+        answers.arrived.wait()
         #expect(answers.all.map(\.0) == ["first", "later"])
         #expect(answers.all.map(\.1) == [false, false])
         #expect(held.count.load(ordering: .relaxed) == 1)
@@ -102,6 +162,7 @@ struct SQLiteWALSyncTests {
         held.release.signal()
         answers.arrived.wait()
         sync.committed().whenDurable(answers.callback("after stop"))
+        answers.arrived.wait()
         #expect(answers.all.map(\.0) == ["waiting", "after stop"])
         #expect(answers.all.map(\.1) == [true, false])
     }

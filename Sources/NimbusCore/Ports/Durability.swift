@@ -20,8 +20,9 @@ public struct Durability: Sendable {
     /// A write that was durable when it returned (the commit itself waited for the disk).
     public static let immediate = Durability { $0(.success(())) }
 
-    /// Calls `callback` once the write is durable, or with the error that keeps it from being so: at once when
-    /// that is already known, else on the thread that flushed it, so the callback must not block.
+    /// Calls `callback` once the write is durable, or with the error that keeps it from being so: on the thread
+    /// that flushed it, or at once when that is already known (a store may first give the answers it decided
+    /// before), so the callback must not block.
     public func whenDurable(_ callback: @escaping Callback) {
         notify(callback)
     }
