@@ -9,16 +9,18 @@ caches it); the PUTs after it are answered early.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from harness import NimbusServer, expect
+from harness import HttpSink, NimbusServer, expect, wait_until
 from world import Project, open_user_ws
 
 
@@ -133,3 +135,64 @@ def test_a_put_that_asks_to_close_the_connection_gets_it_closed(debug_server: Ni
         while chunk := sock.recv(65536):  # ends only when the server closes the connection
             received += chunk
     assert received.startswith(b"HTTP/1.1 204"), received
+
+
+def test_events_answered_204_survive_kill_9(http_sink: HttpSink, private_server: NimbusServer):
+    """Four devices of one home PUT events over keep-alive connections (all but each device's first are answered
+    by the early route) as fast as they are answered; after 300 answers of `204` the server gets SIGKILL. After a
+    restart, every event that was answered `204` is stored, and nothing that was never sent.
+
+    This checks from outside that nothing is answered before its commit. (A process kill cannot tell a flushed
+    write from one still in the kernel's cache, which survives it: that the answer also waits for a flush of the
+    WAL is checked by `SQLiteWALSyncTests` and `GroupCommitTests`.) As in the MQTT test of the same name, a webhooks
+    smart module reads the events back (its deliveries are written in the event's transaction and sent after the
+    restart)."""
+    project = Project(private_server)
+    project.server.cli("smart-module", "create", "--project", project.id, "--id", "storm-hooks", "--type", "webhooks",
+                       "--url", http_sink.url("/storm"), "--key", "storm-hooks-key", "--events", "storm")
+    owner = project.new_user()
+    home = project.new_home(owner)
+    devices = [project.device_in_home(owner, home) for _ in range(4)]
+    sent: set[str] = set()
+    answered: set[str] = set()
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def pump(index: int) -> None:
+        for seq in itertools.count():
+            if stop.is_set():
+                return
+            key = f"{index}-{seq}"
+            with lock:
+                sent.add(key)
+            try:
+                response = put_event(devices[index], {"eventType": "storm", "eventData": {"n": key}})
+            except requests.RequestException:
+                return  # the server is gone
+            if response.status_code == 204:
+                with lock:
+                    answered.add(key)
+
+    threads = [threading.Thread(target=pump, args=(index,), daemon=True) for index in range(len(devices))]
+    for thread in threads:
+        thread.start()
+    wait_until(lambda: len(answered) >= 300, timeout=30, what="300 answered events")
+    private_server.kill()
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    with lock:
+        acknowledged, published = set(answered), set(sent)
+    private_server.start()
+
+    def stored() -> set[str]:
+        return {request.json()["eventData"]["n"] for request in http_sink.inbox.all()
+                if request.json().get("eventType") == "storm"}
+
+    try:
+        wait_until(lambda: acknowledged <= stored(), timeout=20, what="every answered event")
+    except AssertionError:
+        missing = acknowledged - stored()
+        raise AssertionError(f"{len(missing)} of {len(acknowledged)} answered events lost, e.g. {sorted(missing)[:5]}\n"
+                             f"{private_server.log_tail()}") from None
+    assert stored() <= published, "events that were never sent"

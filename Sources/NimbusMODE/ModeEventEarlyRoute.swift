@@ -58,7 +58,7 @@ struct ModeEventEarlyRoute: EarlyRoute {
         let start = metrics.started()
         do {
             try events.submitFromDevice(deviceId, eventType: event.type, eventData: event.data) { result in
-                // On the committing thread: only hand over; the response is made on the event loop.
+                // On the thread that made the event durable: only hand over; the response is made on the event loop.
                 respond {
                     let response = self.response(to: result)
                     metrics.finished(response.head.status, start: start)
