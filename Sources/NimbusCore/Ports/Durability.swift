@@ -1,7 +1,7 @@
 /// Says when a committed write has reached the disk.
 ///
 /// A store may answer `Store.writeCommitted` as soon as its transaction has committed, before the commit is
-/// durable: the SQLite store writes its log there and flushes it on a thread of its own, so that the next
+/// durable: the SQLite store writes its log there and flushes it on threads of its own, so that the next
 /// transaction is written while the previous one is being flushed. Until this reports success nobody may be
 /// told about the write (its caller answered, its event published): a power cut in between loses it.
 ///

@@ -8,7 +8,7 @@ import Synchronization
 /// SQLite has a single writer anyway; WAL lets readers run beside it, so authenticating a request never
 /// waits for another request's commit. Each connection is used by one task at a time, behind a fair
 /// lock. A write is answered once it is durable: the writer commits with `synchronous=NORMAL` and
-/// `SQLiteWALSync` flushes the WAL on a thread of its own, so the next transaction is written during the flush
+/// `SQLiteWALSync` flushes the WAL on threads of its own, so the next transaction is written during the flush
 /// of the previous one (a database that cannot be in WAL mode commits with `synchronous=FULL` instead).
 ///
 /// Statements run synchronously (`SQLiteLane`): a read on the thread of the task that asked for it, a write
@@ -47,7 +47,7 @@ final class SQLiteExecutor: SQLExecutor {
         }
     }
 
-    /// Puts the database in WAL mode and the writer's flushes on `SQLiteWALSync`'s thread; where WAL mode is
+    /// Puts the database in WAL mode and the writer's flushes on `SQLiteWALSync`'s threads; where WAL mode is
     /// refused, every commit flushes itself.
     private static func configureWriter(_ writer: SQLiteLane, logger: Logger) throws -> SQLiteWALSync? {
         let mode = try writer.execute("PRAGMA journal_mode = WAL").first?.decode(column: "journal_mode", as: String.self)
@@ -58,7 +58,12 @@ final class SQLiteExecutor: SQLExecutor {
         // SQLite creates the WAL at the first read in WAL mode, which a new database has not had yet.
         try writer.execute("SELECT count(*) FROM sqlite_master")
         let walSync = try SQLiteWALSync(walPath: walPath, logger: logger)
-        try writer.execute("PRAGMA synchronous = NORMAL")
+        do {
+            try writer.execute("PRAGMA synchronous = NORMAL")
+        } catch {
+            walSync.stop()
+            throw error
+        }
         return walSync
     }
 

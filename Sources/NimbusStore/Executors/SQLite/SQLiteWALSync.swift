@@ -63,7 +63,7 @@ final class SQLiteWALSync: Sendable {
     private let flushDuration = Timer(label: "nimbus_store_wal_flush_seconds", preferredDisplayUnit: .seconds)
     private let flushTransactions = Recorder(label: "nimbus_store_wal_flush_transactions")
 
-    /// Opens the WAL at `walPath` (it exists once the database is in WAL mode) and starts the thread.
+    /// Opens the WAL at `walPath` (it exists once the database is in WAL mode) and starts the threads.
     convenience init(walPath: String, logger: Logger) throws {
         let descriptor = open(walPath, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
