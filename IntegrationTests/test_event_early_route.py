@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from harness import HttpSink, NimbusServer, expect, wait_until
-from world import Project, open_user_ws
+from world import Project, open_user_ws, storm_devices, storm_events
 
 
 @pytest.fixture(scope="module")
@@ -145,14 +145,8 @@ def test_events_answered_204_survive_kill_9(http_sink: HttpSink, private_server:
     This checks from outside that nothing is answered before its commit. (A process kill cannot tell a flushed
     write from one still in the kernel's cache, which survives it: that the answer also waits for a flush of the
     WAL is checked by `SQLiteWALSyncTests` and `GroupCommitTests`.) As in the MQTT test of the same name, a webhooks
-    smart module reads the events back (its deliveries are written in the event's transaction and sent after the
-    restart)."""
-    project = Project(private_server)
-    project.server.cli("smart-module", "create", "--project", project.id, "--id", "storm-hooks", "--type", "webhooks",
-                       "--url", http_sink.url("/storm"), "--key", "storm-hooks-key", "--events", "storm")
-    owner = project.new_user()
-    home = project.new_home(owner)
-    devices = [project.device_in_home(owner, home) for _ in range(4)]
+    smart module reads the events back (`storm_devices`)."""
+    _, devices = storm_devices(private_server, http_sink)
     sent: set[str] = set()
     answered: set[str] = set()
     lock = threading.Lock()
@@ -186,8 +180,7 @@ def test_events_answered_204_survive_kill_9(http_sink: HttpSink, private_server:
     private_server.start()
 
     def stored() -> set[str]:
-        return {request.json()["eventData"]["n"] for request in http_sink.inbox.all()
-                if request.json().get("eventType") == "storm"}
+        return set(storm_events(http_sink))
 
     try:
         wait_until(lambda: acknowledged <= stored(), timeout=20, what="every answered event")

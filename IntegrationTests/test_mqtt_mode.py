@@ -15,7 +15,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from harness import HttpSink, NimbusServer, expect, expect_error, wait_until
 from mqtt import V311, MqttClient, NimbusBroker, qos1_storm_then_stop
-from world import Device, Project, User, open_user_ws
+from world import Device, Project, User, open_user_ws, storm_devices, storm_events
 
 TIMEOUT = 5.0
 # paho reports 3.1.1 CONNACK return codes as MQTT 5 reason codes: 4 → 0x86, 5 → 0x87.
@@ -327,12 +327,7 @@ def test_acknowledged_device_events_survive_kill_9(http_sink: HttpSink, private_
     the event, and whatever was not yet sent at the kill is sent after the restart. (The sink is
     the first fixture so that it outlives the server: deliveries to a closed port would hold up
     the server's SIGTERM.)"""
-    project = Project(private_server)
-    project.server.cli("smart-module", "create", "--project", project.id, "--id", "storm-hooks", "--type", "webhooks",
-                       "--url", http_sink.url("/storm"), "--key", "storm-hooks-key", "--events", "storm")
-    owner = project.new_user()
-    home = project.new_home(owner)
-    devices = [project.device_in_home(owner, home) for _ in range(4)]
+    project, devices = storm_devices(private_server, http_sink)
     broker = NimbusBroker(private_server, project, credentials=False)
 
     def connect(index: int) -> MqttClient:
@@ -353,13 +348,7 @@ def test_acknowledged_device_events_survive_kill_9(http_sink: HttpSink, private_
     private_server.start()
 
     def stored() -> dict[str, int]:
-        """n -> originDeviceId of every storm event delivered so far (before the kill or after)."""
-        found = {}
-        for request in http_sink.inbox.all():
-            event = request.json()
-            if event.get("eventType") == "storm":
-                found[event["eventData"]["n"]] = event["originDeviceId"]
-        return found
+        return storm_events(http_sink)
 
     try:
         wait_until(lambda: result.acknowledged <= stored().keys(), timeout=20, what="every acknowledged event")

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness import Mailbox, ModeClient, NimbusServer, SmsGateway, WsClient, expect, wait_until
+from harness import HttpSink, Mailbox, ModeClient, NimbusServer, SmsGateway, WsClient, expect, wait_until
 
 PASSWORD = "correct-horse-battery"
 ALL_PERMISSIONS = ("byou", "events", "kv", "admin")
@@ -207,3 +207,25 @@ def open_user_ws(server: NimbusServer, user: User, via: str = "query", settle: f
         ws.ping(b"ready?")
         time.sleep(settle)
     return ws
+
+
+def storm_devices(server: NimbusServer, sink: HttpSink, count: int = 4) -> tuple[Project, list[Device]]:
+    """A project whose webhooks smart module sends every `storm` event to `sink` at `/storm`, and `count` devices of
+    one home. The durability tests read stored events back this way: Nimbus has no API that lists them, and a
+    delivery is written to the outbox in its event's transaction (sent after a restart if the server died first)."""
+    project = Project(server)
+    project.server.cli("smart-module", "create", "--project", project.id, "--id", "storm-hooks", "--type", "webhooks",
+                       "--url", sink.url("/storm"), "--key", "storm-hooks-key", "--events", "storm")
+    owner = project.new_user()
+    home = project.new_home(owner)
+    return project, [project.device_in_home(owner, home) for _ in range(count)]
+
+
+def storm_events(sink: HttpSink) -> dict[str, int]:
+    """`eventData.n` -> `originDeviceId` of every `storm` event `sink` has been sent so far."""
+    found = {}
+    for request in sink.inbox.all():
+        event = request.json()
+        if event.get("eventType") == "storm":
+            found[event["eventData"]["n"]] = event["originDeviceId"]
+    return found
