@@ -35,7 +35,7 @@ final class GroupCommit<Submission: Sendable>: Sendable {
         var pending: [Pending] = []
         var isWriting = false
         /// The durability of the last batch committed and of the one before it, kept when the loop ends so that a
-        /// loop started again at once still commits once per flush.
+        /// loop started again at once still waits as the running loop would.
         var last = Durability.immediate
         var beforeLast = Durability.immediate
     }
@@ -78,10 +78,10 @@ final class GroupCommit<Submission: Sendable>: Sendable {
 
     private func writeUntilEmpty() async {
         while true {
-            // One commit per flush: wait until the batch before the last one is durable, which is when the flush
-            // of the last one gets under way. Submissions that arrive meanwhile join the next batch instead of
-            // making commits of their own that the same flush would cover (each commit rewrites the pages it
-            // touches into the log, so many small ones cost the writer and the disk more than one larger one).
+            // About one commit per flush: wait until the batch before the last one is durable, so that at most the
+            // last one is still being flushed. Submissions that arrive meanwhile join the next batch instead of
+            // making commits of their own that the next flush would cover as well (each commit rewrites the pages
+            // it touches into the log, so many small ones cost the writer and the disk more than one larger one).
             try? await queue.withLock { $0.beforeLast }.wait()
             guard let batch = nextBatch() else { return }
             let (results, durability) = await write(batch)
