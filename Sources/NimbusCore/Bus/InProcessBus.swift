@@ -5,7 +5,7 @@ import Synchronization
 /// (its connection closes) instead of slowing the publisher or growing memory without bound.
 public final class InProcessBus: MessageBus {
     private struct Subscriber {
-        let continuation: AsyncStream<BusMessage>.Continuation
+        let continuation: AsyncStream<BusMessages.Queued>.Continuation
         let topics: [BusTopic]
         let backlog: Backlog
     }
@@ -35,7 +35,7 @@ public final class InProcessBus: MessageBus {
     }
 
     public func subscribe(to topics: [BusTopic]) -> BusSubscription {
-        let (stream, continuation) = AsyncStream<BusMessage>.makeStream(bufferingPolicy: .bufferingOldest(queueLimit))
+        let (stream, continuation) = AsyncStream<BusMessages.Queued>.makeStream(bufferingPolicy: .bufferingOldest(queueLimit))
         let backlog = Backlog()
         let id = state.withLock { state in
             let id = state.nextId
@@ -45,7 +45,7 @@ public final class InProcessBus: MessageBus {
             return id
         }
         continuation.onTermination = { [weak self] _ in self?.remove(id) }
-        let messages = BusMessages(stream) { message in backlog.bytes.subtract(message.approximateSize, ordering: .relaxed) }
+        let messages = BusMessages(stream) { size in backlog.bytes.subtract(size, ordering: .relaxed) }
         return BusSubscription(messages: messages) { continuation.finish() }
     }
 
@@ -62,7 +62,7 @@ public final class InProcessBus: MessageBus {
                 continuation.finish()  // too far behind in bytes: disconnect, as for too many messages
                 continue
             }
-            switch continuation.yield(message) {
+            switch continuation.yield((message, size)) {
             case .enqueued: delivered += 1
             case .dropped: continuation.finish()  // too slow: disconnect rather than lose silently
             case .terminated: break

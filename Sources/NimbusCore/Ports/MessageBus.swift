@@ -46,14 +46,18 @@ public struct BusSubscription: Sendable {
     public func cancel() { cancellation() }
 }
 
-/// A subscriber's messages, in the order they were published. Each message taken is reported (`taken`), so a
-/// bus can bound what a subscriber has waiting in bytes as well as in messages.
+/// A subscriber's messages, in the order they were published. A bus queues each with its weight (what it counts
+/// against the subscriber's bound, its size in bytes for `InProcessBus`), and the weight of each message taken is
+/// handed back (`taken`), so a bus can bound what a subscriber has waiting in bytes as well as in messages
+/// without weighing a message twice.
 public struct BusMessages: AsyncSequence, Sendable {
     public typealias Element = BusMessage
-    private let stream: AsyncStream<BusMessage>
-    private let taken: @Sendable (BusMessage) -> Void
+    /// A message as a bus queues it.
+    public typealias Queued = (message: BusMessage, weight: Int)
+    private let stream: AsyncStream<Queued>
+    private let taken: @Sendable (_ weight: Int) -> Void
 
-    public init(_ stream: AsyncStream<BusMessage>, taken: @escaping @Sendable (BusMessage) -> Void = { _ in }) {
+    public init(_ stream: AsyncStream<Queued>, taken: @escaping @Sendable (_ weight: Int) -> Void = { _ in }) {
         self.stream = stream
         self.taken = taken
     }
@@ -63,13 +67,13 @@ public struct BusMessages: AsyncSequence, Sendable {
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: AsyncStream<BusMessage>.Iterator
-        let taken: @Sendable (BusMessage) -> Void
+        var base: AsyncStream<Queued>.Iterator
+        let taken: @Sendable (_ weight: Int) -> Void
 
         public mutating func next() async -> BusMessage? {
-            guard let message = await base.next() else { return nil }
-            taken(message)
-            return message
+            guard let queued = await base.next() else { return nil }
+            taken(queued.weight)
+            return queued.message
         }
     }
 }

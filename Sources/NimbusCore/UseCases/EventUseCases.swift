@@ -16,7 +16,7 @@ public struct EventUseCases: Sendable {
 
     /// An event sent by a device about itself, the device being the caller (`principal` is `.device(deviceId)`),
     /// for a caller that cannot await: checks it at once (throws as `fromDevice` would), then `completion` runs on
-    /// the committing thread once it is durable, or with the reason it is not. It must not block.
+    /// the committing or flushing thread once it is durable, or with the reason it is not. It must not block.
     public func submitFromDevice(
         _ deviceId: Int, eventType: String, eventData: [String: JSONValue],
         completion: @escaping @Sendable (Result<Void, any Error>) -> Void

@@ -54,6 +54,7 @@ final class SQLiteWALSync: Sendable {
     }
 
     private let descriptor: Int32
+    private let threads: Int
     /// `fdatasync`, or a stand-in a test controls.
     private let flush: @Sendable (Int32) -> Int32
     private let state = Mutex(State())
@@ -82,8 +83,6 @@ final class SQLiteWALSync: Sendable {
         state.withLock { state in (state.idle, state.running) = (self.threads, self.threads) }
         for _ in 0..<self.threads { Thread { [self] in self.run() }.start() }
     }
-
-    private let threads: Int
 
     /// Called by the writer right after each COMMIT: what says when that transaction is on disk.
     func committed() -> Durability {
