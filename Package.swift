@@ -145,12 +145,14 @@ let package = Package(
             dependencies: [
                 "NimbusCore",
                 "NimbusHTTP",
+                "NimbusMQTT",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             // The OpenAPI document, served at /openapi/cayenne.json.
-            resources: [.copy("OpenAPI/cayenne.json")],
+            resources: [.copy("OpenAPI/cayenne.json"), .copy("Resources/datatypes.json")],
             swiftSettings: swiftSettings
         ),
         // The MQTT broker: wire codec (one file per packet), topics and the subscription index, the pure session

@@ -12,10 +12,13 @@ public struct CayenneDialect: Sendable {
     let nimbus: Nimbus
     /// The server's public URL: the base of the issuer, links and metadata.
     let publicURL: PublicURL
+    let dataTypes: CayenneDataTypes
 
-    public init(nimbus: Nimbus, publicURL: PublicURL) {
+    /// - Throws: when a resource of the module is missing (an install without `nimbus_NimbusCayenne.resources`).
+    public init(nimbus: Nimbus, publicURL: PublicURL) throws {
         self.nimbus = nimbus
         self.publicURL = publicURL
+        self.dataTypes = try CayenneDataTypes()
     }
 
     /// The OAuth issuer of a server reachable at `publicURL`, this dialect's base: access tokens carry
@@ -40,6 +43,12 @@ public struct CayenneDialect: Sendable {
             passwordResetLink: { [base = publicURL.dialectBase(Self.pathPrefix)] in "\(base)/password/reset?token=\($0)" }
         ).addRoutes(to: api)
         CayenneApplicationsController(applications: nimbus.applications).addRoutes(to: api)
+        // The platform API (`API_HOST = <nimbus>/cayenne/v1.1/`).
+        let platform = api.group("v1.1")
+        CayenneThingsController(things: nimbus.things).addRoutes(to: platform)
+        CayenneThingTypesController(types: nimbus.thingTypes).addRoutes(to: platform)
+        CayenneClientsController(clients: nimbus.mqttClients).addRoutes(to: platform)
+        dataTypes.addRoutes(to: cayenne)
     }
 }
 

@@ -37,7 +37,7 @@ public func buildApplication(
         let webSocketRouter = Router(context: NimbusRequestContext.self)
         let mode = ModeDialect(nimbus: nimbus, publicURL: publicURL)
         mode.addRoutes(to: router, webSocketRouter: webSocketRouter)
-        CayenneDialect(nimbus: nimbus, publicURL: publicURL).addRoutes(to: router)
+        try CayenneDialect(nimbus: nimbus, publicURL: publicURL).addRoutes(to: router)
 
         let broker = MQTTBroker(
             limits: configuration.mqtt.brokerLimits, sessionStore: SQLMQTTStore(store: store), retainedStore: SQLMQTTStore(store: store))
@@ -101,9 +101,9 @@ func buildRouter(metrics: PrometheusCollectorRegistry) -> Router<NimbusRequestCo
     return router
 }
 
-/// MODE's hooks, then anonymous access to one project if configured (it only takes clients without a user name).
+/// MODE's and Cayenne's hooks, then anonymous access to one project if configured (it only takes clients without a user name).
 private func mqttHooks(_ configuration: ServerConfiguration, nimbus: Nimbus, broker: MQTTBroker, logger: Logger) -> [any MQTTHooks] {
-    var hooks: [any MQTTHooks] = [ModeMQTTHooks(nimbus: nimbus, broker: broker)]
+    var hooks: [any MQTTHooks] = [ModeMQTTHooks(nimbus: nimbus, broker: broker), CayenneMQTTHooks(nimbus: nimbus)]
     if let project = configuration.mqttAnonymousProject {
         logger.warning(
             "MQTT clients without credentials are let into a project's topics (--mqtt-anonymous-project): for development only",

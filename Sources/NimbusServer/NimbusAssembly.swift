@@ -18,6 +18,7 @@ public struct NimbusAssembly: Sendable {
     public static func assemble(_ configuration: ServerConfiguration, logger: Logger) async throws -> NimbusAssembly {
         let mail = try mailSender(configuration, logger: logger)
         let sms = try smsSender(configuration, logger: logger)
+        let secretBox = try SecretsKeyFile.load(configuration, logger: logger)
         let store = try await SQLStore.open(databaseURL: configuration.databaseURL, dataDirectory: configuration.dataDirectory, logger: logger)
         let outbox = OutboxWorker(store: store, mail: mail, sms: sms, webhooks: WebhookSender(store: store), logger: logger)
         let nimbus = Nimbus(environment: CoreEnvironment(
@@ -28,7 +29,8 @@ public struct NimbusAssembly: Sendable {
             outboxSignal: { outbox.wakeUp() }, logger: logger,
             oauth: configuration.oauthSettings,
             signInThrottle: SignInThrottle(limits: configuration.signInLimits),
-            messageThrottle: MessageThrottle(limits: configuration.messageLimits)))
+            messageThrottle: MessageThrottle(limits: configuration.messageLimits),
+            secretBox: secretBox))
         return NimbusAssembly(store: store, outbox: outbox, nimbus: nimbus)
     }
 

@@ -11,6 +11,8 @@ import NimbusMQTT
 public struct ServerConfiguration: Sendable, Equatable {
     public var dataDirectory = "./nimbus-data"
     public var databaseURL: String?
+    /// The file of the key that seals secrets kept to be shown again; `<dataDirectory>/secrets.key` when `nil`.
+    public var secretsKeyFile: String?
     public var httpPort = 8080
     public var mqttPort = 1883
     /// MQTT over TLS; needs `tlsCertificate` and `tlsKey`. Off when `nil`.

@@ -86,4 +86,7 @@ struct SQLStoreTransaction: StoreTransaction {
     var smartModules: any SmartModuleRepository { SQLSmartModuleRepository(db: db) }
     var outbox: any OutboxRepository { SQLOutboxRepository(db: db) }
     var oauth: any OAuthRepository { SQLOAuthRepository(db: db) }
+    var thingTypes: any ThingTypeRepository { SQLThingTypeRepository(db: db) }
+    var mqttClients: any AccountMQTTClientRepository { SQLAccountMQTTClientRepository(db: db) }
+    var readings: any ReadingRepository { SQLReadingRepository(db: db) }
 }

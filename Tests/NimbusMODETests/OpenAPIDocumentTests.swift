@@ -27,7 +27,7 @@ struct OpenAPIDocumentTests {
     func cayenneRoutes() async throws {
         try await Self.withNimbus { nimbus in
             let router = Router(context: NimbusRequestContext.self)
-            CayenneDialect(nimbus: nimbus, publicURL: PublicURL("http://127.0.0.1:8080")).addRoutes(to: router)
+            try CayenneDialect(nimbus: nimbus, publicURL: PublicURL("http://127.0.0.1:8080")).addRoutes(to: router)
             try Self.expectSameOperations(routes: Self.operations(router), document: CayenneDialect.openAPI)
         }
     }

@@ -16,7 +16,16 @@ public struct DeviceClass: Sendable, Hashable, Codable {
 }
 
 /// A connected device. It has an integer id (MODE) and a UUID (Cayenne) that name the same device.
+///
+/// Cayenne's things are devices too: a gateway or device at the top, and below it one child per sensor channel
+/// (`parentId` and `channel`), each with the thing fields Cayenne shows (`hardwareId`, `status`, `properties`).
 public struct Device: Sendable, Hashable {
+    /// Cayenne's thing status: a deleted thing is deactivated, not removed, and refuses every connection.
+    public enum Status: String, Sendable, Hashable, CaseIterable {
+        case activated = "ACTIVATED"
+        case deactivated = "DEACTIVATED"
+    }
+
     public var id: Int
     public var uuid: UUID
     public var projectId: Int
@@ -32,11 +41,26 @@ public struct Device: Sendable, Hashable {
     public var lastConnectTime: Date?
     public var lastDisconnectTime: Date?
     public var creationTime: Date
+    /// The thing this one is a sensor of (Cayenne's child things); `nil` at the top.
+    public var parentId: Int?
+    /// The channel a child thing stands for (`properties.channel` on the wire).
+    public var channel: String?
+    /// A serial number, MAC or LoRaWAN DevEUI, by which the thing is paired and its uplinks are matched.
+    public var hardwareId: String?
+    public var status: Status
+    /// Free-form thing properties (codec, network, location, ...), kept as the client sent them.
+    public var properties: [String: JSONValue]
+    /// When the thing last reported anything.
+    public var lastOnline: Date?
+    public var updateTime: Date?
+    public var deactivationTime: Date?
 
     public init(
         id: Int, uuid: UUID, projectId: Int, deviceClass: String, name: String, tag: String, homeId: Int?,
         apiKeyHash: String, claimCodeHash: String?, claimTime: Date?, claimExpirationTime: Date?,
-        isConnected: Bool, lastConnectTime: Date?, lastDisconnectTime: Date?, creationTime: Date
+        isConnected: Bool, lastConnectTime: Date?, lastDisconnectTime: Date?, creationTime: Date,
+        parentId: Int? = nil, channel: String? = nil, hardwareId: String? = nil, status: Status = .activated,
+        properties: [String: JSONValue] = [:], lastOnline: Date? = nil, updateTime: Date? = nil, deactivationTime: Date? = nil
     ) {
         self.id = id
         self.uuid = uuid
@@ -53,6 +77,14 @@ public struct Device: Sendable, Hashable {
         self.lastConnectTime = lastConnectTime
         self.lastDisconnectTime = lastDisconnectTime
         self.creationTime = creationTime
+        self.parentId = parentId
+        self.channel = channel
+        self.hardwareId = hardwareId
+        self.status = status
+        self.properties = properties
+        self.lastOnline = lastOnline
+        self.updateTime = updateTime
+        self.deactivationTime = deactivationTime
     }
 }
 

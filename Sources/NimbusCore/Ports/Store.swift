@@ -41,4 +41,7 @@ public protocol StoreTransaction: Sendable {
     var smartModules: any SmartModuleRepository { get }
     var outbox: any OutboxRepository { get }
     var oauth: any OAuthRepository { get }
+    var thingTypes: any ThingTypeRepository { get }
+    var mqttClients: any AccountMQTTClientRepository { get }
+    var readings: any ReadingRepository { get }
 }

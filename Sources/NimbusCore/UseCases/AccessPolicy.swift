@@ -49,6 +49,29 @@ enum AccessPolicy {
         }
     }
 
+    /// The Cayenne account a user acts in (the one asked for, else the first they own, else the first they belong
+    /// to) and their membership, checked for the account permission `needs` when given.
+    static func account(
+        _ accountId: Int?, of principal: Principal, needs: (Feature, Access)?, in tx: any StoreTransaction
+    ) async throws -> (Home, HomeMember) {
+        let me = try requireUser(principal)
+        let homeId: Int
+        if let accountId {
+            homeId = accountId
+        } else {
+            let homes = try await tx.homes.list(memberUserId: me.userId, page: PageRequest(skip: 0, limit: 100)).items
+            var owned: Int?
+            for home in homes where owned == nil {
+                if try await tx.homes.member(homeId: home.id, userId: me.userId)?.role == .owner { owned = home.id }
+            }
+            guard let first = owned ?? homes.first?.id else { throw NimbusError.notFound("account") }
+            homeId = first
+        }
+        let home = try await self.home(homeId, for: principal, .read, needs: needs, in: tx)
+        guard let member = try await tx.homes.member(homeId: homeId, userId: me.userId) else { throw NimbusError.notFound("account") }
+        return (home, member)
+    }
+
     /// What the caller wants to do with a device.
     enum DeviceAccess {
         /// See it: the device, a member of its home, any key of the project.

@@ -133,25 +133,9 @@ public struct AccountMemberUseCases: Sendable {
 
     // MARK: - Rules
 
-    /// The account a user acts in (the one asked for, else the first they own, else the first they
-    /// belong to) and their membership, checked for the `users` permission `needs`.
+    /// The account a user acts in, checked for the `users` permission `needs` (`AccessPolicy.account`).
     func account(_ accountId: Int?, of principal: Principal, needs: Access, in tx: any StoreTransaction) async throws -> (Home, HomeMember) {
-        let me = try AccessPolicy.requireUser(principal)
-        let homeId: Int
-        if let accountId {
-            homeId = accountId
-        } else {
-            let homes = try await tx.homes.list(memberUserId: me.userId, page: PageRequest(skip: 0, limit: 100)).items
-            var owned: Int?
-            for home in homes where owned == nil {
-                if try await tx.homes.member(homeId: home.id, userId: me.userId)?.role == .owner { owned = home.id }
-            }
-            guard let first = owned ?? homes.first?.id else { throw NimbusError.notFound("account") }
-            homeId = first
-        }
-        let home = try await AccessPolicy.home(homeId, for: principal, .read, needs: needs.isEmpty ? nil : (.users, needs), in: tx)
-        guard let member = try await tx.homes.member(homeId: homeId, userId: me.userId) else { throw NimbusError.notFound("account") }
-        return (home, member)
+        try await AccessPolicy.account(accountId, of: principal, needs: needs.isEmpty ? nil : (.users, needs), in: tx)
     }
 
     /// A role the caller may hand out in this account: built-in or the account's own, granting nothing

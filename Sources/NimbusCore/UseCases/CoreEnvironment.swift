@@ -8,6 +8,8 @@ public struct CoreEnvironment: Sendable {
     public var clock: any WallClock
     /// The dialects' observers of the event write path (MODE's webhook deliveries), see `IngestObserver`.
     public var eventObservers: [any IngestObserver<Event>]
+    /// What dialects and the core derive from each stored reading (latest values, rule triggers).
+    public var readingObservers: [any IngestObserver<Reading>]
     /// Batches of stored events the live publisher keeps waiting for their audience (`EventPublisher`).
     public var livePublishQueue: Int
     /// Wakes the outbox sender after a transaction that enqueued something has committed.
@@ -22,17 +24,21 @@ public struct CoreEnvironment: Sendable {
     /// Messages sent to addresses callers choose, by target and by client address.
     public let messageThrottle: MessageThrottle
     public var oauth: OAuthSettings
+    /// Seals the secrets shown again later (accounts' MQTT passwords) with the server's key.
+    public var secretBox: SecretBox
 
     public init(
         store: any Store, bus: any MessageBus, clock: any WallClock = SystemWallClock(), livePublishQueue: Int = 1024,
-        eventObservers: [any IngestObserver<Event>] = [], outboxSignal: @escaping @Sendable () -> Void = {}, logger: Logger,
+        eventObservers: [any IngestObserver<Event>] = [], readingObservers: [any IngestObserver<Reading>] = [], outboxSignal: @escaping @Sendable () -> Void = {}, logger: Logger,
         credentials: CredentialCache = CredentialCache(), oauth: OAuthSettings = OAuthSettings(issuer: "http://localhost/cayenne"),
-        signInThrottle: SignInThrottle = SignInThrottle(), messageThrottle: MessageThrottle = MessageThrottle()
+        signInThrottle: SignInThrottle = SignInThrottle(), messageThrottle: MessageThrottle = MessageThrottle(),
+        secretBox: SecretBox = .ephemeral()
     ) {
         self.store = store
         self.bus = bus
         self.clock = clock
         self.eventObservers = eventObservers
+        self.readingObservers = readingObservers
         self.livePublishQueue = livePublishQueue
         self.outboxSignal = outboxSignal
         self.logger = logger
@@ -41,6 +47,7 @@ public struct CoreEnvironment: Sendable {
         self.signInThrottle = signInThrottle
         self.messageThrottle = messageThrottle
         self.oauth = oauth
+        self.secretBox = secretBox
     }
 
     /// Makes the credentials of a session, user or device stop working at once in this process, and

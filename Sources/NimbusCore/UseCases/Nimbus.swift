@@ -14,6 +14,10 @@ public struct Nimbus: Sendable {
     public let accountMembers: AccountMemberUseCases
     public let connections: DeviceConnectionTracker
     public let live: LiveUseCases
+    public let things: ThingUseCases
+    public let thingTypes: ThingTypeUseCases
+    public let mqttClients: MQTTClientUseCases
+    public let readings: ReadingUseCases
 
     public init(environment: CoreEnvironment) {
         self.environment = environment
@@ -30,6 +34,10 @@ public struct Nimbus: Sendable {
         self.applications = ApplicationUseCases(environment: environment)
         self.accountMembers = AccountMemberUseCases(environment: environment)
         self.live = LiveUseCases(environment: environment)
+        self.things = ThingUseCases(environment: environment)
+        self.thingTypes = ThingTypeUseCases(environment: environment)
+        self.mqttClients = MQTTClientUseCases(environment: environment)
+        self.readings = ReadingUseCases(environment: environment)
     }
 
     /// Gets the core ready to serve, once at start-up: loads (or makes) the token signing keys and

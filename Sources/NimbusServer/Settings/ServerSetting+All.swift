@@ -10,6 +10,8 @@ extension ServerSetting {
     static let storage: [ServerSetting] = [
         .text("data-dir", \.dataDirectory, help: "SQLite database (WAL; a write is answered once flushed to disk)"),
         .optionalText("database", \.databaseURL, secret: true, help: "`postgres://user:pass@host:port/db` to use PostgreSQL instead"),
+        .optionalText("secrets-key-file", \.secretsKeyFile, default: "`<data-dir>/secrets.key`",
+                      help: "32-byte key that seals the secrets shown again (accounts' MQTT passwords); made at first start; share it between nodes"),
     ]
 
     static let listeners: [ServerSetting] = [

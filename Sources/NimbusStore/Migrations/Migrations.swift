@@ -20,6 +20,7 @@ enum Migrations {
         .accountRolesAndPermissions,
         .mqttSessionOwners,
         .messageLog,
+        .cayenneThings,
     ]
 
     /// Replaces the type placeholders with the backend's types.

@@ -7,11 +7,22 @@ public protocol DeviceRepository: Sendable {
     func get(id: Int) async throws -> Device?
     /// The devices of these ids that exist, in no particular order.
     func get(ids: [Int]) async throws -> [Device]
+    /// The device with this UUID (a Cayenne thing id).
+    func find(uuid: UUID) async throws -> Device?
     func find(apiKeyHash: String) async throws -> Device?
     func find(projectId: Int, claimCodeHash: String) async throws -> Device?
     func update(_ device: Device) async throws
     func delete(id: Int) async throws
+    /// The top-level devices (children of another thing are listed with it: `children(of:)`).
     func list(projectId: Int, homeId: Int?, page: PageRequest) async throws -> Page<Device>
+    /// The children of these things, oldest first.
+    func children(of parentIds: [Int]) async throws -> [Device]
+    /// The child of a thing that stands for `channel`.
+    func child(of parentId: Int, channel: String) async throws -> Device?
+    /// A thing of the account with this hardware id (the newest, if several).
+    func find(homeId: Int, hardwareId: String) async throws -> Device?
+    /// Records that these things reported at `time`.
+    func setLastOnline(ids: [Int], at time: Date) async throws
     func setConnected(id: Int, connected: Bool, at time: Date) async throws
     /// Marks every device disconnected: after a restart no connection is left.
     func resetConnections(at time: Date) async throws

@@ -1,0 +1,301 @@
+"""The Cayenne platform API and Cayenne MQTT (docs/cayenne.md): things with their child sensors, thing types
+with channels, the account's MQTT credentials, the data-type table, and readings sent by real clients — the
+vendor's own `cayenne-mqtt` Python library, and paho speaking MQTT 3.1 the way the C and Arduino libraries do —
+each stored before it is acknowledged and turning its channel into a child thing that REST clients find."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as paho
+import pytest
+
+from cayenne import App, Cayenne, CayenneUser, expect_json, oauth_error
+from harness import describe
+
+PLATFORM = "/cayenne/v1.1"
+
+
+VENDOR = Path(__file__).parent / ".vendor" / "cayenne-mqtt"
+# What a Raspberry Pi running the vendor's library does: connect, send three readings with its helpers, go on
+# looping until the server has them. `cayenne-mqtt` 1.1.0 needs paho-mqtt 1.x (paho 2 refuses its `Client()`),
+# and its package name `cayenne` is taken here by the tests' helper module, so it runs in a process of its own
+# from a directory of its own (`pip install --target`).
+VENDOR_SCRIPT = """
+import sys, time
+from cayenne.client import CayenneMQTTClient
+username, password, thing, port = sys.argv[1:5]
+client = CayenneMQTTClient()
+client.begin(username, password, thing, hostname="127.0.0.1", port=int(port))
+deadline = time.time() + 10
+while not client.connected and time.time() < deadline:
+    client.loop()
+client.celsiusWrite(1, 20.5)
+client.virtualWrite(2, 55, "rel_hum", "p")
+client.luxWrite(3, 800)
+end = time.time() + float(sys.argv[5])
+while time.time() < end:
+    client.loop()
+    time.sleep(0.05)
+print("connected" if client.connected else "not connected")
+"""
+
+
+def vendor_library() -> Path:
+    """The `cayenne-mqtt` package with paho-mqtt 1.x in a directory of their own, installed on first use."""
+    if not (VENDOR / "cayenne" / "client.py").exists():
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--target", str(VENDOR),
+                        "cayenne-mqtt==1.1.0", "paho-mqtt>=1.6,<2"], check=True)
+    return VENDOR
+
+
+class Account:
+    """A signed-up Cayenne user (the owner of their account) with an access token."""
+
+    def __init__(self, cayenne: Cayenne, app: App) -> None:
+        self.cayenne = cayenne
+        self.user: CayenneUser = cayenne.sign_up(app)
+        self.token: str = cayenne.tokens(app, self.user)["access_token"]
+
+    def call(self, method: str, path: str, **kwargs: Any):
+        return self.cayenne.request(method, PLATFORM + path, self.token, **kwargs)
+
+    def mqtt_credentials(self) -> dict[str, Any]:
+        return expect_json(self.call("POST", "/clients", json={}), 200)
+
+    def thing(self, **body: Any) -> dict[str, Any]:
+        return expect_json(self.call("POST", "/things", json={"name": "Tank", **body}), 201)
+
+    def things(self) -> list[dict[str, Any]]:
+        return expect_json(self.call("GET", "/things"), 200)
+
+    def children(self, thing_id: str) -> dict[str, dict[str, Any]]:
+        """The thing's child sensors, by channel (as text)."""
+        thing = expect_json(self.call("GET", f"/things/{thing_id}"), 200)
+        return {str(child["properties"]["channel"]): child for child in thing["children"]}
+
+
+@pytest.fixture
+def app(cayenne: Cayenne) -> App:
+    return cayenne.app()
+
+
+@pytest.fixture
+def account(cayenne: Cayenne, app: App) -> Account:
+    return Account(cayenne, app)
+
+
+def wait_for(condition, what: str, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+# --------------------------------------------------------------------------------------------
+# REST: the sample app's setup flow
+
+
+def test_mqtt_credentials_are_the_same_on_every_call_until_rotated(account: Account) -> None:
+    first = account.mqtt_credentials()
+    assert uuid.UUID(first["id"]) and len(first["clear_secret"]) >= 32, first
+    assert account.mqtt_credentials() == first, "POST /clients answers the same credentials again (the sample app calls it at every sign-in)"
+    assert expect_json(account.call("GET", "/clients"), 200) == first
+    rotated = expect_json(account.call("POST", "/clients/rotate", json={}), 200)
+    assert rotated["id"] == first["id"] and rotated["clear_secret"] != first["clear_secret"]
+    assert account.mqtt_credentials()["clear_secret"] == rotated["clear_secret"]
+
+
+def test_gateway_and_child_sensors_as_the_sample_app_makes_them(account: Account) -> None:
+    account.mqtt_credentials()
+    gateway = account.thing(name="Tank gateway", hardware_id="00-11-22-33", active=1, status="ACTIVATED",
+                            properties={"codec": "lpp", "network": "ttn", "location.lat": None})
+    assert gateway["status"] == "ACTIVATED" and gateway["active"] == 1 and gateway["children"] == []
+    assert gateway["hardware_id"] == "00-11-22-33" and gateway["parent_id"] is None
+    sensor = account.thing(name="Level", parent_id=gateway["id"], active=1, status="ACTIVATED",
+                           device_type_id="8f93f0f0-db59-44c1-aaa4-bd48707de97b", properties={"channel": 3})
+    assert sensor["parent_id"] == gateway["id"] and sensor["properties"]["channel"] == 3, sensor
+
+    listed = account.things()
+    assert isinstance(listed, list) and [t["id"] for t in listed] == [gateway["id"]], "a bare array of the top-level things"
+    assert all(isinstance(t["children"], list) for t in listed), "every item has children"
+    assert [c["id"] for c in listed[0]["children"]] == [sensor["id"]]
+    assert listed[0]["children"][0]["properties"]["channel"] == 3, "the child echoes properties.channel"
+
+    renamed = expect_json(account.call("PUT", f"/things/{gateway['id']}", json={"name": "North tank"}), 200)
+    assert renamed["name"] == "North tank" and renamed["hardware_id"] == "00-11-22-33", "a partial update keeps the rest"
+
+    deleted = expect_json(account.call("DELETE", f"/things/{gateway['id']}"), 200)
+    assert deleted["status"] == "DEACTIVATED" and deleted["active"] == 0 and deleted["deactivated_at"]
+    assert account.things() == [], "only activated things are listed"
+    kept = expect_json(account.call("GET", f"/things/{gateway['id']}"), 200)
+    assert kept["status"] == "DEACTIVATED" and kept["children"][0]["status"] == "DEACTIVATED", "a soft delete, children too"
+
+
+def test_things_of_another_account_are_not_found(cayenne: Cayenne, app: App, account: Account) -> None:
+    thing = account.thing()
+    other = Account(cayenne, app)
+    for method in ("GET", "PUT", "DELETE"):
+        oauth_error(other.call(method, f"/things/{thing['id']}", json={"name": "mine"}), 404, "not_found")
+    assert other.things() == []
+    oauth_error(other.call("POST", "/things", json={"name": "x", "parent_id": thing["id"]}), 400, "invalid_request")
+    oauth_error(account.cayenne.get(PLATFORM + "/things"), 401, "invalid_token")
+
+
+@pytest.mark.parametrize("body, field", [
+    ({}, "name"),
+    ({"name": ""}, "name"),
+    ({"name": "x", "device_type_id": "not-a-uuid"}, "device_type_id"),
+    ({"name": "x", "device_type_id": str(uuid.uuid4())}, "thing type"),
+    ({"name": "x", "status": "SLEEPING"}, "status"),
+    ({"name": "x", "active": 7}, "active"),
+    ({"name": "x", "properties": "[1]"}, "properties"),
+    ({"name": "x", "properties": {"blob": "x" * 20_000}}, "properties"),
+])
+def test_bad_things_are_refused_and_change_nothing(account: Account, body: dict[str, Any], field: str) -> None:
+    resp = account.call("POST", "/things", json=body)
+    error = expect_json(resp, (400, 404))
+    assert field in error["message"], describe(resp)
+    assert error["statusCode"] == resp.status_code
+    assert account.things() == []
+
+
+# --------------------------------------------------------------------------------------------
+# Thing types and the data-type table
+
+
+def test_thing_types_with_channels(account: Account) -> None:
+    listed = expect_json(account.call("GET", "/things/types"), 200)
+    assert isinstance(listed["rows"], list) and listed["count"] == len(listed["rows"]), "the sample app reads rows"
+    assert "8f93f0f0-db59-44c1-aaa4-bd48707de97b" in [row["id"] for row in listed["rows"]], "the generic sensor type is built in"
+
+    created = expect_json(account.call("POST", "/things/types", json={
+        "name": "Tank monitor", "description": "LoRa tank level", "transport_protocol": "lorawan", "category": "module",
+        "codec": "lpp", "parent_constraint": "NOT_ALLOWED", "child_constraint": "ALLOWED", "version": 2}), 201)
+    type_id = created["id"]
+    assert created["codec"] == "lpp" and created["version"] == "2" and created["channels"] == []
+    channel = expect_json(account.call("POST", f"/things/types/{type_id}/channels",
+                                       json={"name": "Level", "channel": 1, "datatype": "tl"}), 201)
+    assert channel["channel"] == 1 and channel["datatype"] == "tl"
+    oauth_error(account.call("POST", f"/things/types/{type_id}/channels", json={"name": "Again", "channel": "1"}), 409, "conflict")
+    assert [c["name"] for c in expect_json(account.call("GET", f"/things/types/{type_id}/channels"), 200)] == ["Level"]
+
+    thing = account.thing(device_type_id=type_id)
+    assert thing["device_type_id"] == type_id
+    oauth_error(account.call("DELETE", f"/things/types/{type_id}"), 409, "conflict")
+    oauth_error(account.call("PUT", "/things/types/8f93f0f0-db59-44c1-aaa4-bd48707de97b", json={"name": "mine"}), 403, "access_denied")
+    updated = expect_json(account.call("PUT", f"/things/types/{type_id}", json={"description": "v2"}), 200)
+    assert updated["description"] == "v2" and updated["name"] == "Tank monitor" and len(updated["channels"]) == 1
+
+
+def test_data_types_are_public_and_name_every_unit(cayenne: Cayenne) -> None:
+    for path in ("/cayenne/v1.1/ui/datatypes", "/cayenne/ui/datatypes"):
+        table = expect_json(cayenne.get(path), 200)
+        temp = next(t for t in table if t["payload_type"] == "temp")
+        assert {u["payload_unit"] for u in temp["units"]} == {"c", "f", "k"}
+        assert next(u for u in temp["units"] if u["payload_unit"] == "c")["unit_label"] == "Celsius"
+        assert any(u["payload_unit"] == "null" for t in table for u in t["units"]), "no unit is listed as null"
+
+
+# --------------------------------------------------------------------------------------------
+# Cayenne MQTT
+
+
+def test_the_vendor_python_library_sends_readings(cayenne: Cayenne, account: Account) -> None:
+    credentials = account.mqtt_credentials()
+    thing = account.thing(name="Pi")
+    env = {**os.environ, "PYTHONPATH": str(vendor_library())}
+    run = subprocess.run([sys.executable, "-c", VENDOR_SCRIPT, credentials["id"], credentials["clear_secret"], thing["id"],
+                          str(cayenne.server.mqtt_port), "1.5"], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and "not connected" not in run.stdout, f"{run.stdout}\n{run.stderr}"
+    sensors = wait_for(lambda: len(account.children(thing["id"])) == 3 and account.children(thing["id"]), "a child thing per channel")
+    assert set(sensors) == {"1", "2", "3"}
+    assert expect_json(account.call("GET", f"/things/{thing['id']}"), 200)["last_online"], "the thing reported"
+
+
+def paho_client(credentials: dict[str, Any], thing_id: str, protocol=paho.MQTTv31) -> paho.Client:
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=thing_id, protocol=protocol)
+    client.username_pw_set(credentials["id"], credentials["clear_secret"])
+    return client
+
+
+def test_mqtt31_clients_publish_like_the_c_library(cayenne: Cayenne, account: Account) -> None:
+    credentials = account.mqtt_credentials()
+    thing = account.thing(name="Arduino")
+    prefix = f"v1/{credentials['id']}/things/{thing['id']}/"
+    client = paho_client(credentials, thing["id"])
+    client.connect("127.0.0.1", cayenne.server.mqtt_port)
+    client.loop_start()
+    try:
+        for topic, payload in [("data/4", "temp,c=21.5"), ("digital/5", "1"), ("analog/6", "0.25"),
+                               ("data/7", "gps,lat,lon,alt=52.37,4.89,12.5"), ("data/json", '[{"channel": 8, "value": 3.3, "type": "voltage", "unit": "v"}]'),
+                               ("sys/model", "Arduino Uno"), ("response", "ok,2otoExGxnMJz0Jn")]:
+            info = client.publish(prefix + topic, payload, qos=1, retain=True)
+            info.wait_for_publish(timeout=5)
+            assert info.is_published(), f"{topic} acknowledged"
+        children = account.children(thing["id"])
+        assert set(children) == {"4", "5", "6", "7", "8"}, "readings are stored before the PUBACK"
+        # Refused payloads are acknowledged (MQTT 3.1 cannot say no) and store nothing.
+        for topic, payload in [("data/9", "temp,c=warm"), ("data/010", "1"), ("data/json", "{}"), ("data/10", "")]:
+            client.publish(prefix + topic, payload, qos=1).wait_for_publish(timeout=5)
+        assert set(account.children(thing["id"])) == set(children)
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
+def test_mqtt_credentials_and_topics_are_confined_to_the_account(cayenne: Cayenne, app: App, account: Account) -> None:
+    credentials = account.mqtt_credentials()
+    thing = account.thing()
+    other = Account(cayenne, app)
+    other_credentials = other.mqtt_credentials()
+    other_thing = other.thing()
+
+    def connect_code(username: str, password: str, client_id: str) -> int:
+        client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311)
+        client.username_pw_set(username, password)
+        try:
+            client.connect("127.0.0.1", cayenne.server.mqtt_port)
+        except Exception:
+            return -1
+        codes: list[int] = []
+        client.on_connect = lambda c, u, f, rc, p=None: codes.append(rc.value if hasattr(rc, "value") else int(rc))
+        client.loop_start()
+        wait_for(lambda: codes, "CONNACK")
+        client.loop_stop()
+        client.disconnect()
+        return codes[0]
+
+    assert connect_code(credentials["id"], credentials["clear_secret"], thing["id"]) == 0
+    assert connect_code(credentials["id"], "wrong", thing["id"]) != 0, "a wrong secret is refused"
+    assert connect_code(credentials["id"], credentials["clear_secret"], other_thing["id"]) != 0, "another account's thing is refused"
+    assert connect_code(credentials["id"], credentials["clear_secret"], str(uuid.uuid4())) != 0, "an unknown thing is refused"
+    expect_json(account.call("DELETE", f"/things/{thing['id']}"), 200)
+    assert connect_code(credentials["id"], credentials["clear_secret"], thing["id"]) != 0, "a deactivated thing is refused"
+
+    # Publishing or subscribing outside its own prefix: into another account's thing.
+    live = account.thing(name="live")
+    client = paho_client(credentials, live["id"], paho.MQTTv311)
+    granted: list[Any] = []
+    client.on_subscribe = lambda c, u, mid, codes, p=None: granted.extend(codes)
+    client.connect("127.0.0.1", cayenne.server.mqtt_port)
+    client.loop_start()
+    try:
+        client.subscribe(f"v1/{other_credentials['id']}/things/{other_thing['id']}/cmd/+", qos=0)
+        wait_for(lambda: granted, "SUBACK")
+        assert granted[0].is_failure, "another account's topics cannot be subscribed to"
+        client.publish(f"v1/{other_credentials['id']}/things/{other_thing['id']}/data/1", "temp,c=99", qos=1)
+        time.sleep(0.3)
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    assert other.children(other_thing["id"]) == {}, "nothing reached the other account"

@@ -1,0 +1,38 @@
+import Foundation
+import Hummingbird
+import NimbusCore
+import NimbusHTTP
+
+/// `GET /ui/datatypes`: Cayenne's data types and their units (`seed-apis.md` Appendix A), with labels, as
+/// `[{payload_type, label, units: [{payload_unit, unit_label, default}]}]`. The sample app looks up the type and
+/// unit of every reading here and fails on one that is missing, so `null` (no unit) is listed where the docs
+/// list it. Kept as a resource of the module (`Resources/datatypes.json`) and served as it is.
+struct CayenneDataTypes {
+    let body: ByteBuffer
+
+    init() throws {
+        guard let url = Bundle.module.url(forResource: "datatypes", withExtension: "json") else {
+            throw CayenneDataTypesError.missing
+        }
+        body = ByteBuffer(bytes: [UInt8](try Data(contentsOf: url)))
+    }
+
+    /// On the platform (`/v1.1/ui/datatypes`) and, for the Raspberry Pi agent, on the API host (`/ui/datatypes`).
+    /// The table is public, as it was: no token needed.
+    func addRoutes(to group: RouterGroup<NimbusRequestContext>) {
+        group.get("v1.1/ui/datatypes", use: serve)
+        group.get("ui/datatypes", use: serve)
+    }
+
+    @Sendable func serve(_ request: Request, context: NimbusRequestContext) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "public, max-age=3600"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+    }
+}
+
+enum CayenneDataTypesError: Error, CustomStringConvertible {
+    case missing
+    var description: String { "Resources/datatypes.json is missing from the NimbusCayenne bundle" }
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// What a sensor reported on one channel at one time: the record of telemetry, whichever dialect it came
+/// through (Cayenne MQTT `data/{channel}`, `data/json`, HTTP push, a LoRaWAN uplink).
+public struct Reading: Sendable, Hashable {
+    public var id: Int
+    public var projectId: Int
+    public var homeId: Int?
+    /// The thing that reported (the one connected).
+    public var deviceId: Int
+    /// The child thing that stands for the channel.
+    public var sensorId: Int
+    public var channel: String
+    public var value: ReadingValue
+    /// The data type (`temp`, `rel_hum`, ...), when the device named one.
+    public var type: String?
+    /// The unit (`c`, `p`, ...), or several for a multi-value reading (GPS: `lat,lon,alt`... as sent).
+    public var unit: String?
+    public var timestamp: Date
+
+    public init(
+        id: Int, projectId: Int, homeId: Int?, deviceId: Int, sensorId: Int, channel: String, value: ReadingValue,
+        type: String?, unit: String?, timestamp: Date
+    ) {
+        self.id = id
+        self.projectId = projectId
+        self.homeId = homeId
+        self.deviceId = deviceId
+        self.sensorId = sensorId
+        self.channel = channel
+        self.value = value
+        self.type = type
+        self.unit = unit
+        self.timestamp = timestamp
+    }
+}
+
+/// A reading's value: one number (most sensors), several (GPS, accelerometer: `type,u1,u2=v1,v2`) or text.
+public enum ReadingValue: Sendable, Hashable {
+    case number(Double)
+    case numbers([Double])
+    case text(String)
+
+    /// The value to chart: the number itself, or the first of several.
+    public var primary: Double? {
+        switch self {
+        case .number(let value): value
+        case .numbers(let values): values.first
+        case .text: nil
+        }
+    }
+
+    public var jsonValue: JSONValue {
+        switch self {
+        case .number(let value): .number(value)
+        case .numbers(let values): .array(values.map(JSONValue.number))
+        case .text(let text): .string(text)
+        }
+    }
+
+    /// Reads the stored JSON form back; `nil` for anything else.
+    public init?(jsonValue: JSONValue) {
+        switch jsonValue {
+        case .number(let value): self = .number(value)
+        case .string(let text): self = .text(text)
+        case .array(let items):
+            var values: [Double] = []
+            for item in items {
+                guard case .number(let value) = item else { return nil }
+                values.append(value)
+            }
+            self = .numbers(values)
+        default: return nil
+        }
+    }
+}
+
+/// A reading as a device sends it, before it is matched to its thing and channel's sensor.
+public struct NewReading: Sendable, Hashable {
+    public var channel: String
+    public var value: ReadingValue
+    public var type: String?
+    public var unit: String?
+    public var timestamp: Date
+
+    public init(channel: String, value: ReadingValue, type: String?, unit: String?, timestamp: Date) {
+        self.channel = channel
+        self.value = value
+        self.type = type
+        self.unit = unit
+        self.timestamp = timestamp
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Accepting readings from things (Cayenne MQTT, HTTP push, LoRaWAN uplinks). A reading is acknowledged only
+/// once it is stored; the telemetry views build on what is stored here.
+public struct ReadingUseCases: Sendable {
+    let environment: CoreEnvironment
+    let writer: ReadingIngest
+
+    /// The most readings one message may carry (a `data/json` array, an HTTP push, an LPP frame).
+    public static let maximumReadingsPerMessage = 64
+
+    init(environment: CoreEnvironment) {
+        self.environment = environment
+        self.writer = ReadingIngest(store: environment.store, observers: environment.readingObservers, clock: environment.clock)
+    }
+
+    /// Readings a thing sent about itself, the thing being the caller (`principal` is `.device(thingId)`).
+    public func fromThing(_ thingId: Int, readings: [NewReading], by principal: Principal) async throws {
+        guard case .device(let caller, _) = principal, caller == thingId else { throw NimbusError.wrongCredentialKind }
+        guard !readings.isEmpty else { return }
+        guard readings.count <= Self.maximumReadingsPerMessage else {
+            throw NimbusError.invalidInput(field: "readings", reason: "at most \(Self.maximumReadingsPerMessage) in one message")
+        }
+        for reading in readings { try Self.validate(reading) }
+        try await writer.write(.init(thingId: thingId, readings: readings))
+    }
+
+    /// The most recent readings of a thing of the caller's account (newest first).
+    public func recent(_ thingId: UUID, sensorId: UUID?, limit: Int, accountId: Int?, by principal: Principal) async throws -> [Reading] {
+        try await environment.store.read { tx in
+            let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.history, .view), in: tx)
+            let thing = try await ThingUseCases(environment: environment).device(thingId, in: home, tx: tx)
+            let sensor = try await sensorId.asyncMap { try await ThingUseCases(environment: environment).device($0, in: home, tx: tx) }
+            return try await tx.readings.recent(deviceId: thing.id, sensorId: sensor?.id, limit: min(max(limit, 1), 1000))
+        }
+    }
+
+    static func validate(_ reading: NewReading) throws {
+        try Validation.type(reading.channel, field: "channel", maxLength: 64)
+        if let type = reading.type { try Validation.type(type, field: "type", maxLength: 64) }
+        if let unit = reading.unit { try Validation.type(unit, field: "unit", maxLength: 64) }
+        switch reading.value {
+        case .number(let value):
+            guard value.isFinite else { throw NimbusError.invalidInput(field: "value", reason: "must be a finite number") }
+        case .numbers(let values):
+            guard (1...16).contains(values.count), values.allSatisfy(\.isFinite) else {
+                throw NimbusError.invalidInput(field: "value", reason: "1 to 16 finite numbers")
+            }
+        case .text(let text):
+            guard text.utf8.count <= 256 else { throw NimbusError.invalidInput(field: "value", reason: "at most 256 bytes of text") }
+            try Validation.plainText(text, field: "value")
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import NimbusCore
+import SQLKit
+
+struct SQLReadingRepository: ReadingRepository {
+    let db: any SQLDatabase
+
+    func append(_ readings: [Reading]) async throws -> [Reading] {
+        guard !readings.isEmpty else { return [] }
+        // One multi-row INSERT for the whole batch, as for events.
+        var query: SQLQueryString = "INSERT INTO readings (project_id, home_id, device_id, sensor_id, channel, value, value_json, type, unit, timestamp) VALUES "
+        for (index, reading) in readings.enumerated() {
+            if index > 0 { query = query + ", " }
+            query = query + """
+                (\(bind: reading.projectId), \(bind: reading.homeId), \(bind: reading.deviceId), \(bind: reading.sensorId), \(bind: reading.channel),
+                 \(bind: reading.value.primary), \(bind: reading.value.jsonValue.jsonText), \(bind: reading.type), \(bind: reading.unit),
+                 \(bind: reading.timestamp))
+                """
+        }
+        let ids: [Int] = try await db.raw(query + " RETURNING id").all().map { try $0.column("id") }.sorted()
+        guard ids.count == readings.count else { throw StoreError.unexpectedRow("reading ids") }
+        return zip(ids, readings).map { id, reading in
+            var stored = reading
+            stored.id = id
+            return stored
+        }
+    }
+
+    func recent(deviceId: Int, sensorId: Int?, limit: Int) async throws -> [Reading] {
+        let rows =
+            if let sensorId {
+                try await db.raw("SELECT * FROM readings WHERE sensor_id = \(bind: sensorId) ORDER BY id DESC LIMIT \(bind: limit)").all()
+            } else {
+                try await db.raw("SELECT * FROM readings WHERE device_id = \(bind: deviceId) ORDER BY id DESC LIMIT \(bind: limit)").all()
+            }
+        return try rows.map(Self.reading)
+    }
+
+    static func reading(_ row: any SQLRow) throws -> Reading {
+        guard let value = ReadingValue(jsonValue: try row.json("value_json")) else { throw StoreError.unexpectedRow("reading value") }
+        return Reading(
+            id: try row.column("id"), projectId: try row.column("project_id"), homeId: try row.column("home_id"),
+            deviceId: try row.column("device_id"), sensorId: try row.column("sensor_id"), channel: try row.column("channel"),
+            value: value, type: try row.column("type"), unit: try row.column("unit"), timestamp: try row.column("timestamp"))
+    }
+}
