@@ -274,6 +274,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "NimbusCayenneTests",
+            dependencies: ["NimbusCayenne", "NimbusCore", "NimbusMQTT"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "NimbusMODETests",
             dependencies: [
                 "NimbusCore", "NimbusMODE", "NimbusCayenne", "NimbusHTTP", "NimbusServer", "NimbusStore",
