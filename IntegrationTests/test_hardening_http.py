@@ -110,6 +110,19 @@ def still_open(socks: list[socket.socket]) -> int:
     return sum(not closed_by_server(s, 0.01) for s in socks)
 
 
+def keep_open(socks: list[socket.socket]) -> list[socket.socket]:
+    """The sockets the server keeps open; those it closed are closed here too. The attack's ~1,000 sockets would
+    otherwise push this process's next descriptors past 1,023, where paho's `select()` cannot watch them (the
+    legitimate MQTT client below then never reads its CONNACK, though it is in its socket's queue)."""
+    kept = []
+    for sock in socks:
+        if closed_by_server(sock, 0.01):
+            sock.close()
+        else:
+            kept.append(sock)
+    return kept
+
+
 def test_slowloris_from_one_address_leaves_everyone_else_served(limited: NimbusServer):
     project = Project(limited)
     user = project.new_user()
@@ -120,7 +133,8 @@ def test_slowloris_from_one_address_leaves_everyone_else_served(limited: NimbusS
     try:
         time.sleep(0.5)
         # Past the per-address limit the server closed the attacker's connections at once.
-        assert still_open(held) <= PER_ADDRESS, "one address holds more connections than the per-address limit"
+        held = keep_open(held)
+        assert len(held) <= PER_ADDRESS, "one address holds more connections than the per-address limit"
         sockets_during = limited.open_sockets()
         assert sockets_during <= sockets_before + PER_ADDRESS + 10, (sockets_before, sockets_during)
 
