@@ -299,3 +299,72 @@ def test_mqtt_credentials_and_topics_are_confined_to_the_account(cayenne: Cayenn
         client.loop_stop()
         client.disconnect()
     assert other.children(other_thing["id"]) == {}, "nothing reached the other account"
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP push and LoRaWAN uplinks
+
+
+def test_http_push_with_basic_credentials_encoded_or_as_the_docs_print_them(cayenne: Cayenne, account: Account) -> None:
+    import base64
+    credentials = account.mqtt_credentials()
+    thing = account.thing(name="Wind station")
+    pair = f"{credentials['id']}:{credentials['clear_secret']}"
+    body = [{"channel": 1, "value": 12.5, "type": "wind_speed", "unit": "kmh"}, {"channel": 2, "value": "270", "type": "wind_direction", "unit": "deg"}]
+    for authorization in (f"Basic {base64.b64encode(pair.encode()).decode()}", f"Basic {pair}"):
+        resp = cayenne.post(f"/cayenne/things/{thing['id']}/data", json=body, headers={"Authorization": authorization})
+        assert expect_json(resp, 200) == {"success": True, "readings": 2}
+    assert set(account.children(thing["id"])) == {"1", "2"}
+
+    wrong = base64.b64encode(f"{credentials['id']}:wrong".encode()).decode()
+    resp = cayenne.post(f"/cayenne/things/{thing['id']}/data", json=body, headers={"Authorization": f"Basic {wrong}"})
+    oauth_error(resp, 401, "invalid_client")
+    assert resp.headers.get("WWW-Authenticate", "").startswith("Basic")
+    oauth_error(cayenne.post(f"/cayenne/things/{thing['id']}/data", json=body), 401, "invalid_client")
+    auth = {"Authorization": f"Basic {pair}"}
+    oauth_error(cayenne.post(f"/cayenne/things/{uuid.uuid4()}/data", json=body, headers=auth), 404, "not_found")
+    for bad in ({"channel": 3, "value": 1}, [{"channel": 3}], [{"channel": 3, "value": "warm"}], [{"value": 1}], [{"channel": 3, "value": 1}] * 65):
+        oauth_error(cayenne.post(f"/cayenne/things/{thing['id']}/data", json=bad, headers=auth), 400, "invalid_request")
+    assert set(account.children(thing["id"])) == {"1", "2"}, "refused pushes store nothing"
+
+
+def uplink(dev_eui: str, frame: bytes) -> dict[str, Any]:
+    """The Things Stack v3's uplink webhook body (trimmed to what matters, plus some of what it also sends)."""
+    import base64
+    return {
+        "end_device_ids": {"device_id": "tank-1", "application_ids": {"application_id": "tanks"}, "dev_eui": dev_eui,
+                           "join_eui": "0000000000000000", "dev_addr": "260B1234"},
+        "correlation_ids": ["as:up:01H"], "received_at": "2026-12-05T01:02:03.123456789Z",
+        "uplink_message": {"session_key_id": "AYa", "f_port": 1, "f_cnt": 42, "frm_payload": base64.b64encode(frame).decode(),
+                           "rx_metadata": [{"gateway_ids": {"gateway_id": "gw"}, "rssi": -42, "snr": 9.5}],
+                           "settings": {"data_rate": {"lora": {"bandwidth": 125000, "spreading_factor": 7}}, "frequency": "868100000"},
+                           "received_at": "2026-12-05T01:02:03.100000000Z"},
+    }
+
+
+def test_a_lorawan_uplink_encoded_with_pycayennelpp_is_stored(cayenne: Cayenne, account: Account) -> None:
+    from cayennelpp import LppFrame
+    credentials = account.mqtt_credentials()
+    auth = (credentials["id"], credentials["clear_secret"])
+    thing = account.thing(name="Tank", hardware_id="70B3D57ED0001234", properties={"codec": "lpp", "network": "ttn"})
+    frame = LppFrame()
+    frame.add_temperature(1, 25.5)
+    frame.add_humidity(2, 47.5)
+    frame.add_gps(3, 52.3715, 4.8987, 12.5)
+    frame.add_voltage(4, 3.3)  # an extension type
+    assert bytes(frame).hex().startswith("016700ff02685f038807fdc300bf5b0004e2"), "the seed's worked example"
+
+    resp = cayenne.post("/cayenne/lora/ttn/uplink", json=uplink("70b3d57ed0001234", bytes(frame)), auth=auth)
+    assert expect_json(resp, 200) == {"success": True, "readings": 4}, describe(resp)
+    sensors = account.children(thing["id"])
+    assert set(sensors) == {"1", "2", "3", "4"}
+    assert sensors["3"]["name"].startswith("gps"), sensors["3"]
+
+    # Bad frames and unknown devices get a clear error and store nothing.
+    for bad in (bytes.fromhex("0167"), bytes.fromhex("05ff00"), b""):
+        oauth_error(cayenne.post("/cayenne/lora/ttn/uplink", json=uplink("70B3D57ED0001234", bad), auth=auth), 400, "invalid_request")
+    oauth_error(cayenne.post("/cayenne/lora/ttn/uplink", json=uplink("0000000000000001", bytes(frame)), auth=auth), 404, "not_found")
+    oauth_error(cayenne.post("/cayenne/lora/ttn/uplink", json={"end_device_ids": {}}, auth=auth), 400, "invalid_request")
+    oauth_error(cayenne.post("/cayenne/lora/ttn/uplink", json=uplink("70B3D57ED0001234", bytes(frame)), auth=(credentials["id"], "x")),
+                401, "invalid_client")
+    assert set(account.children(thing["id"])) == {"1", "2", "3", "4"}

@@ -49,6 +49,10 @@ public struct CayenneDialect: Sendable {
         CayenneThingTypesController(types: nimbus.thingTypes).addRoutes(to: platform)
         CayenneClientsController(clients: nimbus.mqttClients).addRoutes(to: platform)
         dataTypes.addRoutes(to: cayenne)
+        // HTTP push and LoRaWAN uplinks, signed with the account's MQTT credentials (no Bearer token).
+        CayennePushController(
+            clients: nimbus.mqttClients, readings: nimbus.readings, types: nimbus.thingTypes, clock: nimbus.environment.clock
+        ).addRoutes(to: cayenne)
     }
 }
 

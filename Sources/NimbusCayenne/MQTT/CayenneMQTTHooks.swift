@@ -36,7 +36,7 @@ public struct CayenneMQTTHooks: MQTTHooks {
         }
         do {
             let (thing, principal) = try await nimbus.mqttClients.authenticate(
-                username: username, password: password, thingId: request.clientIdentifier)
+                username: username, password: password, thing: .id(request.clientIdentifier))
             return .accepted(MQTTClient(
                 mountPoint: CayenneMQTTTopics.mountPoint(project: thing.projectId), owner: "thing:\(thing.id)",
                 clientIdentifier: request.clientIdentifier, name: "Cayenne thing \(thing.uuid.lowercaseString) of account \(thing.homeId ?? 0)",

@@ -58,9 +58,18 @@ public struct MQTTClientUseCases: Sendable {
         return issued
     }
 
-    /// Checks a thing's MQTT CONNECT: the account's user name and password, and as client id an activated thing
-    /// of that account. Returns the thing and the principal it acts as.
-    public func authenticate(username: String, password: String, thingId: String) async throws -> (thing: Device, principal: Principal) {
+    /// How a caller holding the account's credentials names its thing.
+    public enum ThingName: Sendable {
+        /// The thing's id (the MQTT client id; the `{clientID}` of HTTP push).
+        case id(String)
+        /// Its hardware id (a LoRaWAN DevEUI), compared without separators and case.
+        case hardwareId(String)
+    }
+
+    /// Checks the account's credentials (an MQTT CONNECT, or `Authorization: Basic` on HTTP push and LoRaWAN
+    /// uplinks) and finds the thing they report as: an activated thing of that account. Returns the thing and the
+    /// principal it acts as.
+    public func authenticate(username: String, password: String, thing name: ThingName) async throws -> (thing: Device, principal: Principal) {
         guard let clientId = UUID(uuidString: username) else { throw Refusal.badCredentials }
         return try await store.read { tx in
             guard let client = try await tx.mqttClients.get(id: clientId) else {
@@ -68,11 +77,25 @@ public struct MQTTClientUseCases: Sendable {
                 throw Refusal.badCredentials
             }
             guard Secrets.matches(password, hash: client.secretHash) else { throw Refusal.badCredentials }
-            guard let uuid = UUID(uuidString: thingId), let thing = try await tx.devices.find(uuid: uuid),
-                  thing.homeId == client.homeId, thing.status == .activated
-            else { throw Refusal.unknownThing }
+            let thing: Device?
+            switch name {
+            case .id(let id):
+                thing = try await UUID(uuidString: id).asyncMap { try await tx.devices.find(uuid: $0) } ?? nil
+            case .hardwareId(let hardwareId):
+                if let normalized = try await tx.devices.find(homeId: client.homeId, hardwareId: Self.normalizedHardwareId(hardwareId)) {
+                    thing = normalized
+                } else {
+                    thing = try await tx.devices.find(homeId: client.homeId, hardwareId: hardwareId)
+                }
+            }
+            guard let thing, thing.homeId == client.homeId, thing.status == .activated else { throw Refusal.unknownThing }
             return (thing, .device(deviceId: thing.id, projectId: thing.projectId))
         }
+    }
+
+    /// A DevEUI as LoRaWAN servers write it: upper-case hex without separators (`70B3D57ED0001234`).
+    public static func normalizedHardwareId(_ hardwareId: String) -> String {
+        hardwareId.uppercased().filter { $0 != "-" && $0 != ":" && $0 != " " }
     }
 
     private func opened(_ client: AccountMQTTClient) throws -> IssuedMQTTClient {

@@ -139,6 +139,17 @@ public struct ThingTypeUseCases: Sendable {
         }
     }
 
+    /// How a thing's uplinks are decoded: its own `properties.codec`, else its type's `codec`; `nil` when neither says.
+    /// For a thing already authenticated (a LoRaWAN uplink signed with its account's credentials).
+    public func codec(of thing: Device) async throws -> String? {
+        if case .string(let codec)? = thing.properties["codec"], !codec.isEmpty { return codec }
+        guard let typeId = UUID(uuidString: thing.deviceClass), let homeId = thing.homeId else { return nil }
+        return try await store.read { tx in
+            guard let home = try await tx.homes.get(id: homeId) else { return nil }
+            return try? await Self.visibleType(typeId, in: home, tx: tx).codec
+        }
+    }
+
     // MARK: - Rules
 
     /// A type the account may use: built-in, project-wide or its own.
