@@ -29,7 +29,7 @@ REDIRECT = "https://app.example.test/callback"
 OTHER_REDIRECT = "com.example.tank:/oauth2redirect"  # a mobile app's custom scheme
 API_HEADERS = {"X-API-Version": "1.0", "Accept": "application/json"}  # what the seed's clients send
 REDIRECT_STATUSES = (302, 303)
-ACCESS_TOKEN_LIFETIME = 900
+ACCESS_TOKEN_LIFETIME = 43_200  # a working day (docs/cayenne-auth.md)
 
 
 # --------------------------------------------------------------------------------------------

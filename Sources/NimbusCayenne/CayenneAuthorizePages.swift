@@ -16,6 +16,7 @@ struct CayenneAuthorizePages {
         group.get("", use: authorize)
         group.get("oauth/authorization", use: authorize)
         group.get("oauth/authorize", use: authorize)
+        group.get(RouterPath(CayenneDialect.keycloakPath + "/auth"), use: authorize)
         group.post("oauth/login", use: login)
         group.post("oauth/consent", use: consent)
     }

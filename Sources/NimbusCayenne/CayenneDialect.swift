@@ -7,6 +7,9 @@ import NimbusHTTP
 /// under `/cayenne`, plus the OAuth metadata and keys under `/.well-known`.
 public struct CayenneDialect: Sendable {
     public static let pathPrefix = "/cayenne"
+    /// Where the newer clients find the token, authorization and userinfo endpoints (Cayenne's Keycloak realm),
+    /// below the prefix: `/cayenne/auth/realms/cayenne/protocol/openid-connect/{token,auth,userinfo}`.
+    static let keycloakPath = "auth/realms/cayenne/protocol/openid-connect"
     /// Every route below, described in `OpenAPI/cayenne.json` (a test keeps the two equal).
     public static let openAPI = OpenAPIDocument(name: "cayenne", bundle: .module)
     let nimbus: Nimbus

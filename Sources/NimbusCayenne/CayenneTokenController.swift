@@ -13,6 +13,7 @@ struct CayenneTokenController {
 
     func addRoutes(to group: RouterGroup<NimbusRequestContext>, root: Router<NimbusRequestContext>) {
         group.post("oauth/token", use: token)
+        group.post(RouterPath(CayenneDialect.keycloakPath + "/token"), use: token)
         group.post("oauth/revoke", use: revoke)
         group.post("oauth/introspect", use: introspect)
         group.get("oauth/jwks", use: jwks)

@@ -14,6 +14,7 @@ struct CayenneUsersController {
     func addRoutes(to group: RouterGroup<NimbusRequestContext>) {
         group.post("users", use: signUp)
         group.get("users/me", use: me)
+        group.get(RouterPath(CayenneDialect.keycloakPath + "/userinfo"), use: userinfo)
         group.get("users/:id", use: get)
         group.put("users/:id", use: update)
         group.post("password/forgot", use: forgot)
@@ -40,11 +41,26 @@ struct CayenneUsersController {
     }
 
     func me(_ request: Request, context: NimbusRequestContext) async throws -> Response {
+        CayenneResponse.json(CayenneWire.user(try await signedInUser(context)))
+    }
+
+    /// Keycloak's OpenID Connect userinfo, as the newer Cayenne clients read it.
+    func userinfo(_ request: Request, context: NimbusRequestContext) async throws -> Response {
+        let user = try await signedInUser(context)
+        let given = user.firstName ?? user.name, family = user.lastName ?? ""
+        return CayenneResponse.json([
+            "sub": .string(String(user.id)), "user_id": .string(String(user.id)), "email": user.email.map(JSONValue.string) ?? .null,
+            "email_verified": .bool(user.verified), "given_name": .string(given), "family_name": .string(family),
+            "name": .string(family.isEmpty ? given : "\(given) \(family)"),
+        ])
+    }
+
+    private func signedInUser(_ context: NimbusRequestContext) async throws -> User {
         guard case .user(let userId, _, _, _) = context.principal else {
             if case .anonymous = context.principal { throw NimbusError.authenticationRequired }
             throw NimbusError.wrongCredentialKind
         }
-        return CayenneResponse.json(CayenneWire.user(try await accounts.user(userId, by: context.principal)))
+        return try await accounts.user(userId, by: context.principal)
     }
 
     /// The user themselves, a project key with `admin`, or a user of the same account who may view users.

@@ -19,6 +19,11 @@ public struct RequestFields: Sendable {
     /// Reads and parses the body of a request (at most `NimbusRequestContext.maximumBodySize` bytes).
     public static func read(_ request: Request, context: NimbusRequestContext) async throws -> RequestFields {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        if let boundary = MultipartForm.boundary(of: request.headers[.contentType]) {
+            // `curl -F`: each part a field (files too, as their text).
+            let form = try MultipartForm(Array(buffer.readableBytesView), boundary: boundary)
+            return RequestFields(Dictionary(form.parts.map { ($0.name, JSONValue.string($0.text ?? "")) }, uniquingKeysWith: { first, _ in first }), isForm: true)
+        }
         let text = String(buffer: buffer)
         // A JSON object is never blank: skip walking its characters (the common case, on every ingest request).
         if text.utf8.first != UInt8(ascii: "{"), text.allSatisfy(\.isWhitespace) { return RequestFields() }

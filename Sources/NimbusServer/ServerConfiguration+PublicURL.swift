@@ -10,6 +10,8 @@ extension ServerConfiguration {
     /// The OAuth server's settings. `serve` and the admin commands both build the core with these,
     /// so a token issued by one is checked against the same issuer by the other.
     public var oauthSettings: OAuthSettings {
-        OAuthSettings(issuer: CayenneDialect.issuer(of: publicBaseURL), accessTokenLifetime: TimeInterval(accessTokenLifetime))
+        OAuthSettings(
+            issuer: CayenneDialect.issuer(of: publicBaseURL), accessTokenLifetime: TimeInterval(accessTokenLifetime),
+            defaultClientId: cayenneDefaultApp)
     }
 }

@@ -35,8 +35,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var smsURL: String?
     public var smsFrom = "Nimbus"
     public var logLevel = Logger.Level.info
-    /// How long an OAuth access token (a JWT) is valid, in seconds.
-    public var accessTokenLifetime = 900
+    /// How long an OAuth access token (a JWT) is valid, in seconds: a working day, since Cayenne's clients sign in
+    /// once and use their token for hours; revocation still takes effect within a minute (the session is checked).
+    public var accessTokenLifetime = 43_200
+    /// The app of Cayenne password grants and sign-ups that name no client.
+    public var cayenneDefaultApp: String?
     /// Messages one live subscriber (a WebSocket, a device's channel) may fall behind before its stream is ended.
     public var liveSubscriberQueue = 1024
     /// The bytes of those messages (`BusMessage.approximateSize`).

@@ -73,8 +73,10 @@ struct GroupCommitTests {
         #expect(answers.withLock { $0 } == [1: true, 2: false, 3: true])
     }
 
+    /// Waits for `condition` up to 10 s (a loaded CI machine can take seconds to run a thread), then expects it.
     private func eventually(_ condition: () -> Bool) async throws {
-        for _ in 0..<2000 where !condition() { try await Task.sleep(for: .milliseconds(1)) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
         #expect(condition())
     }
 

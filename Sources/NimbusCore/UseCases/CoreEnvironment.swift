@@ -66,15 +66,19 @@ public struct OAuthSettings: Sendable {
     public var refreshTokenLifetime: TimeInterval
     public var codeLifetime: TimeInterval
     public var singleSignOnLifetime: TimeInterval
+    /// The app a password grant or sign-up without a client belongs to (Cayenne's clients send none); without it
+    /// those are refused with `invalid_client`.
+    public var defaultClientId: String?
 
     public init(
         issuer: String, accessTokenLifetime: TimeInterval = 15 * 60, refreshTokenLifetime: TimeInterval = 30 * 24 * 3600,
-        codeLifetime: TimeInterval = 60, singleSignOnLifetime: TimeInterval = 7 * 24 * 3600
+        codeLifetime: TimeInterval = 60, singleSignOnLifetime: TimeInterval = 7 * 24 * 3600, defaultClientId: String? = nil
     ) {
         self.issuer = issuer
         self.accessTokenLifetime = accessTokenLifetime
         self.refreshTokenLifetime = refreshTokenLifetime
         self.codeLifetime = codeLifetime
         self.singleSignOnLifetime = singleSignOnLifetime
+        self.defaultClientId = defaultClientId
     }
 }

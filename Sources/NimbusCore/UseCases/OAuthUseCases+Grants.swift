@@ -64,6 +64,35 @@ extension OAuthUseCases {
         return app
     }
 
+    /// The app of a password grant without a client (`OAuthSettings.defaultClientId`, named by the operator, who
+    /// thereby lets its users sign in without the app's secret, as Cayenne's clients do).
+    func defaultApp() async throws -> App {
+        guard let id = settings.defaultClientId else {
+            throw OAuthError.invalidClient("client_id is required (no default app is configured: cayenne-default-app)")
+        }
+        guard let app = try await store.read({ try await $0.projects.app(id: id) }), app.status == .active else {
+            throw OAuthError.invalidClient("the default app is unknown or inactive")
+        }
+        return app
+    }
+
+    /// The app a refresh token was issued to, for a refresh without a client: the token is the proof (it is
+    /// single-use, and a replay revokes the sign-in). An unknown token is `invalid_grant`, as it would be anyway.
+    func appOfRefreshToken(_ presented: String) async throws -> App {
+        let app = try await store.read { tx -> App? in
+            guard let stored = try await tx.oauth.refreshToken(hash: Secrets.hash(presented)) else { return nil }
+            return try await tx.projects.app(id: stored.appId)
+        }
+        guard let app else { throw OAuthError.invalidGrant("unknown refresh token") }
+        guard app.status == .active else { throw OAuthError.invalidClient("unknown or inactive client") }
+        return app
+    }
+
+    /// Whether a request names its client.
+    static func names(_ clientId: String?) -> Bool {
+        !(clientId ?? "").isEmpty
+    }
+
     func exchangeCode(_ request: TokenRequest) async throws -> IssuedTokens {
         let code = try required(request.code, "code")
         let redirectURI = try required(request.redirectURI, "redirect_uri")
@@ -98,7 +127,7 @@ extension OAuthUseCases {
         let email = try required(request.email, "email")
         let password = try required(request.password, "password")
         let scope = try Self.normalizedScope(request.scope)
-        let app = try await authenticateClient(id: request.clientId, secret: request.clientSecret)
+        let app = try await (Self.names(request.clientId) ? authenticateClient(id: request.clientId, secret: request.clientSecret) : defaultApp())
         let user = try await signIn(projectId: app.projectId, email: email, password: password, address: request.address)
         let now = environment.clock.now()
         let session = try await store.write { tx in try await self.openSession(for: user, appId: app.id, at: now, in: tx) }
@@ -107,7 +136,9 @@ extension OAuthUseCases {
 
     func refreshGrant(_ request: TokenRequest) async throws -> IssuedTokens {
         let presented = try required(request.refreshToken, "refresh_token")
-        let app = try await authenticateClient(id: request.clientId, secret: request.clientSecret)
+        let app = try await (
+            Self.names(request.clientId)
+                ? authenticateClient(id: request.clientId, secret: request.clientSecret) : appOfRefreshToken(presented))
         let now = environment.clock.now()
         let newToken = Secrets.token(prefix: Authenticator.TokenPrefix.refreshToken)
         let outcome: RefreshOutcome = try await store.write { tx in

@@ -24,7 +24,7 @@ extension OAuthUseCases {
     public func signUp(_ request: SignUp, by principal: Principal) async throws -> (user: User, tokens: IssuedTokens) {
         var tokenApp: String?
         if case .client(let appId, _) = principal { tokenApp = appId }
-        let appId = try Validation.required(request.appId ?? tokenApp, "application_id")
+        let appId = try Validation.required(request.appId ?? tokenApp ?? settings.defaultClientId, "application_id")
         guard let app = try await store.read({ try await $0.projects.app(id: appId) }), app.status == .active else {
             throw NimbusError.notFound("application")
         }

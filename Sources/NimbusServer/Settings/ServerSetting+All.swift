@@ -110,7 +110,10 @@ extension ServerSetting {
             guard let level = Logger.Level(rawValue: value.lowercased()) else { throw ConfigurationError.invalid("log-level", value) }
             configuration.logLevel = level
         },
-        .number("access-token-lifetime", \.accessTokenLifetime, in: 30...86_400, help: "seconds an OAuth access token (JWT) is valid"),
+        .number("access-token-lifetime", \.accessTokenLifetime, in: 30...86_400,
+                help: "seconds an OAuth access token (JWT) is valid; revoking its sign-in ends it within a minute regardless"),
+        .optionalText("cayenne-default-app", \.cayenneDefaultApp,
+                      help: "app id that Cayenne password grants and sign-ups without `client_id` belong to (real clients send none)"),
         .number("sign-in-max-failures", \.signInMaxFailures, in: 1...1_000,
                 help: "failed password or code sign-ins of one account (project + email or number) before its sign-in answers `429`"),
         .number("sign-in-max-failures-per-address", \.signInMaxFailuresPerAddress, in: 1...1_000_000,
