@@ -18,6 +18,7 @@ import pytest
 
 from cayenne import App, Cayenne, CayenneUser, expect_json, oauth_error
 from harness import describe
+from world import PASSWORD, unique_email
 
 PLATFORM = "/cayenne/v1.1"
 
@@ -65,6 +66,10 @@ class Account:
 
     def call(self, method: str, path: str, **kwargs: Any):
         return self.cayenne.request(method, PLATFORM + path, self.token, **kwargs)
+
+    def call_auth(self, method: str, path: str, **kwargs: Any):
+        """A call to the auth service (`/cayenne/...`) with this account's token."""
+        return self.cayenne.request(method, path, self.token, **kwargs)
 
     def mqtt_credentials(self) -> dict[str, Any]:
         return expect_json(self.call("POST", "/clients", json={}), 200)
@@ -368,3 +373,80 @@ def test_a_lorawan_uplink_encoded_with_pycayennelpp_is_stored(cayenne: Cayenne, 
     oauth_error(cayenne.post("/cayenne/lora/ttn/uplink", json=uplink("70B3D57ED0001234", bytes(frame)), auth=(credentials["id"], "x")),
                 401, "invalid_client")
     assert set(account.children(thing["id"])) == {"1", "2", "3", "4"}
+
+
+# --------------------------------------------------------------------------------------------
+# The registry and pairing
+
+
+def test_registry_single_batch_and_csv_then_pairing(cayenne: Cayenne, account: Account) -> None:
+    lora_type = expect_json(account.call("POST", "/things/types", json={"name": "LoRa tank", "transport_protocol": "lorawan", "codec": "lpp"}), 201)
+    one = expect_json(account.call("POST", "/things/registry", json={
+        "hardware_id": "70B3D57ED000AAA1", "device_type_id": lora_type["id"], "codec": "lpp", "application_id": "tank-app", "response_csv": False}), 201)
+    assert one["status"] == "PENDING" and one["hardware_id"] == "70B3D57ED000AAA1" and one["codec"] == "lpp", one
+    assert expect_json(account.call("GET", f"/things/registry/{one['id']}"), 200) == one
+    assert expect_json(account.call("GET", "/things/registry/eui/70B3D57ED000AAA1"), 200)["id"] == one["id"]
+
+    batch = expect_json(account.call("POST", "/things/registry/batch", json={
+        "device_type_id": lora_type["id"], "hardware_ids": ["70B3D57ED000AAB1", "70B3D57ED000AAB2"], "response_csv": False}), 201)
+    assert [e["hardware_id"] for e in batch] == ["70B3D57ED000AAB1", "70B3D57ED000AAB2"]
+    generated = account.call("POST", "/things/registry/batch", json={"device_type_id": lora_type["id"], "count": 3, "response_csv": True})
+    assert generated.status_code == 201 and generated.headers["Content-Type"].startswith("text/csv"), describe(generated)
+    rows = [line.split(",") for line in generated.text.strip().splitlines()]
+    assert rows[0][:3] == ["id", "hardware_id", "device_type_id"] and len(rows) == 4
+    assert all(len(row[1]) == 16 and row[5] == "PENDING" for row in rows[1:]), rows
+
+    csv_file = f"hardware_id,device_type_id,codec\r\nSERIAL-0001,{lora_type['id']},lpp\r\n\"SERIAL,0002\",,\r\n"
+    uploaded = expect_json(account.cayenne.request("POST", PLATFORM + "/things/registry/csv", account.token,
+                                                   files={"file": ("devices.csv", csv_file, "text/csv"), "response_csv": (None, "false")}), 201)
+    assert [e["hardware_id"] for e in uploaded] == ["SERIAL-0001", "SERIAL,0002"]
+    assert uploaded[1]["device_type_id"] == "5d4c1f2b-7e3a-4c1e-9b2f-0a6e3d9c8b71", "an empty type is the generic device"
+
+    # Already provisioned, all or nothing; past 500; bad types.
+    oauth_error(account.call("POST", "/things/registry/batch", json={"hardware_ids": ["NEW-1", "70B3D57ED000AAB1"]}), 409, "conflict")
+    oauth_error(account.call("GET", "/things/registry/eui/NEW-1"), 404, "not_found")
+    oauth_error(account.call("POST", "/things/registry/batch", json={"count": 501}), 400, "invalid_request")
+    oauth_error(account.call("POST", "/things/registry/batch", json={"hardware_ids": ["A", "B"], "count": 3}), 400, "invalid_request")
+    oauth_error(account.call("POST", "/things/registry", json={"hardware_id": "X-1", "device_type_id": str(uuid.uuid4())}), 404, "not_found")
+
+    # Pairing by hardware id (the seed's form variables) makes the thing in the caller's account.
+    paired = expect_json(account.call("POST", "/things/pair", data={"hardware_id": "70B3D57ED000AAA1", "name": "North tank"}), 200)
+    assert paired["name"] == "North tank" and paired["hardware_id"] == "70B3D57ED000AAA1" and paired["status"] == "ACTIVATED"
+    assert paired["device_type_id"] == lora_type["id"] and paired["properties"]["codec"] == "lpp" and paired["children"] == []
+    assert paired["device_registry_id"] == one["id"]
+    assert expect_json(account.call("GET", f"/things/registry/{one['id']}"), 200)["status"] == "PAIRED"
+    assert [t["id"] for t in account.things()] == [paired["id"]]
+    oauth_error(account.call("POST", "/things/pair", json={"hardware_id": "70B3D57ED000AAA1"}), 409, "conflict")
+    oauth_error(account.call("POST", "/things/pair", json={"hardware_id": "NEVER-PROVISIONED"}), 404, "not_found")
+
+    # A paired LoRa device's uplinks reach its thing.
+    from cayennelpp import LppFrame
+    credentials = account.mqtt_credentials()
+    frame = LppFrame()
+    frame.add_temperature(1, 21.0)
+    resp = cayenne.post("/cayenne/lora/ttn/uplink", json=uplink("70b3d57ed000aaa1", bytes(frame)), auth=(credentials["id"], credentials["clear_secret"]))
+    assert expect_json(resp, 200)["readings"] == 1
+    expect_json(account.call("DELETE", f"/things/registry/{batch[0]['id']}"), 200)
+    oauth_error(account.call("GET", f"/things/registry/{batch[0]['id']}"), 404, "not_found")
+
+
+def test_registry_entries_belong_to_the_project_and_a_viewer_cannot_pair(cayenne: Cayenne, app: App, account: Account) -> None:
+    entry = expect_json(account.call("POST", "/things/registry", json={"hardware_id": "SHARED-1"}), 201)
+    other = Account(cayenne, app)
+    # Another account of the project may pair a provisioned device (the developer provisions, users pair).
+    paired = expect_json(other.call("POST", "/things/pair", json={"hardware_id": "SHARED-1", "name": "Mine"}), 200)
+    assert [t["id"] for t in other.things()] == [paired["id"]] and account.things() == []
+    # Another project does not see the entry.
+    elsewhere = Cayenne(cayenne.server)
+    stranger = Account(elsewhere, elsewhere.app())
+    oauth_error(stranger.call("GET", f"/things/registry/{entry['id']}"), 404, "not_found")
+    oauth_error(stranger.call("POST", "/things/pair", json={"hardware_id": "SHARED-1"}), 404, "not_found")
+    # A sub-user who may only view devices may neither provision nor pair.
+    email = unique_email()
+    expect_json(account.call_auth("POST", "/cayenne/users", json={
+        "first_name": "View", "last_name": "Only", "email": email, "password": PASSWORD, "permissions": {"devices": ["view"]}}), 201)
+    viewer = expect_json(cayenne.token(grant_type="password", email=email, password=PASSWORD, client_id=app.id), 200)["access_token"]
+    expect_json(account.call("POST", "/things/registry", json={"hardware_id": "SHARED-2"}), 201)
+    for path, body in (("/things/pair", {"hardware_id": "SHARED-2"}), ("/things/registry", {"hardware_id": "SHARED-3"})):
+        oauth_error(cayenne.request("POST", PLATFORM + path, viewer, json=body), 403, "access_denied")
+    assert expect_json(cayenne.request("GET", PLATFORM + "/things", viewer), 200) == account.things()

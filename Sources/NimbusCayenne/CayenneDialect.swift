@@ -51,6 +51,7 @@ public struct CayenneDialect: Sendable {
         CayenneThingsController(things: nimbus.things).addRoutes(to: platform)
         CayenneThingTypesController(types: nimbus.thingTypes).addRoutes(to: platform)
         CayenneClientsController(clients: nimbus.mqttClients).addRoutes(to: platform)
+        CayenneRegistryController(registry: nimbus.registry).addRoutes(to: platform)
         dataTypes.addRoutes(to: cayenne)
         // HTTP push and LoRaWAN uplinks, signed with the account's MQTT credentials (no Bearer token).
         CayennePushController(

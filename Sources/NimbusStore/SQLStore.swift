@@ -89,4 +89,5 @@ struct SQLStoreTransaction: StoreTransaction {
     var thingTypes: any ThingTypeRepository { SQLThingTypeRepository(db: db) }
     var mqttClients: any AccountMQTTClientRepository { SQLAccountMQTTClientRepository(db: db) }
     var readings: any ReadingRepository { SQLReadingRepository(db: db) }
+    var registry: any RegistryRepository { SQLRegistryRepository(db: db) }
 }

@@ -141,4 +141,36 @@ struct SQLThingStoreTests {
             }
         }
     }
+
+    @Test("registry entries: one hardware id per project, found by id and hardware id, paired in place", arguments: StoreBackend.available)
+    func registry(backend: StoreBackend) async throws {
+        try await withStore(backend) { store in
+            let account = try await account(store)
+            let entry = RegistryEntry(
+                id: UUID(), projectId: account.projectId, hardwareId: "70B3D57ED0001234", typeId: ThingType.genericDeviceId, codec: "lpp",
+                applicationId: nil, status: .pending, thingId: nil, creationTime: now, pairTime: nil)
+            try await store.write { tx in try await tx.registry.insert([entry]) }
+            await #expect(throws: (any Error).self) {
+                try await store.write { tx in
+                    var twin = entry
+                    twin.id = UUID()
+                    try await tx.registry.insert([twin])
+                }
+            }
+            let device = try await store.write { tx in try await tx.devices.insert(self.thing(account, hardwareId: entry.hardwareId)) }
+            var paired = entry
+            paired.status = .paired
+            paired.thingId = device.id
+            paired.pairTime = now
+            try await store.write { [paired] tx in try await tx.registry.update(paired) }
+            try await store.read { tx async throws in
+                #expect(try await tx.registry.existing(projectId: account.projectId, hardwareIds: ["70B3D57ED0001234", "OTHER"]) == ["70B3D57ED0001234"])
+                let stored = try #require(try await tx.registry.find(projectId: account.projectId, hardwareId: "70B3D57ED0001234"))
+                #expect(stored.status == .paired && stored.thingId == device.id && stored.codec == "lpp" && stored.typeId == ThingType.genericDeviceId)
+                #expect(try await tx.registry.get(id: entry.id, projectId: account.projectId + 1) == nil)
+            }
+            try await store.write { tx in try await tx.registry.delete(id: entry.id) }
+            #expect(try await store.read { tx in try await tx.registry.get(id: entry.id, projectId: account.projectId) } == nil)
+        }
+    }
 }

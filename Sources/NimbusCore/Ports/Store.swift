@@ -44,4 +44,5 @@ public protocol StoreTransaction: Sendable {
     var thingTypes: any ThingTypeRepository { get }
     var mqttClients: any AccountMQTTClientRepository { get }
     var readings: any ReadingRepository { get }
+    var registry: any RegistryRepository { get }
 }

@@ -18,6 +18,7 @@ public struct Nimbus: Sendable {
     public let thingTypes: ThingTypeUseCases
     public let mqttClients: MQTTClientUseCases
     public let readings: ReadingUseCases
+    public let registry: RegistryUseCases
 
     public init(environment: CoreEnvironment) {
         self.environment = environment
@@ -38,6 +39,7 @@ public struct Nimbus: Sendable {
         self.thingTypes = ThingTypeUseCases(environment: environment)
         self.mqttClients = MQTTClientUseCases(environment: environment)
         self.readings = ReadingUseCases(environment: environment)
+        self.registry = RegistryUseCases(environment: environment)
     }
 
     /// Gets the core ready to serve, once at start-up: loads (or makes) the token signing keys and

@@ -47,16 +47,27 @@ public struct ThingUseCases: Sendable {
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .addEdit), in: tx)
             let parent = try await changes.parentId.asyncMap { try await self.parent($0, in: home, tx: tx) }
             let typeId = changes.typeId ?? (parent == nil ? ThingType.genericDeviceId : ThingType.genericSensorId)
-            _ = try await ThingTypeUseCases.visibleType(typeId, in: home, tx: tx)
-            let now = environment.clock.now()
-            let device = try await tx.devices.insert(Device(
-                id: 0, uuid: UUID(), projectId: home.projectId, deviceClass: typeId.lowercaseString, name: name, tag: "",
-                homeId: home.id, apiKeyHash: Secrets.hash(Secrets.token(prefix: "v1.d.")), claimCodeHash: nil, claimTime: now,
-                claimExpirationTime: nil, isConnected: false, lastConnectTime: nil, lastDisconnectTime: nil, creationTime: now,
-                parentId: parent?.id, channel: parent == nil ? nil : Self.channel(in: properties), hardwareId: hardwareId,
-                status: changes.status ?? .activated, properties: properties, updateTime: now))
+            let device = try await self.insertThing(
+                name: name, typeId: typeId, parent: parent, hardwareId: hardwareId, properties: properties,
+                status: changes.status ?? .activated, in: home, tx: tx)
             return Thing(device: device, parentUUID: parent?.uuid, children: [])
         }
+    }
+
+    /// Stores a new thing of the account, of a type the account may use. Its device credential is a random key
+    /// nobody is shown: a thing reports with its account's MQTT credentials.
+    func insertThing(
+        name: String, typeId: UUID, parent: Device?, hardwareId: String?, properties: [String: JSONValue], status: Device.Status,
+        in home: Home, tx: any StoreTransaction
+    ) async throws -> Device {
+        _ = try await ThingTypeUseCases.visibleType(typeId, in: home, tx: tx)
+        let now = environment.clock.now()
+        return try await tx.devices.insert(Device(
+            id: 0, uuid: UUID(), projectId: home.projectId, deviceClass: typeId.lowercaseString, name: name, tag: "",
+            homeId: home.id, apiKeyHash: Secrets.hash(Secrets.token(prefix: "v1.d.")), claimCodeHash: nil, claimTime: now,
+            claimExpirationTime: nil, isConnected: false, lastConnectTime: nil, lastDisconnectTime: nil, creationTime: now,
+            parentId: parent?.id, channel: parent == nil ? nil : Self.channel(in: properties), hardwareId: hardwareId,
+            status: status, properties: properties, updateTime: now))
     }
 
     /// The account's activated top-level things, each with its children (the seed lists only active things).

@@ -21,6 +21,7 @@ enum Migrations {
         .mqttSessionOwners,
         .messageLog,
         .cayenneThings,
+        .thingRegistry,
     ]
 
     /// Replaces the type placeholders with the backend's types.
