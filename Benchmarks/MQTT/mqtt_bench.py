@@ -10,6 +10,7 @@ project) on free loopback ports, one after the other, and measures for each:
   loaded latency: p50 / p99 during the fan-in runs
   memory per idle connection: RSS growth over --idle MQTT 3.1.1 connections (keep-alive 0) / N
   MODE ingest (Nimbus only): devices publishing QoS 1 events to /devices/{id}/event, PUBACKs/s
+  Cayenne ingest (Nimbus only): things publishing QoS 1 readings to v1/{user}/things/{id}/data/1, PUBACKs/s
 
 then prints each figure for both brokers and the ratio Nimbus / Mosquitto. Load comes from
 Benchmarks/MQTT/mqtt_load.c (compiled with cc on first use; see why C in its header comment); the idle
@@ -301,6 +302,45 @@ def mode_ingest(broker: Broker, load_bin: Path, devices: int, seconds: float, wo
         sms.stop()
 
 
+def cayenne_ingest(broker: Broker, load_bin: Path, things: int, seconds: float, workdir: Path) -> dict[str, Any] | None:
+    """Cayenne durable readings over MQTT: one account's `things` things (user name and password = the account's
+    MQTT credentials, client id = the thing's id) publish QoS 1 `temp,c=…` readings to
+    v1/{user}/things/{id}/data/1 as fast as PUBACKs come back; the figure is acknowledged readings/s."""
+    if broker.name != "nimbus":
+        return None
+    import requests
+    from harness import Mailbox, SmsGateway
+    from world import PASSWORD, Project, unique, unique_email
+    server: NimbusServer = broker.extra["server"]
+    mailbox, sms = Mailbox().start(), SmsGateway().start()
+    try:
+        server.mailbox, server.sms = mailbox, sms
+        project = Project(server, "email", mailbox=mailbox, sms=sms)
+        app_id = unique("bench-app")
+        server.cli("app", "create", "--project", project.id, "--id", app_id, "--name", "Bench", "--allow-signup")
+        base = server.base_url + "/cayenne"
+        signed_up = requests.post(base + "/users", json={"email": unique_email(), "password": PASSWORD, "first_name": "B",
+                                                         "last_name": "B", "application_id": app_id}, timeout=30).json()
+        bearer = {"Authorization": "Bearer " + signed_up["access_token"]}
+        credentials = requests.post(base + "/v1.1/clients", json={}, headers=bearer, timeout=30).json()
+        lines = []
+        for index in range(things):
+            thing = requests.post(base + "/v1.1/things", json={"name": f"bench {index}"}, headers=bearer, timeout=30).json()
+            topic = f"v1/{credentials['id']}/things/{thing['id']}/data/1"
+            lines.append(f"{credentials['id']}\t{credentials['clear_secret']}\t{topic}\t{thing['id']}")
+        auth = workdir / "things.tsv"
+        auth.write_text("\n".join(lines) + "\n")
+        try:
+            return run_load(load_bin, broker.port, "--auth-file", auth, "--subscribers", 0, "--qos", 1,
+                            "--cayenne-payload", "--inflight", 100, "--seconds", seconds, "--warmup", 1)
+        except RuntimeError as e:
+            print(f"   Cayenne ingest over MQTT not measured: {e}")
+            return None
+    finally:
+        mailbox.stop()
+        sms.stop()
+
+
 def mqtt5_publish_verdict(port: int, username: str, password: str, topic: str, payload: str) -> int | str:
     """The PUBACK reason code of one MQTT 5 QoS 1 publish (or a description of what went wrong)."""
     import threading
@@ -350,6 +390,7 @@ def measure(broker: Broker, load_bin: Path, args: argparse.Namespace, workdir: P
         results["idle"] = idle_connection_memory(broker, args.idle)
     if args.ingest_devices:
         results["ingest"] = mode_ingest(broker, load_bin, args.ingest_devices, args.seconds, workdir)
+        results["cayenne_ingest"] = cayenne_ingest(broker, load_bin, args.ingest_devices, args.seconds, workdir)
     return results
 
 
@@ -374,6 +415,8 @@ FIGURES: list[tuple[str, Callable[[dict[str, Any]], float | None], str, bool]] =
     ("idle connections opened", lambda r: r["idle"]["connect_rate"] if r.get("idle") else None, "conn/s", True),
     ("MODE ingest over MQTT (QoS 1)", lambda r: r["ingest"]["acked_per_s"] if r.get("ingest") else None,
      "events/s", True),
+    ("Cayenne readings over MQTT (QoS 1)", lambda r: r["cayenne_ingest"]["acked_per_s"] if r.get("cayenne_ingest") else None,
+     "readings/s", True),
 ]
 
 

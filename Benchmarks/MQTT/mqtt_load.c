@@ -23,7 +23,8 @@
  *   mqtt_load --port 1883 --publishers 1 --subscribers 1 --window 1 --samples 2000   (latency)
  *   mqtt_load --port 1883 --auth-file devices.tsv --qos 1 --subscribers 0 --json-payload
  *
- * --auth-file lines: "username<TAB>password<TAB>topic", one publisher per line.
+ * --auth-file lines: "username<TAB>password<TAB>topic[<TAB>client id]", one publisher per line.
+ * --cayenne-payload publishes Cayenne readings ("temp,c=21.5") instead of MODE events (--json-payload).
  * Exit status 0 on success; on a refused CONNECT, a closed connection or no progress for 10 s,
  * prints {"error": ...} and exits 1.
  */
@@ -58,18 +59,18 @@ typedef struct {
     uint16_t next_pid;
     long inflight;
     uint64_t sent, acked, received;
-    char user[256], pass[512], topic[512];
+    char user[256], pass[512], topic[512], client_id[128];
     int has_auth;
     double last_tx;
 } conn_t;
 
 static struct {
     const char *host;
-    int port, publishers, subscribers, qos, payload, json_payload;
+    int port, publishers, subscribers, qos, payload, json_payload, cayenne_payload;
     double seconds, warmup;
     long window, inflight, samples, max_lat_samples;
     const char *topic, *user, *pass, *auth_file;
-} opt = {"127.0.0.1", 1883, 1, 1, 0, 64, 0, 5.0, 1.0, 2000, 100, 0, 2000000, "bench/load", NULL, NULL, NULL};
+} opt = {"127.0.0.1", 1883, 1, 1, 0, 64, 0, 0, 5.0, 1.0, 2000, 100, 0, 2000000, "bench/load", NULL, NULL, NULL};
 
 static conn_t *conns;
 static int nconns, epfd;
@@ -149,8 +150,9 @@ static void send_connect(conn_t *c) {
     uint8_t flags = 0x02 | (user && *user ? 0x80 : 0) | (pass && *pass ? 0x40 : 0);
     uint8_t hdr[4] = {4, flags, 0, 60}; /* MQTT 3.1.1, keep-alive 60 s (we ping every 20 s) */
     put(&body, hdr, 4);
-    char id[64];
-    snprintf(id, sizeof id, "load-%d-%c%d", (int)getpid(), c->role == PUB ? 'p' : 's', c->index);
+    char id[128];
+    if (c->has_auth && c->client_id[0]) snprintf(id, sizeof id, "%s", c->client_id);
+    else snprintf(id, sizeof id, "load-%d-%c%d", (int)getpid(), c->role == PUB ? 'p' : 's', c->index);
     put_str(&body, id);
     if (user && *user) put_str(&body, user);
     if (pass && *pass) put_str(&body, pass);
@@ -186,6 +188,8 @@ static void append_publish(conn_t *c) {
     uint64_t t = now_ns();
     if (opt.json_payload) {
         plen = (size_t)snprintf(json, sizeof json, "{\"eventType\":\"bench\",\"eventData\":{\"t\":\"%016" PRIx64 "\"}}", t);
+    } else if (opt.cayenne_payload) {
+        plen = (size_t)snprintf(json, sizeof json, "temp,c=%" PRIu64 ".%" PRIu64, (t / 1000) % 40, t % 10);
     } else {
         plen = opt.payload < 8 ? 8 : (size_t)opt.payload;
     }
@@ -206,7 +210,7 @@ static void append_publish(conn_t *c) {
         *p++ = (uint8_t)(c->next_pid >> 8);
         *p++ = (uint8_t)c->next_pid;
     }
-    if (opt.json_payload) {
+    if (opt.json_payload || opt.cayenne_payload) {
         memcpy(p, json, plen);
     } else {
         memcpy(p, &t, 8);
@@ -366,6 +370,7 @@ static int parse_args(int argc, char **argv) {
         else if (ARG("--pass")) opt.pass = v;
         else if (ARG("--auth-file")) opt.auth_file = v;
         else if (!strcmp(a, "--json-payload")) opt.json_payload = 1;
+        else if (!strcmp(a, "--cayenne-payload")) opt.cayenne_payload = 1;
         else {
             fprintf(stderr, "unknown or incomplete argument %s\n", a);
             return 0;
@@ -401,7 +406,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     /* publishers from --auth-file */
-    char (*auth)[3][512] = NULL;
+    char (*auth)[4][512] = NULL;
     int nauth = 0;
     if (opt.auth_file) {
         FILE *f = fopen(opt.auth_file, "r");
@@ -409,12 +414,13 @@ int main(int argc, char **argv) {
         char line[2048];
         while (fgets(line, sizeof line, f)) {
             line[strcspn(line, "\r\n")] = 0;
-            char *u = strtok(line, "\t"), *p = strtok(NULL, "\t"), *t = strtok(NULL, "\t");
+            char *u = strtok(line, "\t"), *p = strtok(NULL, "\t"), *t = strtok(NULL, "\t"), *id = strtok(NULL, "\t");
             if (!u || !p || !t) continue;
             auth = realloc(auth, sizeof *auth * (size_t)(nauth + 1));
             snprintf(auth[nauth][0], 512, "%s", u);
             snprintf(auth[nauth][1], 512, "%s", p);
             snprintf(auth[nauth][2], 512, "%s", t);
+            snprintf(auth[nauth][3], 512, "%s", id ? id : "");
             nauth++;
         }
         fclose(f);
@@ -440,6 +446,7 @@ int main(int argc, char **argv) {
             snprintf(c->user, sizeof c->user, "%s", auth[i][0]);
             snprintf(c->pass, sizeof c->pass, "%s", auth[i][1]);
             snprintf(c->topic, sizeof c->topic, "%s", auth[i][2]);
+            snprintf(c->client_id, sizeof c->client_id, "%s", auth[i][3]);
         }
     }
 
