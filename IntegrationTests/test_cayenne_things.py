@@ -450,3 +450,117 @@ def test_registry_entries_belong_to_the_project_and_a_viewer_cannot_pair(cayenne
     for path, body in (("/things/pair", {"hardware_id": "SHARED-2"}), ("/things/registry", {"hardware_id": "SHARED-3"})):
         oauth_error(cayenne.request("POST", PLATFORM + path, viewer, json=body), 403, "access_denied")
     assert expect_json(cayenne.request("GET", PLATFORM + "/things", viewer), 200) == account.things()
+
+
+# --------------------------------------------------------------------------------------------
+# Commands
+
+VENDOR_COMMAND_SCRIPT = """
+import sys, time
+from cayenne.client import CayenneMQTTClient
+username, password, thing, port = sys.argv[1:5]
+client = CayenneMQTTClient()
+client.on_message = lambda message: print("@@ command", message.channel, message.value, flush=True)
+client.begin(username, password, thing, hostname="127.0.0.1", port=int(port))
+deadline = time.time() + 10
+while not client.connected and time.time() < deadline:
+    client.loop()
+print("@@ connected" if client.connected else "@@ not connected", flush=True)
+end = time.time() + float(sys.argv[5])
+while time.time() < end:
+    client.loop()
+    time.sleep(0.02)
+"""
+
+
+def next_report(device: subprocess.Popen) -> str:
+    """The script's next own line (`@@ …`), past what the library prints itself."""
+    while True:
+        line = device.stdout.readline()
+        assert line, "the device script ended early"
+        if line.startswith("@@ "):
+            return line[3:].strip()
+
+
+def command_status(account: Account, thing_id: str, command_id: int) -> dict[str, Any]:
+    return expect_json(account.call("GET", f"/things/{thing_id}/cmd/{command_id}"), 200)
+
+
+def test_a_command_reaches_the_vendor_library_which_answers_it(cayenne: Cayenne, account: Account) -> None:
+    credentials = account.mqtt_credentials()
+    thing = account.thing(name="Relay board")
+    env = {**os.environ, "PYTHONPATH": str(vendor_library())}
+    device = subprocess.Popen([sys.executable, "-c", VENDOR_COMMAND_SCRIPT, credentials["id"], credentials["clear_secret"], thing["id"],
+                               str(cayenne.server.mqtt_port), "20"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert next_report(device) == "connected"
+        time.sleep(0.5)  # the library subscribes to cmd/+ right after its CONNACK
+        sent = expect_json(account.call("POST", f"/things/{thing['id']}/cmd", json={"channel": 3, "value": 1}), 200)
+        assert sent["success"] is True and sent["status"] == "pending" and 1 <= len(sent["seq"]) <= 15
+        assert next_report(device).split() == ["command", "3", "1"], "the device's callback saw channel 3, value 1"
+        answered = wait_for(lambda: command_status(account, thing["id"], sent["id"])["status"] == "ok" and
+                            command_status(account, thing["id"], sent["id"]), "the device's ok")
+        assert answered["answered_at"] and answered["delivered_at"]
+        assert "3" in wait_for(lambda: account.children(thing["id"]), "the echoed state"), "the library echoes the value on data/3"
+    finally:
+        device.kill()
+        device.wait()
+
+
+def test_commands_wait_for_an_offline_thing_and_errors_are_kept(cayenne: Cayenne, account: Account) -> None:
+    credentials = account.mqtt_credentials()
+    thing = account.thing(name="Valve")
+    sent = expect_json(account.call("POST", f"/things/{thing['id']}/cmd", json={"channel": "5", "value": "0.75", "Type": "valve", "Unit": "null"}), 200)
+    assert command_status(account, thing["id"], sent["id"])["delivered_at"] is None, "nobody was connected"
+
+    prefix = f"v1/{credentials['id']}/things/{thing['id']}/"
+    received: list[tuple[str, str]] = []
+    client = paho_client(credentials, thing["id"])
+    client.on_message = lambda c, u, m: received.append((m.topic, m.payload.decode()))
+    client.connect("127.0.0.1", cayenne.server.mqtt_port)
+    client.loop_start()
+    try:
+        client.subscribe(prefix + "cmd/+", qos=0)
+        wait_for(lambda: received, "the waiting command")
+        assert received[0] == (prefix + "cmd/5", f"{sent['seq']},0.75"), received
+        client.publish(prefix + "response", f"error,{sent['seq']}=valve jammed", qos=1).wait_for_publish(timeout=5)
+        failed = wait_for(lambda: command_status(account, thing["id"], sent["id"])["status"] == "error" and
+                          command_status(account, thing["id"], sent["id"]), "the device's error")
+        assert failed["message"] == "valve jammed"
+        # Sent while connected: straight through.
+        live = expect_json(account.call("POST", f"/things/{thing['id']}/cmd", json={"channel": 6, "value": 1}), 200)
+        wait_for(lambda: len(received) == 2, "the live command")
+        assert received[1] == (prefix + "cmd/6", f"{live['seq']},1")
+        assert [c["id"] for c in expect_json(account.call("GET", f"/things/{thing['id']}/cmd"), 200)] == [live["id"], sent["id"]]
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    for bad in ({"channel": 3}, {"value": 1}, {"channel": "x", "value": 1}, {"channel": 3, "value": "a,b"}, {"channel": 3, "value": "9" * 25}):
+        oauth_error(account.call("POST", f"/things/{thing['id']}/cmd", json=bad), 400, "invalid_request")
+    oauth_error(account.call("POST", f"/things/{uuid.uuid4()}/cmd", json={"channel": 3, "value": 1}), 404, "not_found")
+
+
+def test_deleting_a_thing_or_rotating_the_secret_closes_its_connections(cayenne: Cayenne, account: Account) -> None:
+    credentials = account.mqtt_credentials()
+    first, second = account.thing(name="one"), account.thing(name="two")
+    closed: dict[str, bool] = {}
+
+    def connect(thing: dict[str, Any]) -> paho.Client:
+        client = paho_client(credentials, thing["id"], paho.MQTTv311)
+        client.on_disconnect = lambda c, u, f, rc, p=None: closed.__setitem__(thing["id"], True)
+        client.connect("127.0.0.1", cayenne.server.mqtt_port)
+        client.loop_start()
+        return client
+
+    clients = [connect(first), connect(second)]
+    try:
+        time.sleep(0.3)
+        expect_json(account.call("DELETE", f"/things/{first['id']}"), 200)
+        wait_for(lambda: closed.get(first["id"]), "the deleted thing's connection to close")
+        assert not closed.get(second["id"])
+        expect_json(account.call("POST", "/clients/rotate", json={}), 200)
+        wait_for(lambda: closed.get(second["id"]), "the rotated credentials' connections to close")
+    finally:
+        for client in clients:
+            client.loop_stop()
+            client.disconnect()

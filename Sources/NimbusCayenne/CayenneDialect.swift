@@ -48,7 +48,7 @@ public struct CayenneDialect: Sendable {
         CayenneApplicationsController(applications: nimbus.applications).addRoutes(to: api)
         // The platform API (`API_HOST = <nimbus>/cayenne/v1.1/`).
         let platform = api.group("v1.1")
-        CayenneThingsController(things: nimbus.things).addRoutes(to: platform)
+        CayenneThingsController(things: nimbus.things, commands: nimbus.thingCommands).addRoutes(to: platform)
         CayenneThingTypesController(types: nimbus.thingTypes).addRoutes(to: platform)
         CayenneClientsController(clients: nimbus.mqttClients).addRoutes(to: platform)
         CayenneRegistryController(registry: nimbus.registry).addRoutes(to: platform)

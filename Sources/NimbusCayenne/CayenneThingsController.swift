@@ -6,6 +6,7 @@ import NimbusHTTP
 /// `/v1.1/things`: an account's things (`cayenne-clients.md` §3, P3–P8).
 struct CayenneThingsController {
     let things: ThingUseCases
+    let commands: ThingCommandUseCases
 
     func addRoutes(to group: RouterGroup<NimbusRequestContext>) {
         group.get("things", use: list)
@@ -13,6 +14,52 @@ struct CayenneThingsController {
         group.get("things/:id", use: get)
         group.put("things/:id", use: update)
         group.delete("things/:id", use: delete)
+        group.post("things/:id/cmd", use: sendCommand)
+        group.get("things/:id/cmd", use: listCommands)
+        group.get("things/:id/cmd/:commandId", use: getCommand)
+    }
+
+    /// `{channel, value}` (channel a number or a string; the `Type`/`Unit` some clients add are ignored) →
+    /// `{"success": true}` with the command, sent now or when the thing connects.
+    func sendCommand(_ request: Request, context: NimbusRequestContext) async throws -> Response {
+        let fields = try await RequestFields.read(request, context: context)
+        let command = try await commands.send(
+            to: try CayenneThingWire.uuid(context, what: "thing"), channel: try Self.required(CayenneThingWire.text(fields, "channel"), "channel"),
+            value: try Self.required(CayenneThingWire.text(fields, "value"), "value"),
+            accountId: try CayenneThingWire.accountId(request, fields), by: context.principal)
+        guard case .object(var object) = Self.wire(command) else { return CayenneResponse.json(Self.wire(command)) }
+        object["success"] = .bool(true)
+        return CayenneResponse.json(.object(object))
+    }
+
+    func listCommands(_ request: Request, context: NimbusRequestContext) async throws -> Response {
+        let list = try await commands.list(
+            try CayenneThingWire.uuid(context, what: "thing"), accountId: try CayenneThingWire.accountId(request), by: context.principal)
+        return CayenneResponse.json(.array(list.map(Self.wire)))
+    }
+
+    func getCommand(_ request: Request, context: NimbusRequestContext) async throws -> Response {
+        guard let commandId = context.parameters.get("commandId", as: Int.self) else { throw NimbusError.notFound("command") }
+        let command = try await commands.get(
+            commandId, of: try CayenneThingWire.uuid(context, what: "thing"), accountId: try CayenneThingWire.accountId(request),
+            by: context.principal)
+        return CayenneResponse.json(Self.wire(command))
+    }
+
+    private static func required(_ value: String?, _ field: String) throws -> String {
+        guard let value else { throw NimbusError.invalidInput(field: field, reason: "required") }
+        return value
+    }
+
+    /// A command and its outcome: `status` is `pending`, `ok`, `error` (with the device's `message`) or `timed_out`.
+    static func wire(_ command: ThingCommand) -> JSONValue {
+        .object([
+            "id": .number(Double(command.id)), "channel": JSONValue.channel(command.channel), "value": .string(command.value),
+            "seq": .string(command.seq), "status": .string(command.status(at: Date()).rawValue),
+            "message": command.message.map(JSONValue.string) ?? .null, "created_at": CayenneWire.time(command.creationTime),
+            "delivered_at": CayenneWire.time(command.deliveryTime), "answered_at": CayenneWire.time(command.answerTime),
+            "expires_at": CayenneWire.time(command.expirationTime),
+        ])
     }
 
     /// A bare array (not an envelope), each top-level thing with its `children`.

@@ -103,7 +103,7 @@ func buildRouter(metrics: PrometheusCollectorRegistry) -> Router<NimbusRequestCo
 
 /// MODE's and Cayenne's hooks, then anonymous access to one project if configured (it only takes clients without a user name).
 private func mqttHooks(_ configuration: ServerConfiguration, nimbus: Nimbus, broker: MQTTBroker, logger: Logger) -> [any MQTTHooks] {
-    var hooks: [any MQTTHooks] = [ModeMQTTHooks(nimbus: nimbus, broker: broker), CayenneMQTTHooks(nimbus: nimbus)]
+    var hooks: [any MQTTHooks] = [ModeMQTTHooks(nimbus: nimbus, broker: broker), CayenneMQTTHooks(nimbus: nimbus, broker: broker)]
     if let project = configuration.mqttAnonymousProject {
         logger.warning(
             "MQTT clients without credentials are let into a project's topics (--mqtt-anonymous-project): for development only",

@@ -30,7 +30,7 @@ public struct NimbusAssembly: Sendable {
             oauth: configuration.oauthSettings,
             signInThrottle: SignInThrottle(limits: configuration.signInLimits),
             messageThrottle: MessageThrottle(limits: configuration.messageLimits),
-            secretBox: secretBox))
+            secretBox: secretBox, commandLifetime: Double(configuration.cayenneCommandLifetime)))
         return NimbusAssembly(store: store, outbox: outbox, nimbus: nimbus)
     }
 

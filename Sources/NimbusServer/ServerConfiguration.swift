@@ -40,6 +40,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var accessTokenLifetime = 43_200
     /// The app of Cayenne password grants and sign-ups that name no client.
     public var cayenneDefaultApp: String?
+    /// Seconds a Cayenne command waits for its thing to connect and answer.
+    public var cayenneCommandLifetime = 300
     /// Messages one live subscriber (a WebSocket, a device's channel) may fall behind before its stream is ended.
     public var liveSubscriberQueue = 1024
     /// The bytes of those messages (`BusMessage.approximateSize`).

@@ -90,4 +90,5 @@ struct SQLStoreTransaction: StoreTransaction {
     var mqttClients: any AccountMQTTClientRepository { SQLAccountMQTTClientRepository(db: db) }
     var readings: any ReadingRepository { SQLReadingRepository(db: db) }
     var registry: any RegistryRepository { SQLRegistryRepository(db: db) }
+    var thingCommands: any ThingCommandRepository { SQLThingCommandRepository(db: db) }
 }

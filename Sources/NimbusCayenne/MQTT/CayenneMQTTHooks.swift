@@ -23,9 +23,11 @@ public struct CayenneMQTTHooks: MQTTHooks {
     }
 
     let nimbus: Nimbus
+    let links: CayenneMQTTThingLinks
 
-    public init(nimbus: Nimbus) {
+    public init(nimbus: Nimbus, broker: MQTTBroker) {
         self.nimbus = nimbus
+        self.links = CayenneMQTTThingLinks(nimbus: nimbus, broker: broker)
     }
 
     public func authenticate(_ request: MQTTConnectRequest) async -> MQTTAuthentication {
@@ -89,7 +91,9 @@ public struct CayenneMQTTHooks: MQTTHooks {
             } catch let error as NimbusError {
                 throw Self.refusal(error) ?? error
             }
-        case .response, .system:
+        case .response(let seq, let error):
+            try await nimbus.thingCommands.answer(seq: seq, error: error, by: identity.principal)
+        case .system:
             break
         }
         return .route
@@ -101,13 +105,24 @@ public struct CayenneMQTTHooks: MQTTHooks {
             suffix: String(will.topic.dropFirst(identity.prefix.count)), payload: Array(will.payload.readableBytesView), at: Date())
     }
 
+    /// The thing's commands reach it from now on, those that waited first.
     public func connected(_ client: MQTTClient) async {
         guard let identity = Self.identity(of: client) else { return }
         await nimbus.connections.connected(identity.thingId)
+        links.attach(identity, mountPoint: client.mountPoint, client: client.sessionKey)
+    }
+
+    /// A thing subscribing to its commands (`cmd/+`, as every library does) gets those that waited for it, once.
+    public func subscribed(_ client: MQTTClient, filter: String) async -> [MQTTMessage] {
+        guard let identity = Self.identity(of: client),
+              [identity.prefix + "cmd/+", identity.prefix + "cmd/#", identity.prefix + "#"].contains(filter)
+        else { return [] }
+        return await links.waitingCommands(for: identity)
     }
 
     public func disconnected(_ client: MQTTClient) async {
         guard let identity = Self.identity(of: client) else { return }
+        links.detach(identity, client: client.sessionKey)
         await nimbus.connections.disconnected(identity.thingId)
     }
 

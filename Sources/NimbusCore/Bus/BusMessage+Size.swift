@@ -7,6 +7,7 @@ extension BusMessage {
         switch self {
         case .event(let event): return overhead + event.eventType.utf8.count + JSONValue.object(event.eventData).approximateSize
         case .command(let command): return overhead + command.action.utf8.count + JSONValue.object(command.parameters).approximateSize
+        case .thingCommand(let command): return overhead + command.channel.utf8.count + command.value.utf8.count + command.seq.utf8.count
         case .keyValue(.set(let pair)): return overhead + pair.key.utf8.count + pair.value.approximateSize
         case .keyValue(.deleted(let key, _)): return overhead + key.utf8.count
         case .revoked: return overhead

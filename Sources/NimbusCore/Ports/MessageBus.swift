@@ -15,6 +15,8 @@ public enum BusTopic: Sendable, Hashable {
 public enum BusMessage: Sendable, Hashable {
     case event(Event)
     case command(DeviceCommand)
+    /// A Cayenne command for a thing's channel (published to the thing's topic).
+    case thingCommand(ThingCommand)
     /// A device's key-value pair changed (published to the device's topic, for MQTT key-value sync).
     case keyValue(KeyValueChange)
     /// The credential behind the subscription is gone: close the connection.

@@ -45,4 +45,5 @@ public protocol StoreTransaction: Sendable {
     var mqttClients: any AccountMQTTClientRepository { get }
     var readings: any ReadingRepository { get }
     var registry: any RegistryRepository { get }
+    var thingCommands: any ThingCommandRepository { get }
 }

@@ -24,6 +24,8 @@ public struct CoreEnvironment: Sendable {
     /// Messages sent to addresses callers choose, by target and by client address.
     public let messageThrottle: MessageThrottle
     public var oauth: OAuthSettings
+    /// How long a Cayenne command waits for its thing to connect and answer before it times out.
+    public var commandLifetime: TimeInterval
     /// Seals the secrets shown again later (accounts' MQTT passwords) with the server's key.
     public var secretBox: SecretBox
 
@@ -32,7 +34,7 @@ public struct CoreEnvironment: Sendable {
         eventObservers: [any IngestObserver<Event>] = [], readingObservers: [any IngestObserver<Reading>] = [], outboxSignal: @escaping @Sendable () -> Void = {}, logger: Logger,
         credentials: CredentialCache = CredentialCache(), oauth: OAuthSettings = OAuthSettings(issuer: "http://localhost/cayenne"),
         signInThrottle: SignInThrottle = SignInThrottle(), messageThrottle: MessageThrottle = MessageThrottle(),
-        secretBox: SecretBox = .ephemeral()
+        secretBox: SecretBox = .ephemeral(), commandLifetime: TimeInterval = 300
     ) {
         self.store = store
         self.bus = bus
@@ -48,6 +50,7 @@ public struct CoreEnvironment: Sendable {
         self.messageThrottle = messageThrottle
         self.oauth = oauth
         self.secretBox = secretBox
+        self.commandLifetime = commandLifetime
     }
 
     /// Makes the credentials of a session, user or device stop working at once in this process, and

@@ -19,6 +19,7 @@ public struct Nimbus: Sendable {
     public let mqttClients: MQTTClientUseCases
     public let readings: ReadingUseCases
     public let registry: RegistryUseCases
+    public let thingCommands: ThingCommandUseCases
 
     public init(environment: CoreEnvironment) {
         self.environment = environment
@@ -40,6 +41,7 @@ public struct Nimbus: Sendable {
         self.mqttClients = MQTTClientUseCases(environment: environment)
         self.readings = ReadingUseCases(environment: environment)
         self.registry = RegistryUseCases(environment: environment)
+        self.thingCommands = ThingCommandUseCases(environment: environment)
     }
 
     /// Gets the core ready to serve, once at start-up: loads (or makes) the token signing keys and

@@ -114,6 +114,8 @@ extension ServerSetting {
                 help: "seconds an OAuth access token (JWT) is valid; revoking its sign-in ends it within a minute regardless"),
         .optionalText("cayenne-default-app", \.cayenneDefaultApp,
                       help: "app id that Cayenne password grants and sign-ups without `client_id` belong to (real clients send none)"),
+        .number("cayenne-command-lifetime", \.cayenneCommandLifetime, in: 1...604_800,
+                help: "seconds a Cayenne command waits for its thing to connect and answer before it times out"),
         .number("sign-in-max-failures", \.signInMaxFailures, in: 1...1_000,
                 help: "failed password or code sign-ins of one account (project + email or number) before its sign-in answers `429`"),
         .number("sign-in-max-failures-per-address", \.signInMaxFailuresPerAddress, in: 1...1_000_000,

@@ -22,6 +22,7 @@ enum Migrations {
         .messageLog,
         .cayenneThings,
         .thingRegistry,
+        .thingCommands,
     ]
 
     /// Replaces the type placeholders with the backend's types.

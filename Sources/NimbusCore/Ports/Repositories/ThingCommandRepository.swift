@@ -1,0 +1,15 @@
+import Foundation
+
+/// Commands sent to things, with their outcome.
+public protocol ThingCommandRepository: Sendable {
+    /// Stores a command; `command.id` is ignored and the stored command is returned.
+    func insert(_ command: ThingCommand) async throws -> ThingCommand
+    func get(id: Int) async throws -> ThingCommand?
+    /// The pending command of a thing with this sequence id.
+    func pending(thingId: Int, seq: String) async throws -> ThingCommand?
+    /// A thing's pending commands not yet delivered and not expired at `now`, oldest first.
+    func undelivered(thingId: Int, at now: Date) async throws -> [ThingCommand]
+    /// A thing's most recent commands, newest first.
+    func recent(thingId: Int, limit: Int) async throws -> [ThingCommand]
+    func update(_ command: ThingCommand) async throws
+}

@@ -1,0 +1,102 @@
+import Foundation
+
+/// Commands to Cayenne things (`POST /things/{id}/cmd`): stored, then handed to the thing's connections through the
+/// bus; a thing that is offline gets them when it connects, until they expire (`CoreEnvironment.commandLifetime`).
+/// The device's answer on `response` closes the command; its status stays readable.
+public struct ThingCommandUseCases: Sendable {
+    let environment: CoreEnvironment
+    var store: any Store { environment.store }
+
+    /// The most bytes of a command's value: the C and Arduino libraries read at most 134 bytes per packet, and
+    /// the topic `v1/{user}/things/{id}/cmd/{channel}` with two UUIDs already takes about 90 of them.
+    public static let maximumValueBytes = 24
+
+    /// Sends `value` to a channel of a thing of the caller's account (`devices: add_edit`).
+    public func send(to thingId: UUID, channel: String, value: String, accountId: Int?, by principal: Principal) async throws -> ThingCommand {
+        let channel = try Validation.text(channel, field: "channel", maxLength: 16)
+        guard channel.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw NimbusError.invalidInput(field: "channel", reason: "must be an unsigned decimal number")
+        }
+        guard !value.isEmpty, value.utf8.count <= Self.maximumValueBytes, !value.contains(",") else {
+            throw NimbusError.invalidInput(field: "value", reason: "1 to \(Self.maximumValueBytes) bytes without a comma")
+        }
+        try Validation.plainText(value, field: "value")
+        let now = environment.clock.now()
+        let command = try await store.write { tx in
+            let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .addEdit), in: tx)
+            let thing = try await ThingUseCases(environment: environment).device(thingId, in: home, tx: tx)
+            guard thing.status == .activated else { throw NimbusError.invalidInput(field: "thing", reason: "the thing is deactivated") }
+            return try await tx.thingCommands.insert(ThingCommand(
+                id: 0, thingId: thing.id, channel: channel, value: value, seq: Self.newSeq(), status: .pending, message: nil,
+                creationTime: now, deliveryTime: nil, answerTime: nil, expirationTime: now + environment.commandLifetime))
+        }
+        environment.bus.publish(.thingCommand(command), to: .device(command.thingId))
+        return command
+    }
+
+    /// A thing's most recent commands (newest first), or one of them.
+    public func list(_ thingId: UUID, accountId: Int?, by principal: Principal) async throws -> [ThingCommand] {
+        try await store.read { tx in
+            let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .view), in: tx)
+            let thing = try await ThingUseCases(environment: environment).device(thingId, in: home, tx: tx)
+            return try await tx.thingCommands.recent(thingId: thing.id, limit: 50)
+        }
+    }
+
+    public func get(_ commandId: Int, of thingId: UUID, accountId: Int?, by principal: Principal) async throws -> ThingCommand {
+        try await store.read { tx in
+            let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .view), in: tx)
+            let thing = try await ThingUseCases(environment: environment).device(thingId, in: home, tx: tx)
+            guard let command = try await tx.thingCommands.get(id: commandId), command.thingId == thing.id else {
+                throw NimbusError.notFound("command")
+            }
+            return command
+        }
+    }
+
+    // MARK: - The thing's side (the thing itself is the caller)
+
+    /// The commands waiting for a thing that just connected, marked delivered.
+    public func takeUndelivered(by principal: Principal) async throws -> [ThingCommand] {
+        let thingId = try AccessPolicy.requireDevice(principal)
+        let now = environment.clock.now()
+        return try await store.write { tx in
+            var commands = try await tx.thingCommands.undelivered(thingId: thingId, at: now)
+            for index in commands.indices {
+                commands[index].deliveryTime = now
+                try await tx.thingCommands.update(commands[index])
+            }
+            return commands
+        }
+    }
+
+    /// A command handed to a connection of the thing.
+    public func delivered(_ command: ThingCommand, by principal: Principal) async throws {
+        guard try AccessPolicy.requireDevice(principal) == command.thingId else { throw NimbusError.permissionDenied }
+        try await store.write { tx in
+            guard var stored = try await tx.thingCommands.get(id: command.id), stored.deliveryTime == nil else { return }
+            stored.deliveryTime = environment.clock.now()
+            try await tx.thingCommands.update(stored)
+        }
+    }
+
+    /// The thing's `ok,seq` or `error,seq=message`; an answer to no pending command is ignored (it may be late).
+    public func answer(seq: String, error: String?, by principal: Principal) async throws {
+        let thingId = try AccessPolicy.requireDevice(principal)
+        let message = try error.map { try Validation.text($0, field: "message", maxLength: 256, allowEmpty: true) }
+        let now = environment.clock.now()
+        try await store.write { tx in
+            guard var command = try await tx.thingCommands.pending(thingId: thingId, seq: seq) else { return }
+            command.status = message == nil ? .ok : .error
+            command.message = message
+            command.answerTime = now
+            try await tx.thingCommands.update(command)
+        }
+    }
+
+    /// 10 characters of `[0-9A-Za-z]`: unique enough per thing, and short for the devices' 134-byte packets.
+    static func newSeq() -> String {
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        return String(Secrets.randomBytes(10).map { alphabet[Int($0) % alphabet.count] })
+    }
+}
