@@ -40,6 +40,11 @@ while not client.connected and time.time() < deadline:
 client.celsiusWrite(1, 20.5)
 client.virtualWrite(2, 55, "rel_hum", "p")
 client.luxWrite(3, 800)
+client.fahrenheitWrite(4, 70.1)
+client.kelvinWrite(5, 293.6)
+client.pascalWrite(6, 101325)
+client.hectoPascalWrite(7, 1013.25)
+client.virtualWrite(8, 3)
 end = time.time() + float(sys.argv[5])
 while time.time() < end:
     client.loop()
@@ -222,8 +227,8 @@ def test_the_vendor_python_library_sends_readings(cayenne: Cayenne, account: Acc
     run = subprocess.run([sys.executable, "-c", VENDOR_SCRIPT, credentials["id"], credentials["clear_secret"], thing["id"],
                           str(cayenne.server.mqtt_port), "1.5"], env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0 and "not connected" not in run.stdout, f"{run.stdout}\n{run.stderr}"
-    sensors = wait_for(lambda: len(account.children(thing["id"])) == 3 and account.children(thing["id"]), "a child thing per channel")
-    assert set(sensors) == {"1", "2", "3"}
+    sensors = wait_for(lambda: len(account.children(thing["id"])) == 8 and account.children(thing["id"]), "a child thing per channel")
+    assert set(sensors) == {str(channel) for channel in range(1, 9)}, "every helper of the library: celsius, virtual, lux, fahrenheit, kelvin, pascal, hectopascal"
     assert expect_json(account.call("GET", f"/things/{thing['id']}"), 200)["last_online"], "the thing reported"
 
 
@@ -256,6 +261,24 @@ def test_mqtt31_clients_publish_like_the_c_library(cayenne: Cayenne, account: Ac
     finally:
         client.loop_stop()
         client.disconnect()
+
+
+def test_mqtt_over_websocket_with_the_account_credentials(cayenne: Cayenne, account: Account) -> None:
+    credentials = account.mqtt_credentials()
+    thing = account.thing(name="Browser gateway")
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=thing["id"], protocol=paho.MQTTv311, transport="websockets")
+    client.ws_set_options(path="/mqtt")
+    client.username_pw_set(credentials["id"], credentials["clear_secret"])
+    client.connect("127.0.0.1", cayenne.server.http_port)
+    client.loop_start()
+    try:
+        info = client.publish(f"v1/{credentials['id']}/things/{thing['id']}/data/2", "temp,c=19.5", qos=1)
+        info.wait_for_publish(timeout=5)
+        assert info.is_published()
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    assert set(account.children(thing["id"])) == {"2"}
 
 
 def test_mqtt_credentials_and_topics_are_confined_to_the_account(cayenne: Cayenne, app: App, account: Account) -> None:
@@ -447,8 +470,11 @@ def test_registry_entries_belong_to_the_project_and_a_viewer_cannot_pair(cayenne
         "first_name": "View", "last_name": "Only", "email": email, "password": PASSWORD, "permissions": {"devices": ["view"]}}), 201)
     viewer = expect_json(cayenne.token(grant_type="password", email=email, password=PASSWORD, client_id=app.id), 200)["access_token"]
     expect_json(account.call("POST", "/things/registry", json={"hardware_id": "SHARED-2"}), 201)
-    for path, body in (("/things/pair", {"hardware_id": "SHARED-2"}), ("/things/registry", {"hardware_id": "SHARED-3"})):
-        oauth_error(cayenne.request("POST", PLATFORM + path, viewer, json=body), 403, "access_denied")
+    for path, body in (("/things/pair", {"hardware_id": "SHARED-2"}), ("/things/registry", {"hardware_id": "SHARED-3"}),
+                       ("/clients", {}), ("/things", {"name": "mine"}), (f"/things/{paired['id']}/cmd", {"channel": 1, "value": 1})):
+        oauth_error(cayenne.request("POST", PLATFORM + path, viewer, json=body), (403, 404), ["access_denied", "not_found"])
+    # The MQTT credentials let their holder report as any thing of the account: a viewer is not given them.
+    oauth_error(cayenne.request("GET", PLATFORM + "/clients", viewer), 403, "access_denied")
     assert expect_json(cayenne.request("GET", PLATFORM + "/things", viewer), 200) == account.things()
 
 
