@@ -87,12 +87,10 @@ struct ReadingIngest: Sendable {
     ) async throws -> Device {
         if thing.parentId != nil { return thing }
         if let sensor = known[thing.id]?[channel] { return sensor }
-        let sensor = try await tx.devices.insert(Device(
-            id: 0, uuid: UUID(), projectId: thing.projectId, deviceClass: ThingType.genericSensorId.lowercaseString,
-            name: type.map { "\($0) (channel \(channel))" } ?? "Channel \(channel)", tag: "", homeId: thing.homeId,
-            apiKeyHash: Secrets.hash(Secrets.token(prefix: "v1.d.")), claimCodeHash: nil, claimTime: now, claimExpirationTime: nil,
-            isConnected: false, lastConnectTime: nil, lastDisconnectTime: nil, creationTime: now, parentId: thing.id, channel: channel,
-            properties: ["channel": JSONValue.channel(channel)], updateTime: now))
+        let sensor = try await tx.devices.insert(ThingUseCases.newThing(
+            projectId: thing.projectId, homeId: thing.homeId, typeId: ThingType.genericSensorId,
+            name: type.map { "\($0) (channel \(channel))" } ?? "Channel \(channel)", parentId: thing.id, channel: channel,
+            hardwareId: nil, status: .activated, properties: ["channel": JSONValue.channel(channel)], at: now))
         known[thing.id, default: [:]][channel] = sensor
         return sensor
     }

@@ -108,7 +108,7 @@ public struct MQTTClientUseCases: Sendable {
 
     /// 40 hex digits (160 bits), like the secrets Cayenne handed out.
     static func newSecret() -> String {
-        Secrets.randomBytes(20).map { String(format: "%02x", $0) }.joined()
+        Secrets.randomBytes(20).hexString
     }
 
     private static let decoyHash = Secrets.hash(UUID().uuidString)

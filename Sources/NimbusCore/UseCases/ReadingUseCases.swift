@@ -29,8 +29,8 @@ public struct ReadingUseCases: Sendable {
     public func recent(_ thingId: UUID, sensorId: UUID?, limit: Int, accountId: Int?, by principal: Principal) async throws -> [Reading] {
         try await environment.store.read { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.history, .view), in: tx)
-            let thing = try await ThingUseCases(environment: environment).device(thingId, in: home, tx: tx)
-            let sensor = try await sensorId.asyncMap { try await ThingUseCases(environment: environment).device($0, in: home, tx: tx) }
+            let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)
+            let sensor = try await sensorId.asyncMap { try await ThingUseCases.device($0, in: home, tx: tx) }
             return try await tx.readings.recent(deviceId: thing.id, sensorId: sensor?.id, limit: min(max(limit, 1), 1000))
         }
     }

@@ -113,6 +113,6 @@ public struct RegistryUseCases: Sendable {
     }
 
     static func generatedHardwareId() -> String {
-        Secrets.randomBytes(8).map { String(format: "%02X", $0) }.joined()
+        Secrets.randomBytes(8).hexString.uppercased()
     }
 }

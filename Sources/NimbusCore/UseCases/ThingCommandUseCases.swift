@@ -24,7 +24,7 @@ public struct ThingCommandUseCases: Sendable {
         let now = environment.clock.now()
         let command = try await store.write { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .addEdit), in: tx)
-            let thing = try await ThingUseCases(environment: environment).device(thingId, in: home, tx: tx)
+            let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)
             guard thing.status == .activated else { throw NimbusError.invalidInput(field: "thing", reason: "the thing is deactivated") }
             return try await tx.thingCommands.insert(ThingCommand(
                 id: 0, thingId: thing.id, channel: channel, value: value, seq: Self.newSeq(), status: .pending, message: nil,
@@ -38,7 +38,7 @@ public struct ThingCommandUseCases: Sendable {
     public func list(_ thingId: UUID, accountId: Int?, by principal: Principal) async throws -> [ThingCommand] {
         try await store.read { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .view), in: tx)
-            let thing = try await ThingUseCases(environment: environment).device(thingId, in: home, tx: tx)
+            let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)
             return try await tx.thingCommands.recent(thingId: thing.id, limit: 50)
         }
     }
@@ -46,7 +46,7 @@ public struct ThingCommandUseCases: Sendable {
     public func get(_ commandId: Int, of thingId: UUID, accountId: Int?, by principal: Principal) async throws -> ThingCommand {
         try await store.read { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .view), in: tx)
-            let thing = try await ThingUseCases(environment: environment).device(thingId, in: home, tx: tx)
+            let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)
             guard let command = try await tx.thingCommands.get(id: commandId), command.thingId == thing.id else {
                 throw NimbusError.notFound("command")
             }

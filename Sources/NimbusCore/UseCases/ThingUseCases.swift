@@ -61,13 +61,23 @@ public struct ThingUseCases: Sendable {
         in home: Home, tx: any StoreTransaction
     ) async throws -> Device {
         _ = try await ThingTypeUseCases.visibleType(typeId, in: home, tx: tx)
-        let now = environment.clock.now()
-        return try await tx.devices.insert(Device(
-            id: 0, uuid: UUID(), projectId: home.projectId, deviceClass: typeId.lowercaseString, name: name, tag: "",
-            homeId: home.id, apiKeyHash: Secrets.hash(Secrets.token(prefix: "v1.d.")), claimCodeHash: nil, claimTime: now,
-            claimExpirationTime: nil, isConnected: false, lastConnectTime: nil, lastDisconnectTime: nil, creationTime: now,
-            parentId: parent?.id, channel: parent == nil ? nil : Self.channel(in: properties), hardwareId: hardwareId,
-            status: status, properties: properties, updateTime: now))
+        return try await tx.devices.insert(Self.newThing(
+            projectId: home.projectId, homeId: home.id, typeId: typeId, name: name, parentId: parent?.id,
+            channel: parent == nil ? nil : Self.channel(in: properties), hardwareId: hardwareId, status: status,
+            properties: properties, at: environment.clock.now()))
+    }
+
+    /// The record of a new thing, to insert: claimed into its account at once, with a random device key nobody is
+    /// shown (also for the channel sensors the ingest makes on a first reading).
+    static func newThing(
+        projectId: Int, homeId: Int?, typeId: UUID, name: String, parentId: Int?, channel: String?, hardwareId: String?,
+        status: Device.Status, properties: [String: JSONValue], at now: Date
+    ) -> Device {
+        Device(
+            id: 0, uuid: UUID(), projectId: projectId, deviceClass: typeId.lowercaseString, name: name, tag: "", homeId: homeId,
+            apiKeyHash: Secrets.hash(Secrets.token(prefix: "v1.d.")), claimCodeHash: nil, claimTime: now, claimExpirationTime: nil,
+            isConnected: false, lastConnectTime: nil, lastDisconnectTime: nil, creationTime: now, parentId: parentId, channel: channel,
+            hardwareId: hardwareId, status: status, properties: properties, updateTime: now)
     }
 
     /// The account's activated top-level things, each with its children (the seed lists only active things).
@@ -90,7 +100,7 @@ public struct ThingUseCases: Sendable {
     public func get(_ id: UUID, accountId: Int?, by principal: Principal) async throws -> Thing {
         try await store.read { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .view), in: tx)
-            return try await self.thing(try await self.device(id, in: home, tx: tx), tx: tx)
+            return try await self.thing(try await Self.device(id, in: home, tx: tx), tx: tx)
         }
     }
 
@@ -100,7 +110,7 @@ public struct ThingUseCases: Sendable {
         let hardwareId = try changes.hardwareId.map { try Validation.text($0, field: "hardware_id", maxLength: 128) }
         let (thing, deactivated) = try await store.write { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .addEdit), in: tx)
-            var device = try await self.device(id, in: home, tx: tx)
+            var device = try await Self.device(id, in: home, tx: tx)
             if let parentId = changes.parentId {
                 let current = try await device.parentId.asyncMap { try await tx.devices.get(id: $0)?.uuid } ?? nil
                 guard current == parentId else { throw NimbusError.invalidInput(field: "parent_id", reason: "a thing cannot move to another parent") }
@@ -130,7 +140,7 @@ public struct ThingUseCases: Sendable {
     public func delete(_ id: UUID, accountId: Int?, by principal: Principal) async throws -> Thing {
         let thing = try await store.write { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .delete), in: tx)
-            var device = try await self.device(id, in: home, tx: tx)
+            var device = try await Self.device(id, in: home, tx: tx)
             self.setStatus(.deactivated, of: &device)
             try await tx.devices.update(device)
             for var child in try await tx.devices.children(of: [device.id]) where child.status == .activated {
@@ -154,7 +164,7 @@ public struct ThingUseCases: Sendable {
     }
 
     /// A thing of the account (a child or a top-level one), by its UUID.
-    func device(_ id: UUID, in home: Home, tx: any StoreTransaction) async throws -> Device {
+    static func device(_ id: UUID, in home: Home, tx: any StoreTransaction) async throws -> Device {
         guard let device = try await tx.devices.find(uuid: id), device.homeId == home.id, device.projectId == home.projectId else {
             throw NimbusError.notFound("thing")
         }
@@ -163,7 +173,7 @@ public struct ThingUseCases: Sendable {
 
     /// The parent of a new child: an activated top-level thing of the same account (two levels only).
     private func parent(_ id: UUID, in home: Home, tx: any StoreTransaction) async throws -> Device {
-        guard let parent = try? await device(id, in: home, tx: tx) else {
+        guard let parent = try? await Self.device(id, in: home, tx: tx) else {
             throw NimbusError.invalidInput(field: "parent_id", reason: "no such thing in this account")
         }
         guard parent.parentId == nil else { throw NimbusError.invalidInput(field: "parent_id", reason: "a child thing cannot have children") }
