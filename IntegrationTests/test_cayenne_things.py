@@ -453,12 +453,21 @@ def test_registry_single_batch_and_csv_then_pairing(cayenne: Cayenne, account: A
     oauth_error(account.call("GET", f"/things/registry/{batch[0]['id']}"), 404, "not_found")
 
 
-def test_registry_entries_belong_to_the_project_and_a_viewer_cannot_pair(cayenne: Cayenne, app: App, account: Account) -> None:
+def test_registry_entries_belong_to_their_account_pairing_to_the_project_and_a_viewer_cannot_pair(
+        cayenne: Cayenne, app: App, account: Account) -> None:
     entry = expect_json(account.call("POST", "/things/registry", json={"hardware_id": "SHARED-1"}), 201)
     other = Account(cayenne, app)
+    # Another account of the project finds a pending entry by its hardware id (to pair it), but may neither read it
+    # by id nor delete it: the entry is the provisioning account's.
+    assert expect_json(other.call("GET", "/things/registry/eui/SHARED-1"), 200)["id"] == entry["id"]
+    oauth_error(other.call("GET", f"/things/registry/{entry['id']}"), 404, "not_found")
+    oauth_error(other.call("DELETE", f"/things/registry/{entry['id']}"), 404, "not_found")
     # Another account of the project may pair a provisioned device (the developer provisions, users pair).
     paired = expect_json(other.call("POST", "/things/pair", json={"hardware_id": "SHARED-1", "name": "Mine"}), 200)
     assert [t["id"] for t in other.things()] == [paired["id"]] and account.things() == []
+    # Once paired, only the provisioning account still sees the entry (with the thing it became).
+    oauth_error(other.call("GET", "/things/registry/eui/SHARED-1"), 404, "not_found")
+    assert expect_json(account.call("GET", f"/things/registry/{entry['id']}"), 200)["status"] == "PAIRED"
     # Another project does not see the entry.
     elsewhere = Cayenne(cayenne.server)
     stranger = Account(elsewhere, elsewhere.app())

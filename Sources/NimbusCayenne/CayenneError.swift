@@ -51,6 +51,8 @@ public struct CayenneError: HTTPResponseError, Sendable {
         case .rejected(.invalidEmail): self.init(.badRequest, "invalid_request", "email: not a valid address")
         case .rejected(let rule): self.init(.badRequest, "invalid_request", rule.rawValue.lowercased())
         case .deviceOffline: self.init(.conflict, "device_offline", "the device is not connected")
+        case .limitReached(let what, let limit):
+            self.init(.conflict, "limit_reached", "the account already holds the most \(what) allowed (\(limit))")
         case .tooManyAttempts: self.init(.tooManyRequests, "too_many_attempts", "too many attempts; try again later")
         case .storeFailure: self.init(.internalServerError, "server_error", "internal error")
         }

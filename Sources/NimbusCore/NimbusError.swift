@@ -17,6 +17,8 @@ public enum NimbusError: Error, Sendable, Hashable {
     case rejected(Rule)
     /// The device has no live connection to deliver a command to.
     case deviceOffline
+    /// The account already holds as many of these (`what`: "things") as the server allows (`limit`).
+    case limitReached(what: String, limit: Int)
     /// Too many wrong attempts; try again later.
     case tooManyAttempts
     /// The store failed; the message is for the log only.

@@ -44,6 +44,7 @@ public struct ModeError: HTTPResponseError, Sendable {
         case .invalidInput(let field, let reason): self.init(.forbidden, "INVALID_INPUT", data: ["field": field, "message": reason])
         case .rejected(let rule): self.init(.forbidden, rule.rawValue)
         case .deviceOffline: self.init(.conflict, "DEVICE_OFFLINE")
+        case .limitReached(let what, let limit): self.init(.forbidden, "LIMIT_REACHED", data: ["resource": what, "limit": String(limit)])
         case .tooManyAttempts: self.init(.tooManyRequests, "TOO_MANY_ATTEMPTS")
         case .storeFailure: self.init(.internalServerError, "INTERNAL_ERROR")
         }

@@ -30,7 +30,8 @@ public struct NimbusAssembly: Sendable {
             oauth: configuration.oauthSettings,
             signInThrottle: SignInThrottle(limits: configuration.signInLimits),
             messageThrottle: MessageThrottle(limits: configuration.messageLimits),
-            secretBox: secretBox, commandLifetime: Double(configuration.cayenneCommandLifetime)))
+            secretBox: secretBox, commandLifetime: Double(configuration.cayenneCommandLifetime),
+            thingLimits: configuration.thingLimits))
         return NimbusAssembly(store: store, outbox: outbox, nimbus: nimbus)
     }
 

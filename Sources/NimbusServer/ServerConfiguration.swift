@@ -42,6 +42,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var cayenneDefaultApp: String?
     /// Seconds a Cayenne command waits for its thing to connect and answer.
     public var cayenneCommandLifetime = 300
+    public var thingLimits = ThingLimits()
     /// Messages one live subscriber (a WebSocket, a device's channel) may fall behind before its stream is ended.
     public var liveSubscriberQueue = 1024
     /// The bytes of those messages (`BusMessage.approximateSize`).

@@ -147,7 +147,7 @@ struct SQLThingStoreTests {
         try await withStore(backend) { store in
             let account = try await account(store)
             let entry = RegistryEntry(
-                id: UUID(), projectId: account.projectId, hardwareId: "70B3D57ED0001234", typeId: ThingType.genericDeviceId, codec: "lpp",
+                id: UUID(), projectId: account.projectId, homeId: account.homeId, hardwareId: "70B3D57ED0001234", typeId: ThingType.genericDeviceId, codec: "lpp",
                 applicationId: nil, status: .pending, thingId: nil, creationTime: now, pairTime: nil)
             try await store.write { tx in try await tx.registry.insert([entry]) }
             await #expect(throws: (any Error).self) {
@@ -167,10 +167,39 @@ struct SQLThingStoreTests {
                 #expect(try await tx.registry.existing(projectId: account.projectId, hardwareIds: ["70B3D57ED0001234", "OTHER"]) == ["70B3D57ED0001234"])
                 let stored = try #require(try await tx.registry.find(projectId: account.projectId, hardwareId: "70B3D57ED0001234"))
                 #expect(stored.status == .paired && stored.thingId == device.id && stored.codec == "lpp" && stored.typeId == ThingType.genericDeviceId)
+                #expect(stored.homeId == account.homeId)
+                #expect(try await tx.registry.count(homeId: account.homeId) == 1)
+                #expect(try await tx.devices.count(homeId: account.homeId) == 1)
                 #expect(try await tx.registry.get(id: entry.id, projectId: account.projectId + 1) == nil)
             }
             try await store.write { tx in try await tx.registry.delete(id: entry.id) }
             #expect(try await store.read { tx in try await tx.registry.get(id: entry.id, projectId: account.projectId) } == nil)
+        }
+    }
+
+    @Test("commands: waiting ones counted until answered or expired, a thing keeps only its newest", arguments: StoreBackend.available)
+    func commands(backend: StoreBackend) async throws {
+        try await withStore(backend) { store in
+            let account = try await account(store)
+            let thing = try await store.write { tx in try await tx.devices.insert(self.thing(account)) }
+            @Sendable func command(_ seq: String, expiring: Date) -> ThingCommand {
+                ThingCommand(
+                    id: 0, thingId: thing.id, channel: "1", value: "on", seq: seq, status: .pending, message: nil, creationTime: now,
+                    deliveryTime: nil, answerTime: nil, expirationTime: expiring)
+            }
+            var answered = try await store.write { tx in try await tx.thingCommands.insert(command("a", expiring: now + 60)) }
+            _ = try await store.write { tx in try await tx.thingCommands.insert(command("b", expiring: now + 60)) }
+            _ = try await store.write { tx in try await tx.thingCommands.insert(command("c", expiring: now - 1)) }
+            answered.status = .ok
+            try await store.write { [answered] tx in try await tx.thingCommands.update(answered) }
+            try await store.read { tx async throws in
+                #expect(try await tx.thingCommands.waitingCount(thingId: thing.id, at: now) == 1)
+                #expect(try await tx.thingCommands.undelivered(thingId: thing.id, at: now).map(\.seq) == ["b"])
+                #expect(try await tx.thingCommands.pending(thingId: thing.id, seq: "a") == nil)
+            }
+            try await store.write { tx in try await tx.thingCommands.prune(thingId: thing.id, keep: 1, at: now) }
+            // The newest stays, and "b" because it still waits; the answered "a" goes.
+            #expect(try await store.read { tx in try await tx.thingCommands.recent(thingId: thing.id, limit: 10) }.map(\.seq) == ["c", "b"])
         }
     }
 }

@@ -131,6 +131,7 @@ public struct CayenneMQTTHooks: MQTTHooks {
         switch error {
         case .invalidInput(let field, let reason): MQTTPublishRefusal(.payloadFormatInvalid, reason: "\(field): \(reason)")
         case .notFound(let what): MQTTPublishRefusal(.notAuthorized, reason: "\(what) not found or deactivated")
+        case .limitReached(let what, let limit): MQTTPublishRefusal(.quotaExceeded, reason: "at most \(limit) \(what)")
         case .permissionDenied, .invalidCredential, .wrongCredentialKind, .authenticationRequired:
             MQTTPublishRefusal(.notAuthorized, reason: "not authorized")
         default: nil

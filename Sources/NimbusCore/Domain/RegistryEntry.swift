@@ -11,6 +11,8 @@ public struct RegistryEntry: Sendable, Hashable {
 
     public var id: UUID
     public var projectId: Int
+    /// The account (home) that provisioned the entry; `nil` for entries from before owners were kept.
+    public var homeId: Int?
     public var hardwareId: String
     public var typeId: UUID
     public var codec: String?
@@ -22,11 +24,12 @@ public struct RegistryEntry: Sendable, Hashable {
     public var pairTime: Date?
 
     public init(
-        id: UUID, projectId: Int, hardwareId: String, typeId: UUID, codec: String?, applicationId: String?, status: Status,
+        id: UUID, projectId: Int, homeId: Int?, hardwareId: String, typeId: UUID, codec: String?, applicationId: String?, status: Status,
         thingId: Int?, creationTime: Date, pairTime: Date?
     ) {
         self.id = id
         self.projectId = projectId
+        self.homeId = homeId
         self.hardwareId = hardwareId
         self.typeId = typeId
         self.codec = codec

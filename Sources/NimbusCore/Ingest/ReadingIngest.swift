@@ -12,18 +12,15 @@ struct ReadingIngest: Sendable {
         var readings: [NewReading]
     }
 
-    /// The most channels (child things) a thing gets by reporting: a thing that reports on more is refused.
-    static let maximumChannels = 256
-
     private let group: GroupCommit<Submission>
 
-    init(store: any Store, observers: [any IngestObserver<Reading>], clock: any WallClock) {
+    init(store: any Store, observers: [any IngestObserver<Reading>], clock: any WallClock, limits: ThingLimits) {
         let stored = Counter(label: "nimbus_readings_stored_total")
         let batchSize = Recorder(label: "nimbus_readings_batch_size")
         group = GroupCommit(executor: store.writeExecutor) { submissions in
             batchSize.record(submissions.count)
             let ((readings, refusals, followUps), durability) = try await store.writeCommitted { tx in
-                let (readings, refusals) = try await ReadingIngest.resolve(submissions, at: clock.now(), in: tx)
+                let (readings, refusals) = try await ReadingIngest.resolve(submissions, at: clock.now(), limits: limits, in: tx)
                 let appended = try await tx.readings.append(readings)
                 var followUps: [@Sendable () -> Void] = []
                 for observer in observers { followUps.append(try await observer.stageForCommit(appended, in: tx)) }
@@ -44,9 +41,9 @@ struct ReadingIngest: Sendable {
     }
 
     /// The submissions as readings of their things' channel sensors, made where missing; a submission whose thing
-    /// is gone or deactivated, or that would pass the channel limit, is refused alone.
+    /// is gone or deactivated, or whose new channels would pass the thing's or the account's limit, is refused alone.
     private static func resolve(
-        _ submissions: [Submission], at now: Date, in tx: any StoreTransaction
+        _ submissions: [Submission], at now: Date, limits: ThingLimits, in tx: any StoreTransaction
     ) async throws -> (readings: [Reading], refusals: [NimbusError?]) {
         let ids = Array(Set(submissions.map(\.thingId)))
         let things = Dictionary(try await tx.devices.get(ids: ids).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -63,8 +60,9 @@ struct ReadingIngest: Sendable {
                 continue
             }
             let newChannels = Set(submission.readings.map(\.channel)).subtracting(sensors[thing.id]?.keys ?? [:].keys)
-            guard thing.parentId != nil || (sensors[thing.id]?.count ?? 0) + newChannels.count <= maximumChannels else {
-                refusals.append(.invalidInput(field: "channel", reason: "a thing reports on at most \(maximumChannels) channels"))
+            if thing.parentId == nil, !newChannels.isEmpty,
+               let refusal = try await roomRefusal(adding: newChannels.count, to: thing, having: sensors[thing.id]?.count ?? 0, limits: limits, tx: tx) {
+                refusals.append(refusal)
                 continue
             }
             for reading in submission.readings {
@@ -78,6 +76,19 @@ struct ReadingIngest: Sendable {
         }
         try await tx.devices.setLastOnline(ids: Array(online), at: now)
         return (readings, refusals)
+    }
+
+    /// Why `count` new channel sensors do not fit: the thing would report on more than `channelsPerThing` channels,
+    /// or its account would hold more than `thingsPerAccount` things; `nil` when they fit.
+    private static func roomRefusal(
+        adding count: Int, to thing: Device, having channels: Int, limits: ThingLimits, tx: any StoreTransaction
+    ) async throws -> NimbusError? {
+        if channels + count > limits.channelsPerThing { return .limitReached(what: "channels on one thing", limit: limits.channelsPerThing) }
+        guard let homeId = thing.homeId else { return nil }
+        if try await tx.devices.count(homeId: homeId) + count > limits.thingsPerAccount {
+            return .limitReached(what: "things", limit: limits.thingsPerAccount)
+        }
+        return nil
     }
 
     /// The child thing that stands for `channel`, made on the channel's first reading so that REST clients find

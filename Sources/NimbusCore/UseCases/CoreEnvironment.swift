@@ -26,6 +26,8 @@ public struct CoreEnvironment: Sendable {
     public var oauth: OAuthSettings
     /// How long a Cayenne command waits for its thing to connect and answer before it times out.
     public var commandLifetime: TimeInterval
+    /// How much one Cayenne account can make the server hold.
+    public var thingLimits: ThingLimits
     /// Seals the secrets shown again later (accounts' MQTT passwords) with the server's key.
     public var secretBox: SecretBox
 
@@ -34,7 +36,8 @@ public struct CoreEnvironment: Sendable {
         eventObservers: [any IngestObserver<Event>] = [], readingObservers: [any IngestObserver<Reading>] = [], outboxSignal: @escaping @Sendable () -> Void = {}, logger: Logger,
         credentials: CredentialCache = CredentialCache(), oauth: OAuthSettings = OAuthSettings(issuer: "http://localhost/cayenne"),
         signInThrottle: SignInThrottle = SignInThrottle(), messageThrottle: MessageThrottle = MessageThrottle(),
-        secretBox: SecretBox = .ephemeral(), commandLifetime: TimeInterval = 300
+        secretBox: SecretBox = .ephemeral(), commandLifetime: TimeInterval = 300,
+        thingLimits: ThingLimits = ThingLimits()
     ) {
         self.store = store
         self.bus = bus
@@ -51,6 +54,7 @@ public struct CoreEnvironment: Sendable {
         self.oauth = oauth
         self.secretBox = secretBox
         self.commandLifetime = commandLifetime
+        self.thingLimits = thingLimits
     }
 
     /// Makes the credentials of a session, user or device stop working at once in this process, and

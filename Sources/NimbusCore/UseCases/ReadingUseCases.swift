@@ -6,21 +6,18 @@ public struct ReadingUseCases: Sendable {
     let environment: CoreEnvironment
     let writer: ReadingIngest
 
-    /// The most readings one message may carry (a `data/json` array, an HTTP push, an LPP frame).
-    public static let maximumReadingsPerMessage = 64
-
     init(environment: CoreEnvironment) {
         self.environment = environment
-        self.writer = ReadingIngest(store: environment.store, observers: environment.readingObservers, clock: environment.clock)
+        self.writer = ReadingIngest(
+            store: environment.store, observers: environment.readingObservers, clock: environment.clock, limits: environment.thingLimits)
     }
 
     /// Readings a thing sent about itself, the thing being the caller (`principal` is `.device(thingId)`).
     public func fromThing(_ thingId: Int, readings: [NewReading], by principal: Principal) async throws {
         guard case .device(let caller, _) = principal, caller == thingId else { throw NimbusError.wrongCredentialKind }
         guard !readings.isEmpty else { return }
-        guard readings.count <= Self.maximumReadingsPerMessage else {
-            throw NimbusError.invalidInput(field: "readings", reason: "at most \(Self.maximumReadingsPerMessage) in one message")
-        }
+        let limit = environment.thingLimits.readingsPerMessage
+        guard readings.count <= limit else { throw NimbusError.invalidInput(field: "readings", reason: "at most \(limit) in one message") }
         for reading in readings { try Self.validate(reading) }
         try await writer.write(.init(thingId: thingId, readings: readings))
     }

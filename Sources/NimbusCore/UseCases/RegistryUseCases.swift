@@ -2,9 +2,10 @@ import Foundation
 
 /// Cayenne's thing registry and pairing: a developer provisions hardware ids (one, a batch of one type, or a CSV of
 /// several types) before the devices ship; a user pairs one into their account by its hardware id, which makes
-/// the thing. Provisioning needs the `devices: add_edit` permission of an account of the project (entries belong
-/// to the project, whichever account made them); pairing needs it in the account paired into. A hardware id is
-/// provisioned once per project.
+/// the thing. Provisioning needs the `devices: add_edit` permission of an account of the project, and the entries
+/// belong to that account: only it reads one by id, deletes one or sees it once paired, and they count against its
+/// `registryEntriesPerAccount`. Any account of the project finds a pending entry by its hardware id and pairs it
+/// (with `devices: add_edit` in the account paired into). A hardware id is provisioned once per project.
 public struct RegistryUseCases: Sendable {
     let environment: CoreEnvironment
     var store: any Store { environment.store }
@@ -45,12 +46,16 @@ public struct RegistryUseCases: Sendable {
             guard try await tx.registry.existing(projectId: home.projectId, hardwareIds: hardwareIds).isEmpty else {
                 throw NimbusError.rejected(.alreadyExists)
             }
+            let limit = environment.thingLimits.registryEntriesPerAccount
+            guard try await tx.registry.count(homeId: home.id) + entries.count <= limit else {
+                throw NimbusError.limitReached(what: "registry entries", limit: limit)
+            }
             var made: [RegistryEntry] = []
             for (index, entry) in entries.enumerated() {
                 let typeId = entry.typeId ?? ThingType.genericDeviceId
                 _ = try await ThingTypeUseCases.visibleType(typeId, in: home, tx: tx)
                 made.append(RegistryEntry(
-                    id: UUID(), projectId: home.projectId, hardwareId: hardwareIds[index], typeId: typeId, codec: codecs[index],
+                    id: UUID(), projectId: home.projectId, homeId: home.id, hardwareId: hardwareIds[index], typeId: typeId, codec: codecs[index],
                     applicationId: applicationId, status: .pending, thingId: nil, creationTime: now, pairTime: nil))
             }
             try await tx.registry.insert(made)
@@ -61,15 +66,15 @@ public struct RegistryUseCases: Sendable {
     public func get(_ id: UUID, accountId: Int?, by principal: Principal) async throws -> RegistryEntry {
         try await store.read { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .view), in: tx)
-            guard let entry = try await tx.registry.get(id: id, projectId: home.projectId) else { throw NimbusError.notFound("registry entry") }
-            return entry
+            return try await Self.ownEntry(id, in: home, tx: tx)
         }
     }
 
     public func find(hardwareId: String, accountId: Int?, by principal: Principal) async throws -> RegistryEntry {
         try await store.read { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .view), in: tx)
-            guard let entry = try await tx.registry.find(projectId: home.projectId, hardwareId: hardwareId) else {
+            guard let entry = try await tx.registry.find(projectId: home.projectId, hardwareId: hardwareId),
+                  entry.status == .pending || Self.isOwned(entry, by: home) else {
                 throw NimbusError.notFound("registry entry")
             }
             return entry
@@ -80,7 +85,7 @@ public struct RegistryUseCases: Sendable {
     public func delete(_ id: UUID, accountId: Int?, by principal: Principal) async throws {
         try await store.write { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .delete), in: tx)
-            guard try await tx.registry.get(id: id, projectId: home.projectId) != nil else { throw NimbusError.notFound("registry entry") }
+            _ = try await Self.ownEntry(id, in: home, tx: tx)
             try await tx.registry.delete(id: id)
         }
     }
@@ -110,6 +115,18 @@ public struct RegistryUseCases: Sendable {
             try await tx.registry.update(entry)
             return (ThingUseCases.Thing(device: device, parentUUID: nil, children: []), entry)
         }
+    }
+
+    /// An entry the account provisioned (or one from before owners were kept); anything else is "not found".
+    private static func ownEntry(_ id: UUID, in home: Home, tx: any StoreTransaction) async throws -> RegistryEntry {
+        guard let entry = try await tx.registry.get(id: id, projectId: home.projectId), isOwned(entry, by: home) else {
+            throw NimbusError.notFound("registry entry")
+        }
+        return entry
+    }
+
+    private static func isOwned(_ entry: RegistryEntry, by home: Home) -> Bool {
+        entry.homeId == nil || entry.homeId == home.id
     }
 
     static func generatedHardwareId() -> String {

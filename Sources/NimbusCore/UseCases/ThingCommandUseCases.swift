@@ -26,9 +26,15 @@ public struct ThingCommandUseCases: Sendable {
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .addEdit), in: tx)
             let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)
             guard thing.status == .activated else { throw NimbusError.invalidInput(field: "thing", reason: "the thing is deactivated") }
-            return try await tx.thingCommands.insert(ThingCommand(
+            let limits = environment.thingLimits
+            guard try await tx.thingCommands.waitingCount(thingId: thing.id, at: now) < limits.waitingCommandsPerThing else {
+                throw NimbusError.limitReached(what: "commands waiting for one thing", limit: limits.waitingCommandsPerThing)
+            }
+            let command = try await tx.thingCommands.insert(ThingCommand(
                 id: 0, thingId: thing.id, channel: channel, value: value, seq: Self.newSeq(), status: .pending, message: nil,
                 creationTime: now, deliveryTime: nil, answerTime: nil, expirationTime: now + environment.commandLifetime))
+            try await tx.thingCommands.prune(thingId: thing.id, keep: limits.commandsKeptPerThing, at: now)
+            return command
         }
         environment.bus.publish(.thingCommand(command), to: .device(command.thingId))
         return command

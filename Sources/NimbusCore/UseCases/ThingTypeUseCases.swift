@@ -47,8 +47,7 @@ public struct ThingTypeUseCases: Sendable {
         }
     }
 
-    /// The most channels a type may have.
-    static let maximumChannels = 256
+    var limits: ThingLimits { environment.thingLimits }
 
     public func create(_ changes: Changes, accountId: Int?, by principal: Principal) async throws -> Described {
         let now = environment.clock.now()
@@ -56,10 +55,12 @@ public struct ThingTypeUseCases: Sendable {
             id: UUID(), projectId: 0, homeId: nil, name: "", description: "", category: "module", subcategory: nil,
             transportProtocol: "mqtt", protocolVersion: nil, model: nil, version: nil, manufacturer: nil, codec: nil, dataType: nil,
             parentConstraint: .allowed, childConstraint: .allowed, properties: [:], creationTime: now, updateTime: now)
-        try Self.apply(changes, to: &type)
+        try Self.apply(changes, to: &type, limits: limits)
         _ = try Validation.requiredText(changes.name, "name")
         return try await store.write { [type] tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .addEdit), in: tx)
+            let own = try await tx.thingTypes.list(projectId: home.projectId, homeId: home.id).count { $0.homeId == home.id }
+            guard own < limits.typesPerAccount else { throw NimbusError.limitReached(what: "thing types", limit: limits.typesPerAccount) }
             var stored = type
             stored.projectId = home.projectId
             stored.homeId = home.id
@@ -87,7 +88,7 @@ public struct ThingTypeUseCases: Sendable {
     public func update(_ id: UUID, _ changes: Changes, accountId: Int?, by principal: Principal) async throws -> Described {
         try await store.write { tx in
             var type = try await self.ownType(id, accountId: accountId, by: principal, needs: .addEdit, tx: tx)
-            try Self.apply(changes, to: &type)
+            try Self.apply(changes, to: &type, limits: limits)
             type.updateTime = environment.clock.now()
             try await tx.thingTypes.update(type)
             return Described(type: type, channels: try await tx.thingTypes.channels(typeId: id))
@@ -111,8 +112,8 @@ public struct ThingTypeUseCases: Sendable {
         return try await store.write { [channel] tx in
             _ = try await self.ownType(typeId, accountId: accountId, by: principal, needs: .addEdit, tx: tx)
             let existing = try await tx.thingTypes.channels(typeId: typeId)
-            guard existing.count < Self.maximumChannels else {
-                throw NimbusError.invalidInput(field: "channel", reason: "a type has at most \(Self.maximumChannels) channels")
+            guard existing.count < limits.channelsPerType else {
+                throw NimbusError.limitReached(what: "channels on one thing type", limit: limits.channelsPerType)
             }
             guard !existing.contains(where: { $0.channel == channel.channel }) else { throw NimbusError.rejected(.alreadyExists) }
             return try await tx.thingTypes.insertChannel(channel)
@@ -169,7 +170,7 @@ public struct ThingTypeUseCases: Sendable {
         return type
     }
 
-    private static func apply(_ changes: Changes, to type: inout ThingType) throws {
+    private static func apply(_ changes: Changes, to type: inout ThingType, limits: ThingLimits) throws {
         if let name = changes.name { type.name = try Validation.text(name, field: "name", maxLength: 128) }
         if let description = changes.description { type.description = try Validation.text(description, field: "description", maxLength: 1024, allowEmpty: true) }
         if let category = changes.category { type.category = try Validation.text(category, field: "category", maxLength: 64) }
@@ -183,12 +184,7 @@ public struct ThingTypeUseCases: Sendable {
         type.dataType = try optional(changes.dataType, "data_type", current: type.dataType)
         if let constraint = changes.parentConstraint { type.parentConstraint = constraint }
         if let constraint = changes.childConstraint { type.childConstraint = constraint }
-        if let properties = changes.properties {
-            guard JSONValue.object(properties).jsonText.utf8.count <= ThingUseCases.maximumPropertiesBytes else {
-                throw NimbusError.invalidInput(field: "properties", reason: "at most \(ThingUseCases.maximumPropertiesBytes) bytes of JSON")
-            }
-            type.properties = properties
-        }
+        if let properties = changes.properties { type.properties = try ThingUseCases.checked(properties, limits: limits) }
     }
 
     private static func apply(_ changes: ChannelChanges, to channel: inout ThingTypeChannel) throws {

@@ -36,12 +36,11 @@ public struct ThingUseCases: Sendable {
         }
     }
 
-    /// The most bytes of a thing's properties as JSON text.
-    static let maximumPropertiesBytes = 16 * 1024
+    var limits: ThingLimits { environment.thingLimits }
 
     public func create(_ changes: Changes, accountId: Int?, by principal: Principal) async throws -> Thing {
         let name = try Validation.text(try Validation.required(changes.name, "name"), field: "name", maxLength: 128)
-        let properties = try Self.checked(changes.properties ?? [:])
+        let properties = try Self.checked(changes.properties ?? [:], limits: limits)
         let hardwareId = try changes.hardwareId.map { try Validation.text($0, field: "hardware_id", maxLength: 128) }
         return try await store.write { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .addEdit), in: tx)
@@ -54,13 +53,14 @@ public struct ThingUseCases: Sendable {
         }
     }
 
-    /// Stores a new thing of the account, of a type the account may use. Its device credential is a random key
-    /// nobody is shown: a thing reports with its account's MQTT credentials.
+    /// Stores a new thing of the account, of a type the account may use, within the account's limits. Its device
+    /// credential is a random key nobody is shown: a thing reports with its account's MQTT credentials.
     func insertThing(
         name: String, typeId: UUID, parent: Device?, hardwareId: String?, properties: [String: JSONValue], status: Device.Status,
         in home: Home, tx: any StoreTransaction
     ) async throws -> Device {
         _ = try await ThingTypeUseCases.visibleType(typeId, in: home, tx: tx)
+        try await Self.checkRoom(in: home, parent: parent?.id, limits: limits, tx: tx)
         return try await tx.devices.insert(Self.newThing(
             projectId: home.projectId, homeId: home.id, typeId: typeId, name: name, parentId: parent?.id,
             channel: parent == nil ? nil : Self.channel(in: properties), hardwareId: hardwareId, status: status,
@@ -106,7 +106,7 @@ public struct ThingUseCases: Sendable {
 
     public func update(_ id: UUID, _ changes: Changes, accountId: Int?, by principal: Principal) async throws -> Thing {
         let name = try changes.name.map { try Validation.text($0, field: "name", maxLength: 128) }
-        let properties = try changes.properties.map(Self.checked)
+        let properties = try changes.properties.map { try Self.checked($0, limits: limits) }
         let hardwareId = try changes.hardwareId.map { try Validation.text($0, field: "hardware_id", maxLength: 128) }
         let (thing, deactivated) = try await store.write { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .addEdit), in: tx)
@@ -196,10 +196,22 @@ public struct ThingUseCases: Sendable {
         }
     }
 
-    private static func checked(_ properties: [String: JSONValue]) throws -> [String: JSONValue] {
-        guard JSONValue.object(properties).jsonText.utf8.count <= maximumPropertiesBytes else {
-            throw NimbusError.invalidInput(field: "properties", reason: "at most \(maximumPropertiesBytes) bytes of JSON")
+    /// Properties within the size limit (a thing's and a type's alike).
+    static func checked(_ properties: [String: JSONValue], limits: ThingLimits) throws -> [String: JSONValue] {
+        guard JSONValue.object(properties).jsonText.utf8.count <= limits.propertiesBytes else {
+            throw NimbusError.invalidInput(field: "properties", reason: "at most \(limits.propertiesBytes) bytes of JSON")
         }
         return properties
+    }
+
+    /// Refuses a new thing when the account holds `thingsPerAccount`, or a new child when its parent has
+    /// `channelsPerThing` (shared by the REST calls, pairing and the channel sensors the ingest makes).
+    static func checkRoom(in home: Home, parent: Int?, limits: ThingLimits, tx: any StoreTransaction) async throws {
+        if let parent, try await tx.devices.children(of: [parent]).count >= limits.channelsPerThing {
+            throw NimbusError.limitReached(what: "channels on one thing", limit: limits.channelsPerThing)
+        }
+        guard try await tx.devices.count(homeId: home.id) < limits.thingsPerAccount else {
+            throw NimbusError.limitReached(what: "things", limit: limits.thingsPerAccount)
+        }
     }
 }

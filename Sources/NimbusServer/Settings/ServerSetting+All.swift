@@ -1,11 +1,12 @@
 import Logging
+import NimbusCore
 import NimbusHTTP
 import NimbusMQTT
 
 extension ServerSetting {
     /// Every setting, in the order `--help` and the README list them. Adding a setting is adding a line here
     /// (and the property it sets); the README's table is then regenerated with `nimbus settings`.
-    public static let all: [ServerSetting] = storage + listeners + mqttLimits + httpLimits + liveLimits + messaging + identity
+    public static let all: [ServerSetting] = storage + listeners + mqttLimits + httpLimits + liveLimits + messaging + identity + cayenneLimits
 
     static let storage: [ServerSetting] = [
         .text("data-dir", \.dataDirectory, help: "SQLite database (WAL; a write is answered once flushed to disk)"),
@@ -121,5 +122,25 @@ extension ServerSetting {
         .number("sign-in-max-failures-per-address", \.signInMaxFailuresPerAddress, in: 1...1_000_000,
                 help: "failed sign-ins from one client address, on any accounts, before its sign-ins answer `429` (raise it behind a NAT many users share)"),
         .number("sign-in-lockout", \.signInLockout, in: 1...86_400, help: "seconds after the last failure until the failures are forgotten"),
+    ]
+
+    /// What one Cayenne account can make the server hold (`ThingLimits`; the reasons are in `docs/cayenne.md`).
+    static let cayenneLimits: [ServerSetting] = [
+        .number("cayenne-max-things", \.thingLimits.thingsPerAccount, in: 1...10_000_000,
+                help: "things of one Cayenne account, channel sensors and deactivated things included; one more answers `409 limit_reached`"),
+        .number("cayenne-max-channels", \.thingLimits.channelsPerThing, in: 1...65_536,
+                help: "channels one thing reports on (each is a child thing); readings of one more are refused"),
+        .number("cayenne-max-readings-per-message", \.thingLimits.readingsPerMessage, in: 1...10_000,
+                help: "readings in one MQTT message, HTTP push or LoRaWAN frame"),
+        .number("cayenne-max-thing-types", \.thingLimits.typesPerAccount, in: 1...1_000_000, help: "thing types one account defines"),
+        .number("cayenne-max-type-channels", \.thingLimits.channelsPerType, in: 1...65_536, help: "channels of one thing type"),
+        .number("cayenne-max-properties-bytes", \.thingLimits.propertiesBytes, in: 256...(1 << 20),
+                help: "bytes of a thing's or a type's `properties` as JSON"),
+        .number("cayenne-max-registry-entries", \.thingLimits.registryEntriesPerAccount, in: 1...100_000_000,
+                help: "registry entries one account has provisioned (at most 500 per request, the vendor's limit)"),
+        .number("cayenne-max-waiting-commands", \.thingLimits.waitingCommandsPerThing, in: 1...10_000,
+                help: "commands waiting for one thing (offline, or not answered yet); one more answers `409 limit_reached`"),
+        .number("cayenne-kept-commands", \.thingLimits.commandsKeptPerThing, in: 1...100_000,
+                help: "finished commands kept per thing for the status API; older ones are forgotten"),
     ]
 }

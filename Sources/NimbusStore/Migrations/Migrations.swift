@@ -23,6 +23,7 @@ enum Migrations {
         .cayenneThings,
         .thingRegistry,
         .thingCommands,
+        .registryOwners,
     ]
 
     /// Replaces the type placeholders with the backend's types.

@@ -70,6 +70,10 @@ struct SQLDeviceRepository: DeviceRepository {
             count: "SELECT COUNT(*) AS n FROM devices WHERE project_id = \(bind: projectId) AND parent_id IS NULL", page: page, map: Self.device)
     }
 
+    func count(homeId: Int) async throws -> Int {
+        try await db.raw("SELECT COUNT(*) AS n FROM devices WHERE home_id = \(bind: homeId)").first()?.column("n") ?? 0
+    }
+
     func children(of parentIds: [Int]) async throws -> [Device] {
         guard !parentIds.isEmpty else { return [] }
         return try await db.raw("SELECT * FROM devices WHERE parent_id IN (\(binds: parentIds)) ORDER BY id").all().map(Self.device)

@@ -9,9 +9,9 @@ struct SQLRegistryRepository: RegistryRepository {
         // One statement per entry: batches are at most 500, made by a developer, not on a hot path.
         for entry in entries {
             try await db.raw("""
-                INSERT INTO thing_registry (id, project_id, hardware_id, device_type_id, codec, application_id, status, thing_id,
+                INSERT INTO thing_registry (id, project_id, home_id, hardware_id, device_type_id, codec, application_id, status, thing_id,
                     creation_time, pair_time)
-                VALUES (\(bind: entry.id.lowercaseString), \(bind: entry.projectId), \(bind: entry.hardwareId),
+                VALUES (\(bind: entry.id.lowercaseString), \(bind: entry.projectId), \(bind: entry.homeId), \(bind: entry.hardwareId),
                     \(bind: entry.typeId.lowercaseString), \(bind: entry.codec), \(bind: entry.applicationId), \(bind: entry.status.rawValue),
                     \(bind: entry.thingId), \(bind: entry.creationTime), \(bind: entry.pairTime))
                 """).run()
@@ -35,6 +35,10 @@ struct SQLRegistryRepository: RegistryRepository {
             """).all().map { try $0.column("hardware_id") }
     }
 
+    func count(homeId: Int) async throws -> Int {
+        try await db.raw("SELECT COUNT(*) AS n FROM thing_registry WHERE home_id = \(bind: homeId)").first()?.column("n") ?? 0
+    }
+
     func update(_ entry: RegistryEntry) async throws {
         try await db.raw("""
             UPDATE thing_registry SET status = \(bind: entry.status.rawValue), thing_id = \(bind: entry.thingId),
@@ -52,7 +56,7 @@ struct SQLRegistryRepository: RegistryRepository {
             throw StoreError.unexpectedRow("registry ids")
         }
         return RegistryEntry(
-            id: id, projectId: try row.column("project_id"), hardwareId: try row.column("hardware_id"), typeId: typeId,
+            id: id, projectId: try row.column("project_id"), homeId: try row.column("home_id"), hardwareId: try row.column("hardware_id"), typeId: typeId,
             codec: try row.column("codec"), applicationId: try row.column("application_id"),
             status: RegistryEntry.Status(rawValue: try row.column("status")) ?? .paired, thingId: try row.column("thing_id"),
             creationTime: try row.column("creation_time"), pairTime: try row.column("pair_time"))

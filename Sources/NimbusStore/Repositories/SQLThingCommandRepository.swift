@@ -34,6 +34,20 @@ struct SQLThingCommandRepository: ThingCommandRepository {
             """).all().map(Self.command)
     }
 
+    func waitingCount(thingId: Int, at now: Date) async throws -> Int {
+        try await db.raw("""
+            SELECT COUNT(*) AS n FROM thing_commands WHERE thing_id = \(bind: thingId) AND status = 'pending' AND expiration_time > \(bind: now)
+            """).first()?.column("n") ?? 0
+    }
+
+    func prune(thingId: Int, keep: Int, at now: Date) async throws {
+        try await db.raw("""
+            DELETE FROM thing_commands WHERE thing_id = \(bind: thingId)
+                AND NOT (status = 'pending' AND expiration_time > \(bind: now))
+                AND id NOT IN (SELECT id FROM thing_commands WHERE thing_id = \(bind: thingId) ORDER BY id DESC LIMIT \(bind: keep))
+            """).run()
+    }
+
     func recent(thingId: Int, limit: Int) async throws -> [ThingCommand] {
         try await db.raw("SELECT * FROM thing_commands WHERE thing_id = \(bind: thingId) ORDER BY id DESC LIMIT \(bind: limit)")
             .all().map(Self.command)

@@ -15,6 +15,8 @@ public protocol DeviceRepository: Sendable {
     func delete(id: Int) async throws
     /// The top-level devices (children of another thing are listed with it: `children(of:)`).
     func list(projectId: Int, homeId: Int?, page: PageRequest) async throws -> Page<Device>
+    /// How many devices a home (a Cayenne account) holds, children and deactivated ones included.
+    func count(homeId: Int) async throws -> Int
     /// The children of these things, oldest first.
     func children(of parentIds: [Int]) async throws -> [Device]
     /// The child of a thing that stands for `channel`.

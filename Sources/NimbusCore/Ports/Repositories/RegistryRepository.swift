@@ -9,6 +9,8 @@ public protocol RegistryRepository: Sendable {
     func find(projectId: Int, hardwareId: String) async throws -> RegistryEntry?
     /// The hardware ids among `hardwareIds` that the project already has.
     func existing(projectId: Int, hardwareIds: [String]) async throws -> [String]
+    /// How many entries an account has provisioned.
+    func count(homeId: Int) async throws -> Int
     func update(_ entry: RegistryEntry) async throws
     func delete(id: UUID) async throws
 }

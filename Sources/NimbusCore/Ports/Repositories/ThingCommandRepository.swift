@@ -9,6 +9,10 @@ public protocol ThingCommandRepository: Sendable {
     func pending(thingId: Int, seq: String) async throws -> ThingCommand?
     /// A thing's pending commands not yet delivered and not expired at `now`, oldest first.
     func undelivered(thingId: Int, at now: Date) async throws -> [ThingCommand]
+    /// How many of a thing's commands are pending and not expired at `now` (delivered or waiting to be).
+    func waitingCount(thingId: Int, at now: Date) async throws -> Int
+    /// Forgets a thing's commands but the `keep` most recent ones and those still waiting at `now`.
+    func prune(thingId: Int, keep: Int, at now: Date) async throws
     /// A thing's most recent commands, newest first.
     func recent(thingId: Int, limit: Int) async throws -> [ThingCommand]
     func update(_ command: ThingCommand) async throws
