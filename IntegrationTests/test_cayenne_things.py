@@ -229,7 +229,9 @@ def test_the_vendor_python_library_sends_readings(cayenne: Cayenne, account: Acc
     assert run.returncode == 0 and "not connected" not in run.stdout, f"{run.stdout}\n{run.stderr}"
     sensors = wait_for(lambda: len(account.children(thing["id"])) == 8 and account.children(thing["id"]), "a child thing per channel")
     assert set(sensors) == {str(channel) for channel in range(1, 9)}, "every helper of the library: celsius, virtual, lux, fahrenheit, kelvin, pascal, hectopascal"
-    assert expect_json(account.call("GET", f"/things/{thing['id']}"), 200)["last_online"], "the thing reported"
+    shown = expect_json(account.call("GET", f"/things/{thing['id']}"), 200)
+    assert shown["last_online"], "the thing reported"
+    assert shown["properties"]["sys"] == {"model": "Python", "version": "1.1.0"}, "the library's sys/* on connect are kept"
 
 
 def paho_client(credentials: dict[str, Any], thing_id: str, protocol=paho.MQTTv31) -> paho.Client:
@@ -248,16 +250,20 @@ def test_mqtt31_clients_publish_like_the_c_library(cayenne: Cayenne, account: Ac
     try:
         for topic, payload in [("data/4", "temp,c=21.5"), ("digital/5", "1"), ("analog/6", "0.25"),
                                ("data/7", "gps,lat,lon,alt=52.37,4.89,12.5"), ("data/json", '[{"channel": 8, "value": 3.3, "type": "voltage", "unit": "v"}]'),
-                               ("sys/model", "Arduino Uno"), ("response", "ok,2otoExGxnMJz0Jn")]:
+                               ("sys/model", "Arduino Uno"), ("sys/cpu/model", "ATmega328P"), ("sys/cpu/speed", "16000000"),
+                               ("sys/conn", "W5100"), ("response", "ok,2otoExGxnMJz0Jn")]:
             info = client.publish(prefix + topic, payload, qos=1, retain=True)
             info.wait_for_publish(timeout=5)
             assert info.is_published(), f"{topic} acknowledged"
         children = account.children(thing["id"])
         assert set(children) == {"4", "5", "6", "7", "8"}, "readings are stored before the PUBACK"
+        assert account.call("GET", f"/things/{thing['id']}").json()["properties"]["sys"] == {
+            "model": "Arduino Uno", "cpu_model": "ATmega328P", "cpu_speed": "16000000", "conn": "W5100"}
         # Refused payloads are acknowledged (MQTT 3.1 cannot say no) and store nothing.
-        for topic, payload in [("data/9", "temp,c=warm"), ("data/010", "1"), ("data/json", "{}"), ("data/10", "")]:
+        for topic, payload in [("data/9", "temp,c=warm"), ("data/010", "1"), ("data/json", "{}"), ("data/10", ""), ("sys/model", "x" * 65)]:
             client.publish(prefix + topic, payload, qos=1).wait_for_publish(timeout=5)
         assert set(account.children(thing["id"])) == set(children)
+        assert account.call("GET", f"/things/{thing['id']}").json()["properties"]["sys"]["model"] == "Arduino Uno"
     finally:
         client.loop_stop()
         client.disconnect()

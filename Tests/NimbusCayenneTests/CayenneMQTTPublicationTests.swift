@@ -44,7 +44,8 @@ struct CayenneMQTTPublicationTests {
         #expect(try CayenneMQTTPublication(suffix: "response", payload: Array("ok,2otoExGxnMJz0Jn".utf8), at: now) == .response(seq: "2otoExGxnMJz0Jn", error: nil))
         #expect(try CayenneMQTTPublication(suffix: "response", payload: Array("error,abc=incorrect param".utf8), at: now)
             == .response(seq: "abc", error: "incorrect param"))
-        #expect(try CayenneMQTTPublication(suffix: "sys/cpu/model", payload: Array("ESP32".utf8), at: now) == .system)
+        #expect(try CayenneMQTTPublication(suffix: "sys/cpu/model", payload: Array("ESP32".utf8), at: now) == .system(key: "cpu_model", value: "ESP32"))
+        #expect(try CayenneMQTTPublication(suffix: "sys/board/rev", payload: Array("2".utf8), at: now) == .system(key: nil, value: "2"))
     }
 
     @Test("bad payloads and topics are refused as invalid payloads", arguments: [

@@ -84,17 +84,19 @@ public struct CayenneMQTTHooks: MQTTHooks {
                 "refused a Cayenne publication", metadata: ["thing.id": "\(identity.thingId)", "topic": "\(message.topic)", "reason": "\(refusal.reason)"])
             throw refusal
         }
-        switch publication {
-        case .readings(let readings):
-            do {
+        do {
+            switch publication {
+            case .readings(let readings):
                 try await nimbus.readings.fromThing(identity.thingId, readings: readings, by: identity.principal)
-            } catch let error as NimbusError {
-                throw Self.refusal(error) ?? error
+            case .response(let seq, let error):
+                try await nimbus.thingCommands.answer(seq: seq, error: error, by: identity.principal)
+            case .system(let key?, let value):
+                try await nimbus.things.setSystemInfo(key, to: value, of: identity.thingId, by: identity.principal)
+            case .system(nil, _):
+                break
             }
-        case .response(let seq, let error):
-            try await nimbus.thingCommands.answer(seq: seq, error: error, by: identity.principal)
-        case .system:
-            break
+        } catch let error as NimbusError {
+            throw Self.refusal(error) ?? error
         }
         return .route
     }

@@ -8,8 +8,9 @@ enum CayenneMQTTPublication: Equatable {
     case readings([NewReading])
     /// `ok,seq` or `error,seq=message` on `response`.
     case response(seq: String, error: String?)
-    /// `sys/model`, `sys/version`, `sys/cpu/model`, `sys/cpu/speed`, `sys/conn`: passed on as plain MQTT.
-    case system
+    /// `sys/model`, `sys/version`, `sys/cpu/model`, `sys/cpu/speed`, `sys/conn`: kept in the thing's `properties.sys`
+    /// under `key` (`cpu_model` for `cpu/model`). Other `sys/*` topics are passed on as plain MQTT (`key` is `nil`).
+    case system(key: String?, value: String)
 
     /// Reads a publication; `suffix` is the topic after the thing's prefix (`data/3`, `data/json`, `response`).
     /// - Throws: `MQTTPublishRefusal` with the reason, for a payload or topic no Cayenne client sends.
@@ -26,7 +27,8 @@ enum CayenneMQTTPublication: Equatable {
         case ("response", 1):
             self = try Self.response(text)
         case ("sys", _):
-            self = .system
+            let key = parts.dropFirst().joined(separator: "_")
+            self = .system(key: ThingUseCases.systemInfoKeys.contains(key) ? key : nil, value: text)
         default:
             throw Self.refusal("unknown topic \(suffix)")
         }
