@@ -269,6 +269,41 @@ def test_mqtt31_clients_publish_like_the_c_library(cayenne: Cayenne, account: Ac
         client.disconnect()
 
 
+def test_mqtt_over_tls_with_the_account_credentials(nimbus_mqtt) -> None:
+    """The C and Arduino libraries' secure variants connect to port 8883 with TLS: the same credentials, topics and
+    readings as plain MQTT (on the MQTT tests' server, which has a TLS listener)."""
+    cayenne = Cayenne(nimbus_mqtt.server)
+    account = Account(cayenne, cayenne.app())
+    credentials = account.mqtt_credentials()
+    thing = account.thing(name="Secure gateway")
+    for protocol in (paho.MQTTv31, paho.MQTTv311):
+        client = paho_client(credentials, thing["id"], protocol)
+        client.tls_set(ca_certs=str(nimbus_mqtt.tls.ca))
+        client.connect("localhost", nimbus_mqtt.tls_port)
+        client.loop_start()
+        try:
+            channel = 1 if protocol == paho.MQTTv31 else 2
+            info = client.publish(f"v1/{credentials['id']}/things/{thing['id']}/data/{channel}", "temp,c=18.5", qos=1)
+            info.wait_for_publish(timeout=5)
+            assert info.is_published()
+        finally:
+            client.loop_stop()
+            client.disconnect()
+    assert set(account.children(thing["id"])) == {"1", "2"}
+    wrong = paho_client({**credentials, "clear_secret": "wrong"}, thing["id"], paho.MQTTv311)
+    wrong.tls_set(ca_certs=str(nimbus_mqtt.tls.ca))
+    codes: list[Any] = []
+    wrong.on_connect = lambda c, u, flags, code, p=None: codes.append(code)
+    wrong.connect("localhost", nimbus_mqtt.tls_port)
+    wrong.loop_start()
+    try:
+        wait_for(lambda: codes, "CONNACK")
+    finally:
+        wrong.loop_stop()
+        wrong.disconnect()
+    assert codes[0].is_failure, "a wrong secret is refused over TLS too"
+
+
 def test_mqtt_over_websocket_with_the_account_credentials(cayenne: Cayenne, account: Account) -> None:
     credentials = account.mqtt_credentials()
     thing = account.thing(name="Browser gateway")
