@@ -30,7 +30,7 @@ public struct CayenneDialect: Sendable {
         publicURL.dialectBase(pathPrefix)
     }
 
-    public func addRoutes(to router: Router<NimbusRequestContext>) {
+    public func addRoutes(to router: Router<NimbusRequestContext>, webSocketRouter: Router<NimbusRequestContext>) {
         // Router-level, so that it also formats the errors of unknown paths under /cayenne.
         router.add(middleware: DialectErrorMiddleware(pathPrefix: Self.pathPrefix, format: CayenneErrorFormat()))
         Self.openAPI.addRoute(to: router)
@@ -57,6 +57,11 @@ public struct CayenneDialect: Sendable {
         CayennePushController(
             clients: nimbus.mqttClients, readings: nimbus.readings, types: nimbus.thingTypes, clock: nimbus.environment.clock
         ).addRoutes(to: cayenne)
+        // The account's live stream.
+        let stream = CayenneStream(nimbus: nimbus, dataTypes: dataTypes)
+        stream.addRefusals(to: router)
+        webSocketRouter.add(middleware: DialectErrorMiddleware(pathPrefix: Self.pathPrefix, format: CayenneErrorFormat()))
+        stream.addRoutes(to: webSocketRouter)
     }
 }
 

@@ -1,28 +1,21 @@
 import Hummingbird
 import HTTPTypes
 import HummingbirdWebSocket
-import Logging
-import Metrics
 import NimbusCore
 import NimbusHTTP
-import NIOWebSocket
-import ServiceLifecycle
-import Synchronization
 
 /// MODE's two WebSockets: a user's event stream and a device's command channel. Both forward what
 /// the bus delivers to their topics, and close (1008) when their credential is revoked or when the
 /// client reads too slowly for its bounded queue.
 struct ModeWebSockets {
     let nimbus: Nimbus
-    static let open = Gauge(label: "nimbus_websockets_connected")
-    private static let openCount = Atomic<Int>(0)
 
     func addRoutes(to router: Router<NimbusRequestContext>) {
         router.webSocket("/mode/userSession/websocket", admit: admitUserStream) { inbound, outbound, session in
             let subscription = try nimbus.live.userEvents(of: session.requestContext.principal)
-            try await Self.pump(subscription, inbound: inbound, outbound: outbound, logger: session.logger) { message in
-                guard case .event(let event) = message else { return nil }
-                return try ModeWire.json(ModeWire.Event(event))
+            try await LiveWebSocket.pump(subscription, inbound: inbound, outbound: outbound, logger: session.logger) { message in
+                guard case .event(let event) = message else { return [] }
+                return [try ModeWire.json(ModeWire.Event(event))]
             }
         }
         router.webSocket("/mode/devices/{deviceId}/command", admit: admitCommandChannel) { inbound, outbound, session in
@@ -30,9 +23,9 @@ struct ModeWebSockets {
             let subscription = try nimbus.live.deviceChannel(of: session.requestContext.principal)
             await nimbus.connections.connected(deviceId)
             defer { Task { await nimbus.connections.disconnected(deviceId) } }
-            try await Self.pump(subscription, inbound: inbound, outbound: outbound, logger: session.logger) { message in
-                guard case .command(let command) = message else { return nil }
-                return try ModeWire.json(ModeWire.Command(command))
+            try await LiveWebSocket.pump(subscription, inbound: inbound, outbound: outbound, logger: session.logger) { message in
+                guard case .command(let command) = message else { return [] }
+                return [try ModeWire.json(ModeWire.Command(command))]
             }
         }
     }
@@ -61,55 +54,4 @@ struct ModeWebSockets {
         _ = try await nimbus.devices.authorizeCommandChannel(try context.id("deviceId"), by: context.principal)
         return [:]
     }
-
-    /// Forwards bus messages (rendered by `render`; `nil` skips one) until the client goes away,
-    /// the credential is revoked, or the subscriber falls behind.
-    static func pump(
-        _ subscription: BusSubscription, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger,
-        render: @escaping @Sendable (BusMessage) throws -> String?
-    ) async throws {
-        open.record(openCount.add(1, ordering: .relaxed).newValue)
-        defer {
-            subscription.cancel()
-            open.record(openCount.subtract(1, ordering: .relaxed).newValue)
-        }
-        let shuttingDown = ShutdownFlag()
-        try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for await message in subscription.messages {
-                        if message == .revoked {
-                            try await outbound.close(.policyViolation, reason: "credential revoked")
-                            return
-                        }
-                        if let text = try render(message) { try await outbound.write(.text(text)) }
-                    }
-                    if shuttingDown.isSet {
-                        try await outbound.close(.goingAway, reason: "server shutting down")
-                    } else if !Task.isCancelled {
-                        // The stream ended without a revocation: the client fell too far behind.
-                        logger.info("closing slow WebSocket client")
-                        try await outbound.close(.policyViolation, reason: "too slow")
-                    }
-                }
-                // Inbound frames are not part of MODE's protocol; reading them notices the close.
-                group.addTask {
-                    for try await _ in inbound.messages(maxSize: 1 << 16) {}
-                }
-                // Whichever side ends first (client gone, credential revoked, shutdown) ends the other.
-                try await group.next()
-                group.cancelAll()
-            }
-        } onGracefulShutdown: {
-            shuttingDown.set()
-            subscription.cancel()
-        }
-    }
-}
-
-/// Set once when the server begins a graceful shutdown, so that a socket closing then says why.
-private final class ShutdownFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
-    var isSet: Bool { flag.load(ordering: .relaxed) }
-    func set() { flag.store(true, ordering: .relaxed) }
 }

@@ -37,7 +37,7 @@ public func buildApplication(
         let webSocketRouter = Router(context: NimbusRequestContext.self)
         let mode = ModeDialect(nimbus: nimbus, publicURL: publicURL)
         mode.addRoutes(to: router, webSocketRouter: webSocketRouter)
-        try CayenneDialect(nimbus: nimbus, publicURL: publicURL).addRoutes(to: router)
+        try CayenneDialect(nimbus: nimbus, publicURL: publicURL).addRoutes(to: router, webSocketRouter: webSocketRouter)
 
         let broker = MQTTBroker(
             limits: configuration.mqtt.brokerLimits, sessionStore: SQLMQTTStore(store: store), retainedStore: SQLMQTTStore(store: store))
@@ -55,7 +55,7 @@ public func buildApplication(
                 limits: configuration.http, connections: httpConnections(configuration, logger: logger),
                 earlyRoutes: mode.earlyRoutes(logger: logger), serverName: serverName),
             configuration: .init(address: .hostname(configuration.bind, port: configuration.httpPort), serverName: serverName),
-            services: [store, outbox] + mqttListeners,
+            services: [store, outbox, CommandTimeoutWatcher(commands: nimbus.thingCommands, logger: logger)] + mqttListeners,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.httpPort) },
             logger: logger)
     } catch {

@@ -27,8 +27,9 @@ struct OpenAPIDocumentTests {
     func cayenneRoutes() async throws {
         try await Self.withNimbus { nimbus in
             let router = Router(context: NimbusRequestContext.self)
-            try CayenneDialect(nimbus: nimbus, publicURL: PublicURL("http://127.0.0.1:8080")).addRoutes(to: router)
-            try Self.expectSameOperations(routes: Self.operations(router), document: CayenneDialect.openAPI)
+            let webSocketRouter = Router(context: NimbusRequestContext.self)
+            try CayenneDialect(nimbus: nimbus, publicURL: PublicURL("http://127.0.0.1:8080")).addRoutes(to: router, webSocketRouter: webSocketRouter)
+            try Self.expectSameOperations(routes: Self.operations(router).union(Self.operations(webSocketRouter)), document: CayenneDialect.openAPI)
         }
     }
 

@@ -10,6 +10,8 @@ extension BusMessage {
         case .thingCommand(let command): return overhead + command.channel.utf8.count + command.value.utf8.count + command.seq.utf8.count
         case .keyValue(.set(let pair)): return overhead + pair.key.utf8.count + pair.value.approximateSize
         case .keyValue(.deleted(let key, _)): return overhead + key.utf8.count
+        case .readings(let readings): return readings.reduce(overhead) { $0 + 96 + $1.channel.utf8.count + $1.value.approximateSize }
+        case .commandStatus(let command): return overhead + command.value.utf8.count + (command.message?.utf8.count ?? 0)
         case .revoked: return overhead
         }
     }
@@ -25,6 +27,17 @@ extension JSONValue {
         case .string(let text): return text.utf8.count + 2
         case .array(let items): return items.reduce(2) { $0 + $1.approximateSize + 1 }
         case .object(let fields): return fields.reduce(2) { $0 + $1.key.utf8.count + 3 + $1.value.approximateSize + 1 }
+        }
+    }
+}
+
+extension ReadingValue {
+    /// About the length of the value as JSON.
+    public var approximateSize: Int {
+        switch self {
+        case .number: 8
+        case .numbers(let values): 2 + 9 * values.count
+        case .text(let text): text.utf8.count + 2
         }
     }
 }

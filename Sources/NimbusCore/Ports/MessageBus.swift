@@ -9,6 +9,8 @@ public enum BusTopic: Sendable, Hashable {
     case device(Int)
     /// Revocation of one user session.
     case session(Int)
+    /// What happens to one home's things (a Cayenne account's): their readings and their commands' status.
+    case home(Int)
 }
 
 /// A message carried by the bus.
@@ -19,6 +21,10 @@ public enum BusMessage: Sendable, Hashable {
     case thingCommand(ThingCommand)
     /// A device's key-value pair changed (published to the device's topic, for MQTT key-value sync).
     case keyValue(KeyValueChange)
+    /// Readings just stored, of one home's things (published to the home's topic).
+    case readings([Reading])
+    /// A Cayenne command was sent, answered or timed out (published to its thing's home's topic).
+    case commandStatus(ThingCommand)
     /// The credential behind the subscription is gone: close the connection.
     case revoked
 }

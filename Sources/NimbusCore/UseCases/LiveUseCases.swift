@@ -1,3 +1,5 @@
+import Foundation
+
 /// Live streams: what a dialect's WebSocket or MQTT link forwards to its clients. Dialects subscribe here
 /// rather than on the bus, so the core decides which principal may watch which topic, and a dialect never
 /// learns the bus's topics.
@@ -22,5 +24,53 @@ public struct LiveUseCases: Sendable {
     public func projectEvents(of principal: Principal) throws -> BusSubscription {
         let key = try AccessPolicy.requireKey(principal, .events)
         return environment.bus.subscribe(to: [.project(key.projectId)])
+    }
+
+    /// A Cayenne account's stream: the readings of its things and their commands' status, and the revocation of
+    /// the sign-in it was opened with. Needs `devices: view` in the account.
+    /// - Returns: the subscription, and the account (home) it watches.
+    public func accountStream(accountId: Int?, of principal: Principal) async throws -> (subscription: BusSubscription, accountId: Int) {
+        let sessionId = try AccessPolicy.requireSession(principal)
+        let homeId = try await mayWatchAccount(accountId, principal)
+        return (environment.bus.subscribe(to: [.home(homeId), .session(sessionId)]), homeId)
+    }
+
+    /// Throws what `accountStream` would refuse the caller with, before a WebSocket is opened for it.
+    /// - Returns: the account (home) the stream would watch.
+    @discardableResult
+    public func mayWatchAccount(_ accountId: Int?, _ principal: Principal) async throws -> Int {
+        _ = try AccessPolicy.requireSession(principal)
+        return try await environment.store.read { tx in
+            try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .view), in: tx).0.id
+        }
+    }
+
+    /// A thing as a live stream names it: its UUID, and for a child sensor its parent's UUID and its channel.
+    public struct ThingName: Sendable, Hashable {
+        public var uuid: UUID
+        public var parentUUID: UUID?
+        public var channel: String?
+    }
+
+    /// Every thing of the account, by its internal id: what a stream needs to name the things of the readings and
+    /// commands it forwards. At most `ThingLimits.thingsPerAccount` of them.
+    public func thingNames(accountId: Int, of principal: Principal) async throws -> [Int: ThingName] {
+        try await environment.store.read { tx in
+            let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .view), in: tx)
+            var parents: [Device] = []
+            var page = PageRequest(skip: 0, limit: 1000)
+            while true {
+                let batch = try await tx.devices.list(projectId: home.projectId, homeId: home.id, page: page).items
+                parents += batch
+                guard batch.count == page.limit else { break }
+                page.skip += page.limit
+            }
+            var names: [Int: ThingName] = [:]
+            for parent in parents { names[parent.id] = ThingName(uuid: parent.uuid, parentUUID: nil, channel: nil) }
+            for child in try await tx.devices.children(of: parents.map(\.id)) {
+                names[child.id] = ThingName(uuid: child.uuid, parentUUID: child.parentId.flatMap { names[$0]?.uuid }, channel: child.channel)
+            }
+            return names
+        }
     }
 }

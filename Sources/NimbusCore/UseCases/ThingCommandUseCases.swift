@@ -2,7 +2,8 @@ import Foundation
 
 /// Commands to Cayenne things (`POST /things/{id}/cmd`): stored, then handed to the thing's connections through the
 /// bus; a thing that is offline gets them when it connects, until they expire (`CoreEnvironment.commandLifetime`).
-/// The device's answer on `response` closes the command; its status stays readable.
+/// The device's answer on `response` closes the command; its status stays readable, and each change of it (sent,
+/// answered, timed out) goes live to the account's stream.
 public struct ThingCommandUseCases: Sendable {
     let environment: CoreEnvironment
     var store: any Store { environment.store }
@@ -22,7 +23,7 @@ public struct ThingCommandUseCases: Sendable {
         }
         try Validation.plainText(value, field: "value")
         let now = environment.clock.now()
-        let command = try await store.write { tx in
+        let (command, homeId) = try await store.write { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .addEdit), in: tx)
             let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)
             guard thing.status == .activated else { throw NimbusError.invalidInput(field: "thing", reason: "the thing is deactivated") }
@@ -34,9 +35,10 @@ public struct ThingCommandUseCases: Sendable {
                 id: 0, thingId: thing.id, channel: channel, value: value, seq: Self.newSeq(), status: .pending, message: nil,
                 creationTime: now, deliveryTime: nil, answerTime: nil, expirationTime: now + environment.commandLifetime))
             try await tx.thingCommands.prune(thingId: thing.id, keep: limits.commandsKeptPerThing, at: now)
-            return command
+            return (command, home.id)
         }
         environment.bus.publish(.thingCommand(command), to: .device(command.thingId))
+        environment.bus.publish(.commandStatus(command), to: .home(homeId))
         return command
     }
 
@@ -91,13 +93,33 @@ public struct ThingCommandUseCases: Sendable {
         let thingId = try AccessPolicy.requireDevice(principal)
         let message = try error.map { try Validation.text($0, field: "message", maxLength: 256, allowEmpty: true) }
         let now = environment.clock.now()
-        try await store.write { tx in
-            guard var command = try await tx.thingCommands.pending(thingId: thingId, seq: seq) else { return }
+        let answered: (ThingCommand, Int?)? = try await store.write { tx in
+            guard var command = try await tx.thingCommands.pending(thingId: thingId, seq: seq) else { return nil }
             command.status = message == nil ? .ok : .error
             command.message = message
             command.answerTime = now
             try await tx.thingCommands.update(command)
+            return (command, try await tx.devices.get(id: thingId)?.homeId)
         }
+        if case let (command, homeId?)? = answered { environment.bus.publish(.commandStatus(command), to: .home(homeId)) }
+    }
+
+    /// Publishes, as `timed_out`, the commands whose time ran out after `since` and until now without an answer (a
+    /// command times out by time alone: nothing is written). Called about once a second by the server.
+    /// - Returns: the time to pass as `since` next.
+    public func publishTimeouts(since: Date) async throws -> Date {
+        let now = environment.clock.now()
+        let (expired, homes) = try await store.read { tx in
+            let expired = try await tx.thingCommands.expired(after: since, upTo: now)
+            let things = expired.isEmpty ? [] : try await tx.devices.get(ids: Array(Set(expired.map(\.thingId))))
+            return (expired, Dictionary(things.map { ($0.id, $0.homeId) }, uniquingKeysWith: { first, _ in first }))
+        }
+        for var command in expired {
+            guard let homeId = homes[command.thingId] ?? nil else { continue }
+            command.status = .timedOut
+            environment.bus.publish(.commandStatus(command), to: .home(homeId))
+        }
+        return now
     }
 
     /// 10 characters of `[0-9A-Za-z]`: unique enough per thing, and short for the devices' 134-byte packets.

@@ -34,6 +34,13 @@ struct SQLThingCommandRepository: ThingCommandRepository {
             """).all().map(Self.command)
     }
 
+    func expired(after: Date, upTo: Date) async throws -> [ThingCommand] {
+        try await db.raw("""
+            SELECT * FROM thing_commands WHERE expiration_time > \(bind: after) AND expiration_time <= \(bind: upTo) AND status = 'pending'
+            ORDER BY expiration_time, id
+            """).all().map(Self.command)
+    }
+
     func waitingCount(thingId: Int, at now: Date) async throws -> Int {
         try await db.raw("""
             SELECT COUNT(*) AS n FROM thing_commands WHERE thing_id = \(bind: thingId) AND status = 'pending' AND expiration_time > \(bind: now)

@@ -9,6 +9,8 @@ public protocol ThingCommandRepository: Sendable {
     func pending(thingId: Int, seq: String) async throws -> ThingCommand?
     /// A thing's pending commands not yet delivered and not expired at `now`, oldest first.
     func undelivered(thingId: Int, at now: Date) async throws -> [ThingCommand]
+    /// The pending commands of every thing whose expiration is after `after` and at most `upTo`, oldest first.
+    func expired(after: Date, upTo: Date) async throws -> [ThingCommand]
     /// How many of a thing's commands are pending and not expired at `now` (delivered or waiting to be).
     func waitingCount(thingId: Int, at now: Date) async throws -> Int
     /// Forgets a thing's commands but the `keep` most recent ones and those still waiting at `now`.
