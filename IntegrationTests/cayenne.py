@@ -512,3 +512,36 @@ def reset_token(mailbox: Any, email: str) -> str:
     query = query_of(reset_link(mailbox, email))
     assert query.get("token"), "the reset link carries a token"
     return query["token"]
+
+
+PLATFORM = "/cayenne/v1.1"
+
+
+class Account:
+    """A signed-up Cayenne user (the owner of their account) with an access token."""
+
+    def __init__(self, cayenne: Cayenne, app: App) -> None:
+        self.cayenne = cayenne
+        self.user: CayenneUser = cayenne.sign_up(app)
+        self.token: str = cayenne.tokens(app, self.user)["access_token"]
+
+    def call(self, method: str, path: str, **kwargs: Any):
+        return self.cayenne.request(method, PLATFORM + path, self.token, **kwargs)
+
+    def call_auth(self, method: str, path: str, **kwargs: Any):
+        """A call to the auth service (`/cayenne/...`) with this account's token."""
+        return self.cayenne.request(method, path, self.token, **kwargs)
+
+    def mqtt_credentials(self) -> dict[str, Any]:
+        return expect_json(self.call("POST", "/clients", json={}), 200)
+
+    def thing(self, **body: Any) -> dict[str, Any]:
+        return expect_json(self.call("POST", "/things", json={"name": "Tank", **body}), 201)
+
+    def things(self) -> list[dict[str, Any]]:
+        return expect_json(self.call("GET", "/things"), 200)
+
+    def children(self, thing_id: str) -> dict[str, dict[str, Any]]:
+        """The thing's child sensors, by channel (as text)."""
+        thing = expect_json(self.call("GET", f"/things/{thing_id}"), 200)
+        return {str(child["properties"]["channel"]): child for child in thing["children"]}

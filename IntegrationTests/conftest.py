@@ -117,6 +117,19 @@ def cayenne(cayenne_server: NimbusServer):
 
 
 @pytest.fixture
+def app(cayenne):
+    """A Cayenne app (with sign-up) of the `cayenne` fixture's project; a module may give `cayenne` its own server."""
+    return cayenne.app()
+
+
+@pytest.fixture
+def account(cayenne, app):
+    """A signed-up Cayenne account owner with an access token (`cayenne.Account`)."""
+    from cayenne import Account
+    return Account(cayenne, app)
+
+
+@pytest.fixture
 def cayenne_alone(server_factory: Callable[..., NimbusServer]):
     """Like `cayenne`, on a server of this test alone, for tests that fail sign-ins on purpose."""
     from cayenne import Cayenne

@@ -13,9 +13,9 @@ from typing import Any, Callable
 import paho.mqtt.client as paho
 import pytest
 
-from cayenne import Cayenne, expect_json, oauth_error
+from cayenne import Account, Cayenne, expect_json, oauth_error
 from harness import NimbusServer
-from test_cayenne_things import Account, paho_client
+from test_cayenne_things import paho_client
 
 LIMITS = {
     "--cayenne-max-things": 4, "--cayenne-max-channels": 2, "--cayenne-max-readings-per-message": 3,

@@ -15,10 +15,10 @@ import paho.mqtt.client as paho
 import pytest
 import websocket
 
-from cayenne import App, Cayenne, expect_json, oauth_error
+from cayenne import Account, App, Cayenne, expect_json, oauth_error
 from harness import NimbusServer
 from test_cayenne_limits import push
-from test_cayenne_things import Account, paho_client, wait_for
+from test_cayenne_things import paho_client, wait_for
 
 LIFETIME = 2  # seconds a command waits: short, so that a timeout is seen in the test
 
@@ -30,17 +30,8 @@ def stream_server(server_factory: Callable[..., NimbusServer]) -> NimbusServer:
 
 @pytest.fixture
 def cayenne(stream_server: NimbusServer) -> Cayenne:
+    """This module's `cayenne` (and so its `app` and `account`, from conftest) is on the stream server."""
     return Cayenne(stream_server)
-
-
-@pytest.fixture
-def app(cayenne: Cayenne) -> App:
-    return cayenne.app()
-
-
-@pytest.fixture
-def account(cayenne: Cayenne, app: App) -> Account:
-    return Account(cayenne, app)
 
 
 class SampleAppStream:

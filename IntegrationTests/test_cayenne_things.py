@@ -16,12 +16,9 @@ from typing import Any
 import paho.mqtt.client as paho
 import pytest
 
-from cayenne import App, Cayenne, CayenneUser, expect_json, oauth_error
+from cayenne import PLATFORM, Account, App, Cayenne, expect_json, oauth_error
 from harness import describe
 from world import PASSWORD, unique_email
-
-PLATFORM = "/cayenne/v1.1"
-
 
 VENDOR = Path(__file__).parent / ".vendor" / "cayenne-mqtt"
 # What a Raspberry Pi running the vendor's library does: connect, send three readings with its helpers, go on
@@ -59,46 +56,6 @@ def vendor_library() -> Path:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--target", str(VENDOR),
                         "cayenne-mqtt==1.1.0", "paho-mqtt>=1.6,<2"], check=True)
     return VENDOR
-
-
-class Account:
-    """A signed-up Cayenne user (the owner of their account) with an access token."""
-
-    def __init__(self, cayenne: Cayenne, app: App) -> None:
-        self.cayenne = cayenne
-        self.user: CayenneUser = cayenne.sign_up(app)
-        self.token: str = cayenne.tokens(app, self.user)["access_token"]
-
-    def call(self, method: str, path: str, **kwargs: Any):
-        return self.cayenne.request(method, PLATFORM + path, self.token, **kwargs)
-
-    def call_auth(self, method: str, path: str, **kwargs: Any):
-        """A call to the auth service (`/cayenne/...`) with this account's token."""
-        return self.cayenne.request(method, path, self.token, **kwargs)
-
-    def mqtt_credentials(self) -> dict[str, Any]:
-        return expect_json(self.call("POST", "/clients", json={}), 200)
-
-    def thing(self, **body: Any) -> dict[str, Any]:
-        return expect_json(self.call("POST", "/things", json={"name": "Tank", **body}), 201)
-
-    def things(self) -> list[dict[str, Any]]:
-        return expect_json(self.call("GET", "/things"), 200)
-
-    def children(self, thing_id: str) -> dict[str, dict[str, Any]]:
-        """The thing's child sensors, by channel (as text)."""
-        thing = expect_json(self.call("GET", f"/things/{thing_id}"), 200)
-        return {str(child["properties"]["channel"]): child for child in thing["children"]}
-
-
-@pytest.fixture
-def app(cayenne: Cayenne) -> App:
-    return cayenne.app()
-
-
-@pytest.fixture
-def account(cayenne: Cayenne, app: App) -> Account:
-    return Account(cayenne, app)
 
 
 def wait_for(condition, what: str, timeout: float = 10.0):
@@ -240,6 +197,36 @@ def paho_client(credentials: dict[str, Any], thing_id: str, protocol=paho.MQTTv3
     return client
 
 
+def connack(client: paho.Client, host: str, port: int) -> int:
+    """Connects and returns the CONNACK's reason code (0 accepted), or -1 when the connection itself fails."""
+    codes: list[int] = []
+    client.on_connect = lambda c, u, f, rc, p=None: codes.append(rc.value if hasattr(rc, "value") else int(rc))
+    try:
+        client.connect(host, port)
+    except Exception:
+        return -1
+    client.loop_start()
+    try:
+        wait_for(lambda: codes, "CONNACK")
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    return codes[0]
+
+
+def publish_once(client: paho.Client, host: str, port: int, topic: str, payload: str) -> None:
+    """Connects, publishes at QoS 1, waits for the PUBACK (the reading is stored by then) and disconnects."""
+    client.connect(host, port)
+    client.loop_start()
+    try:
+        info = client.publish(topic, payload, qos=1)
+        info.wait_for_publish(timeout=5)
+        assert info.is_published(), f"{topic} acknowledged"
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
 def test_mqtt31_clients_publish_like_the_c_library(cayenne: Cayenne, account: Account) -> None:
     credentials = account.mqtt_credentials()
     thing = account.thing(name="Arduino")
@@ -276,32 +263,14 @@ def test_mqtt_over_tls_with_the_account_credentials(nimbus_mqtt) -> None:
     account = Account(cayenne, cayenne.app())
     credentials = account.mqtt_credentials()
     thing = account.thing(name="Secure gateway")
-    for protocol in (paho.MQTTv31, paho.MQTTv311):
+    for channel, protocol in ((1, paho.MQTTv31), (2, paho.MQTTv311)):
         client = paho_client(credentials, thing["id"], protocol)
         client.tls_set(ca_certs=str(nimbus_mqtt.tls.ca))
-        client.connect("localhost", nimbus_mqtt.tls_port)
-        client.loop_start()
-        try:
-            channel = 1 if protocol == paho.MQTTv31 else 2
-            info = client.publish(f"v1/{credentials['id']}/things/{thing['id']}/data/{channel}", "temp,c=18.5", qos=1)
-            info.wait_for_publish(timeout=5)
-            assert info.is_published()
-        finally:
-            client.loop_stop()
-            client.disconnect()
+        publish_once(client, "localhost", nimbus_mqtt.tls_port, f"v1/{credentials['id']}/things/{thing['id']}/data/{channel}", "temp,c=18.5")
     assert set(account.children(thing["id"])) == {"1", "2"}
     wrong = paho_client({**credentials, "clear_secret": "wrong"}, thing["id"], paho.MQTTv311)
     wrong.tls_set(ca_certs=str(nimbus_mqtt.tls.ca))
-    codes: list[Any] = []
-    wrong.on_connect = lambda c, u, flags, code, p=None: codes.append(code)
-    wrong.connect("localhost", nimbus_mqtt.tls_port)
-    wrong.loop_start()
-    try:
-        wait_for(lambda: codes, "CONNACK")
-    finally:
-        wrong.loop_stop()
-        wrong.disconnect()
-    assert codes[0].is_failure, "a wrong secret is refused over TLS too"
+    assert connack(wrong, "localhost", nimbus_mqtt.tls_port) not in (0, -1), "a wrong secret is refused over TLS too"
 
 
 def test_mqtt_over_websocket_with_the_account_credentials(cayenne: Cayenne, account: Account) -> None:
@@ -310,15 +279,7 @@ def test_mqtt_over_websocket_with_the_account_credentials(cayenne: Cayenne, acco
     client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=thing["id"], protocol=paho.MQTTv311, transport="websockets")
     client.ws_set_options(path="/mqtt")
     client.username_pw_set(credentials["id"], credentials["clear_secret"])
-    client.connect("127.0.0.1", cayenne.server.http_port)
-    client.loop_start()
-    try:
-        info = client.publish(f"v1/{credentials['id']}/things/{thing['id']}/data/2", "temp,c=19.5", qos=1)
-        info.wait_for_publish(timeout=5)
-        assert info.is_published()
-    finally:
-        client.loop_stop()
-        client.disconnect()
+    publish_once(client, "127.0.0.1", cayenne.server.http_port, f"v1/{credentials['id']}/things/{thing['id']}/data/2", "temp,c=19.5")
     assert set(account.children(thing["id"])) == {"2"}
 
 
@@ -332,17 +293,7 @@ def test_mqtt_credentials_and_topics_are_confined_to_the_account(cayenne: Cayenn
     def connect_code(username: str, password: str, client_id: str) -> int:
         client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311)
         client.username_pw_set(username, password)
-        try:
-            client.connect("127.0.0.1", cayenne.server.mqtt_port)
-        except Exception:
-            return -1
-        codes: list[int] = []
-        client.on_connect = lambda c, u, f, rc, p=None: codes.append(rc.value if hasattr(rc, "value") else int(rc))
-        client.loop_start()
-        wait_for(lambda: codes, "CONNACK")
-        client.loop_stop()
-        client.disconnect()
-        return codes[0]
+        return connack(client, "127.0.0.1", cayenne.server.mqtt_port)
 
     assert connect_code(credentials["id"], credentials["clear_secret"], thing["id"]) == 0
     assert connect_code(credentials["id"], "wrong", thing["id"]) != 0, "a wrong secret is refused"

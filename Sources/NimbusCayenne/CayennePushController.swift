@@ -78,17 +78,18 @@ struct CayenneBasicCredentials {
     let password: String
 
     init(_ request: Request) throws {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("basic ") else {
+        let basic: HTTPBasicCredentials?
+        do {
+            basic = try HTTPBasicCredentials.parse(request.headers[.authorization], allowPlain: true)
+        } catch {
+            throw CayenneError(.unauthorized, "invalid_client", "Authorization: Basic needs user:password", challenge: #"Basic realm="cayenne""#)
+        }
+        guard let basic else {
             throw CayenneError(.unauthorized, "invalid_client", "Authorization: Basic with the MQTT user name and password is required",
                                challenge: #"Basic realm="cayenne""#)
         }
-        let value = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
-        let text = Data(base64Encoded: value).flatMap { String(data: $0, encoding: .utf8) } ?? value
-        guard let colon = text.firstIndex(of: ":") else {
-            throw CayenneError(.unauthorized, "invalid_client", "Authorization: Basic needs user:password", challenge: #"Basic realm="cayenne""#)
-        }
-        username = String(text[..<colon])
-        password = String(text[text.index(after: colon)...])
+        username = basic.user
+        password = basic.password
     }
 }
 

@@ -81,13 +81,16 @@ struct ClientCredentials {
     var secret: String?
 
     init(request: Request, fields: RequestFields) throws {
-        if let header = request.headers[.authorization], header.lowercased().hasPrefix("basic ") {
-            guard let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
-                let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
-            else { throw OAuthError.invalidClient("malformed Basic credentials") }
-            let decode = { (part: Substring) in part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part) }
-            id = decode(text[..<colon])
-            secret = decode(text[text.index(after: colon)...])
+        let basic: HTTPBasicCredentials?
+        do {
+            basic = try HTTPBasicCredentials.parse(request.headers[.authorization])
+        } catch {
+            throw OAuthError.invalidClient("malformed Basic credentials")
+        }
+        if let basic {
+            let decode = { (part: String) in part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? part }
+            id = decode(basic.user)
+            secret = decode(basic.password)
             if let bodyId = try fields.string("client_id"), bodyId != id {
                 throw OAuthError.invalidRequest("client_id differs from the Basic credentials")
             }

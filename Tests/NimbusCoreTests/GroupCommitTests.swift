@@ -39,8 +39,9 @@ struct GroupCommitTests {
     @Test("callers are answered once their batch is durable; the next batch commits while the last is flushed, not more")
     func answersWhenDurable() async throws {
         let commits = Mutex<[[Int]]>([])
-        // For each commit, who waits for its flush.
+        // For each commit, who waits for its flush; and its flush's result once it is known.
         let flushes = Mutex<[[Durability.Callback]]>([])
+        let flushed = Mutex<[Int: Result<Void, any Error>]>([:])
         let answers = Mutex<[Int: Bool]>([:])
         let group = GroupCommit<Int> { batch in
             let index = flushes.withLock { flushes in
@@ -48,13 +49,26 @@ struct GroupCommitTests {
                 return flushes.count - 1
             }
             commits.withLock { $0.append(batch) }
-            return (batch.map { _ in nil }, Durability { callback in flushes.withLock { $0[index].append(callback) } })
+            // As a store's durability does: a callback given after the flush is called at once.
+            return (batch.map { _ in nil }, Durability { callback in
+                let known = flushed.withLock { flushed in
+                    flushes.withLock { flushes in
+                        if flushed[index] == nil { flushes[index].append(callback) }
+                    }
+                    return flushed[index]
+                }
+                if let known { callback(known) }
+            })
         }
         func submit(_ n: Int) {
             group.submit(n) { result in answers.withLock { $0[n] = (try? result.get()) != nil } }
         }
         func flush(_ index: Int, _ result: Result<Void, any Error>) {
-            for callback in flushes.withLock({ $0[index] }) { callback(result) }
+            let waiting = flushed.withLock { flushed in
+                flushed[index] = result
+                return flushes.withLock { $0[index] }
+            }
+            for callback in waiting { callback(result) }
         }
         submit(1)
         try await eventually { flushes.withLock { $0.first?.count } == 1 }

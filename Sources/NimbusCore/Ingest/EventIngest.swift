@@ -41,19 +41,10 @@ struct EventIngest: Sendable {
     private static func commit(
         _ submissions: [Submission], store: any Store, observers: [any IngestObserver<Event>], ingested: Counter
     ) async throws -> (refusals: [NimbusError?], durability: Durability) {
-        let ((stored, refusals, followUps), durability) = try await store.writeCommitted { tx in
+        try await IngestBatch.commit(store: store, observers: observers, stored: ingested) { tx in
             let (events, refusals) = try await resolve(submissions, in: tx)
-            let stored = try await tx.events.append(events)
-            var followUps: [@Sendable () -> Void] = []
-            for observer in observers { followUps.append(try await observer.stageForCommit(stored, in: tx)) }
-            return (stored, refusals, followUps)
+            return (try await tx.events.append(events), refusals)
         }
-        durability.whenDurable { flushed in
-            guard case .success = flushed else { return }
-            ingested.increment(by: stored.count)
-            for followUp in followUps { followUp() }
-        }
-        return (refusals, durability)
     }
 
     /// The submissions as events, the devices' ones completed from one query for all of their devices.

@@ -19,19 +19,10 @@ struct ReadingIngest: Sendable {
         let batchSize = Recorder(label: "nimbus_readings_batch_size")
         group = GroupCommit(executor: store.writeExecutor) { submissions in
             batchSize.record(submissions.count)
-            let ((readings, refusals, followUps), durability) = try await store.writeCommitted { tx in
+            return try await IngestBatch.commit(store: store, observers: observers, stored: stored) { tx in
                 let (readings, refusals) = try await ReadingIngest.resolve(submissions, at: clock.now(), limits: limits, in: tx)
-                let appended = try await tx.readings.append(readings)
-                var followUps: [@Sendable () -> Void] = []
-                for observer in observers { followUps.append(try await observer.stageForCommit(appended, in: tx)) }
-                return (appended, refusals, followUps)
+                return (try await tx.readings.append(readings), refusals)
             }
-            durability.whenDurable { flushed in
-                guard case .success = flushed else { return }
-                stored.increment(by: readings.count)
-                for followUp in followUps { followUp() }
-            }
-            return (refusals, durability)
         }
     }
 
