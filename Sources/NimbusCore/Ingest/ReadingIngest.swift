@@ -51,10 +51,14 @@ struct ReadingIngest: Sendable {
                 continue
             }
             let newChannels = Set(submission.readings.map(\.channel)).subtracting(sensors[thing.id]?.keys ?? [:].keys)
-            if thing.parentId == nil, !newChannels.isEmpty,
-               let refusal = try await roomRefusal(adding: newChannels.count, to: thing, having: sensors[thing.id]?.count ?? 0, limits: limits, tx: tx) {
-                refusals.append(refusal)
-                continue
+            if thing.parentId == nil, !newChannels.isEmpty, let homeId = thing.homeId {
+                do {
+                    try await ThingUseCases.checkRoom(
+                        for: newChannels.count, in: homeId, channelsOfParent: sensors[thing.id]?.count ?? 0, limits: limits, tx: tx)
+                } catch let refusal as NimbusError {
+                    refusals.append(refusal)
+                    continue
+                }
             }
             for reading in submission.readings {
                 let sensor = try await sensor(of: thing, channel: reading.channel, type: reading.type, known: &sensors, at: now, tx: tx)
@@ -67,19 +71,6 @@ struct ReadingIngest: Sendable {
         }
         try await tx.devices.setLastOnline(ids: Array(online), at: now)
         return (readings, refusals)
-    }
-
-    /// Why `count` new channel sensors do not fit: the thing would report on more than `channelsPerThing` channels,
-    /// or its account would hold more than `thingsPerAccount` things; `nil` when they fit.
-    private static func roomRefusal(
-        adding count: Int, to thing: Device, having channels: Int, limits: ThingLimits, tx: any StoreTransaction
-    ) async throws -> NimbusError? {
-        if channels + count > limits.channelsPerThing { return .limitReached(what: "channels on one thing", limit: limits.channelsPerThing) }
-        guard let homeId = thing.homeId else { return nil }
-        if try await tx.devices.count(homeId: homeId) + count > limits.thingsPerAccount {
-            return .limitReached(what: "things", limit: limits.thingsPerAccount)
-        }
-        return nil
     }
 
     /// The child thing that stands for `channel`, made on the channel's first reading so that REST clients find

@@ -60,7 +60,8 @@ public struct ThingUseCases: Sendable {
         in home: Home, tx: any StoreTransaction
     ) async throws -> Device {
         _ = try await ThingTypeUseCases.visibleType(typeId, in: home, tx: tx)
-        try await Self.checkRoom(in: home, parent: parent?.id, limits: limits, tx: tx)
+        let siblings = try await parent.asyncMap { try await tx.devices.children(of: [$0.id]).count }
+        try await Self.checkRoom(for: 1, in: home.id, channelsOfParent: siblings, limits: limits, tx: tx)
         return try await tx.devices.insert(Self.newThing(
             projectId: home.projectId, homeId: home.id, typeId: typeId, name: name, parentId: parent?.id,
             channel: parent == nil ? nil : Self.channel(in: properties), hardwareId: hardwareId, status: status,
@@ -204,13 +205,16 @@ public struct ThingUseCases: Sendable {
         return properties
     }
 
-    /// Refuses a new thing when the account holds `thingsPerAccount`, or a new child when its parent has
-    /// `channelsPerThing` (shared by the REST calls, pairing and the channel sensors the ingest makes).
-    static func checkRoom(in home: Home, parent: Int?, limits: ThingLimits, tx: any StoreTransaction) async throws {
-        if let parent, try await tx.devices.children(of: [parent]).count >= limits.channelsPerThing {
+    /// Refuses `count` new things when the account (`homeId`) would hold more than `thingsPerAccount`, or, for
+    /// children of a parent that has `channelsOfParent`, when it would have more than `channelsPerThing` (shared by
+    /// the REST calls, pairing and the channel sensors the ingest makes).
+    static func checkRoom(
+        for count: Int, in homeId: Int, channelsOfParent: Int?, limits: ThingLimits, tx: any StoreTransaction
+    ) async throws {
+        if let channelsOfParent, channelsOfParent + count > limits.channelsPerThing {
             throw NimbusError.limitReached(what: "channels on one thing", limit: limits.channelsPerThing)
         }
-        guard try await tx.devices.count(homeId: home.id) < limits.thingsPerAccount else {
+        guard try await tx.devices.count(homeId: homeId) + count <= limits.thingsPerAccount else {
             throw NimbusError.limitReached(what: "things", limit: limits.thingsPerAccount)
         }
     }
