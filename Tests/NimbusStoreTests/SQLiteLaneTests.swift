@@ -75,6 +75,48 @@ struct SQLiteLaneTests {
         }
     }
 
+    @Test("the decoding shortcuts give what SQLiteKit's decoder gives, and decline what it would refuse")
+    func decodingShortcuts() throws {
+        let values: [SQLiteData] = [
+            .float(1_700_000_000.123456789), .integer(1_700_000_000), .integer(1), .integer(0), .integer(2),
+            .text("e621e1f8-c36c-495a-93fc-0c247a3e6e5f"), .text("not a uuid"), .null,
+        ]
+        let row = SQLiteResultRow(columns: SQLiteColumns((0..<values.count).map { "c\($0)" }), values: values)
+        let decoder = SQLiteDataDecoder()
+        func same<T: Decodable & Equatable>(_ column: Int, as type: T.Type) {
+            let fast = try? row.column("c\(column)", as: T.self)
+            let kit = try? decoder.decode(T.self, from: values[column])
+            #expect(fast == kit, "c\(column) as \(T.self): \(String(describing: fast)) against SQLiteKit's \(String(describing: kit))")
+        }
+        for column in values.indices {
+            same(column, as: Date.self)
+            same(column, as: Date?.self)
+            same(column, as: Bool.self)
+            same(column, as: Bool?.self)
+            same(column, as: UUID.self)
+            same(column, as: UUID?.self)
+            same(column, as: Int?.self)
+            same(column, as: String?.self)
+        }
+    }
+
+    @Test("nil of any optional type, dates and UUIDs are bound as SQLiteKit's encoder binds them")
+    func encodingShortcuts() async throws {
+        try await Self.withLane { _, db in
+            let id = UUID()
+            let time = Date(timeIntervalSince1970: 1_700_000_000.5)
+            let row = try await db.raw("""
+                SELECT \(bind: String?.none) AS s, \(bind: Date?.none) AS d, \(bind: UUID?.none) AS u, \(bind: id) AS id, \(bind: time) AS t,
+                    typeof(\(bind: time)) AS tk
+                """).first()
+            let read = try #require(row)
+            #expect(try read.decodeNil(column: "s") && read.decodeNil(column: "d") && read.decodeNil(column: "u"))
+            #expect(try read.column("id", as: String.self) == id.uuidString)
+            #expect(try read.column("t", as: Date.self) == time)
+            #expect(try read.column("tk", as: String.self) == "real")
+        }
+    }
+
     @Test("a kept statement runs again with new values, never with the last run's")
     func keptStatements() async throws {
         try await Self.withLane { lane, db in

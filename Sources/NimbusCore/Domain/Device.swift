@@ -123,3 +123,18 @@ public struct ProvisioningToken: Sendable, Hashable {
         self.used = used
     }
 }
+
+/// What an event needs of the device that sent it: its project, its home (the event's audience) and its class.
+public struct EventOrigin: Sendable, Hashable {
+    public var deviceId: Int
+    public var projectId: Int
+    public var homeId: Int?
+    public var deviceClass: String
+
+    public init(deviceId: Int, projectId: Int, homeId: Int?, deviceClass: String) {
+        self.deviceId = deviceId
+        self.projectId = projectId
+        self.homeId = homeId
+        self.deviceClass = deviceClass
+    }
+}

@@ -54,7 +54,7 @@ struct EventIngest: Sendable {
         var deviceIds: [Int] = []
         for case .device(let id, _, _, _) in submissions { deviceIds.append(id) }
         let devices = deviceIds.isEmpty ? [:] : Dictionary(
-            try await tx.devices.get(ids: Array(Set(deviceIds))).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            try await tx.devices.eventOrigins(ids: Array(Set(deviceIds))).map { ($0.deviceId, $0) }, uniquingKeysWith: { first, _ in first })
         var events: [NewEvent] = []
         var refusals: [NimbusError?] = []
         for submission in submissions {
@@ -69,7 +69,7 @@ struct EventIngest: Sendable {
                 }
                 events.append(NewEvent(
                     projectId: device.projectId, homeId: device.homeId, eventType: eventType, eventData: eventData,
-                    origin: .device(id: device.id, deviceClass: device.deviceClass), timestamp: timestamp))
+                    origin: .device(id: device.deviceId, deviceClass: device.deviceClass), timestamp: timestamp))
                 refusals.append(nil)
             }
         }

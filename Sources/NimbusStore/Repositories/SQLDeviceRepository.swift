@@ -29,6 +29,14 @@ struct SQLDeviceRepository: DeviceRepository {
         try await db.raw("SELECT * FROM devices WHERE id IN (\(binds: ids))").all().map(Self.device)
     }
 
+    func eventOrigins(ids: [Int]) async throws -> [EventOrigin] {
+        try await db.raw("SELECT id, project_id, home_id, device_class FROM devices WHERE id IN (\(binds: ids))").all().map { row in
+            EventOrigin(
+                deviceId: try row.column("id"), projectId: try row.column("project_id"), homeId: try row.column("home_id"),
+                deviceClass: try row.column("device_class"))
+        }
+    }
+
     func find(uuid: UUID) async throws -> Device? {
         try await db.raw("SELECT * FROM devices WHERE uuid = \(bind: uuid)").first().map(Self.device)
     }

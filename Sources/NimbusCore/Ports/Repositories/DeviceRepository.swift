@@ -7,6 +7,8 @@ public protocol DeviceRepository: Sendable {
     func get(id: Int) async throws -> Device?
     /// The devices of these ids that exist, in no particular order.
     func get(ids: [Int]) async throws -> [Device]
+    /// What an event of each of these devices needs of it (the ingest's one lookup per batch, kept narrow).
+    func eventOrigins(ids: [Int]) async throws -> [EventOrigin]
     /// The device with this UUID (a Cayenne thing id).
     func find(uuid: UUID) async throws -> Device?
     func find(apiKeyHash: String) async throws -> Device?

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -72,13 +73,17 @@ private struct SQLiteLaneDatabase: SQLDatabase {
         for row in try lane.execute(sql, try binds.map(Self.sqliteData)) { onRow(row) }
     }
 
-    /// A bound value as SQLiteKit's encoder would send it, with the common types converted directly.
+    /// A bound value as SQLiteKit's encoder would send it, with the common types (and `nil`) converted directly.
     private static func sqliteData(_ value: any Encodable & Sendable) throws -> SQLiteData {
         switch value {
         case let value as Int: .integer(value)
         case let value as String: .text(value)
         case let value as Double: .float(value)
         case let value as Bool: .integer(value ? 1 : 0)
+        case let value as Date: .float(value.timeIntervalSince1970)
+        case let value as UUID: .text(value.uuidString)
+        // A nil optional of any type: a non-nil one was unwrapped by the casts above, or goes to the encoder.
+        case let value as Int? where value == nil: .null
         default: try encoder.encode(value)
         }
     }
