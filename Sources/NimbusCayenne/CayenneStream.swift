@@ -62,16 +62,14 @@ struct CayenneStream {
     private func frames(of message: BusMessage, names: CayenneStreamThingNames) async throws -> [String] {
         switch message {
         case .readings(let readings):
-            var frames: [String] = []
-            for reading in readings {
-                guard let sensor = try await names.name(of: reading.sensorId) else { continue }
-                frames.append(CayenneStreamFrames.event("data-changed", dataChanged(reading, sensor: sensor)))
+            let sensors = try await names.names(of: Set(readings.map(\.sensorId)))
+            return readings.compactMap { reading in
+                sensors[reading.sensorId].map { CayenneStreamFrames.event("data-changed", dataChanged(reading, sensor: $0)) }
             }
-            return frames
         case .commandStatus(let command):
-            guard let thing = try await names.name(of: command.thingId), case .object(var payload) = CayenneThingsController.wire(command) else {
-                return []
-            }
+            guard let thing = try await names.names(of: [command.thingId])[command.thingId],
+                  case .object(var payload) = CayenneThingsController.wire(command)
+            else { return [] }
             payload["thingId"] = .string(thing.uuid.lowercaseString)
             return [CayenneStreamFrames.event("command-status", .object(payload))]
         default:
@@ -120,14 +118,13 @@ struct CayenneStreamAuthenticator: RouterMiddleware {
     }
 }
 
-/// The account's things by internal id, as the stream names them; read again (at most once a second) when a
-/// reading or command names a thing made since.
+/// The account's things by internal id, as the stream names them: each read once, when a reading or a command
+/// first names it.
 actor CayenneStreamThingNames {
     private let live: LiveUseCases
     private let accountId: Int
     private let principal: Principal
     private var names: [Int: LiveUseCases.ThingName] = [:]
-    private var lastRead: ContinuousClock.Instant?
 
     init(live: LiveUseCases, accountId: Int, principal: Principal) {
         self.live = live
@@ -135,12 +132,12 @@ actor CayenneStreamThingNames {
         self.principal = principal
     }
 
-    func name(of thingId: Int) async throws -> LiveUseCases.ThingName? {
-        if let name = names[thingId] { return name }
-        let now = ContinuousClock.now
-        if let lastRead, now - lastRead < .seconds(1) { return nil }
-        lastRead = now
-        names = try await live.thingNames(accountId: accountId, of: principal)
-        return names[thingId]
+    /// The names of these things (those of the account), reading the ones not known yet in one query.
+    func names(of ids: Set<Int>) async throws -> [Int: LiveUseCases.ThingName] {
+        let missing = ids.filter { names[$0] == nil }
+        if !missing.isEmpty {
+            names.merge(try await live.thingNames(missing, accountId: accountId, of: principal)) { _, new in new }
+        }
+        return names.filter { ids.contains($0.key) }
     }
 }

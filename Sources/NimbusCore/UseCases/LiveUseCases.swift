@@ -52,25 +52,18 @@ public struct LiveUseCases: Sendable {
         public var channel: String?
     }
 
-    /// Every thing of the account, by its internal id: what a stream needs to name the things of the readings and
-    /// commands it forwards. At most `ThingLimits.thingsPerAccount` of them.
-    public func thingNames(accountId: Int, of principal: Principal) async throws -> [Int: ThingName] {
+    /// These things of the account, by internal id, as a stream names them (ids of other accounts are left out):
+    /// what a stream needs to name the things of the readings and commands it forwards, read once per thing.
+    public func thingNames(_ ids: Set<Int>, accountId: Int, of principal: Principal) async throws -> [Int: ThingName] {
         try await environment.store.read { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .view), in: tx)
-            var parents: [Device] = []
-            var page = PageRequest(skip: 0, limit: 1000)
-            while true {
-                let batch = try await tx.devices.list(projectId: home.projectId, homeId: home.id, page: page).items
-                parents += batch
-                guard batch.count == page.limit else { break }
-                page.skip += page.limit
-            }
-            var names: [Int: ThingName] = [:]
-            for parent in parents { names[parent.id] = ThingName(uuid: parent.uuid, parentUUID: nil, channel: nil) }
-            for child in try await tx.devices.children(of: parents.map(\.id)) {
-                names[child.id] = ThingName(uuid: child.uuid, parentUUID: child.parentId.flatMap { names[$0]?.uuid }, channel: child.channel)
-            }
-            return names
+            let things = try await tx.devices.get(ids: Array(ids)).filter { $0.homeId == home.id }
+            let parentIds = Set(things.compactMap(\.parentId))
+            let parents = parentIds.isEmpty ? [:] : Dictionary(
+                try await tx.devices.get(ids: Array(parentIds)).map { ($0.id, $0.uuid) }, uniquingKeysWith: { first, _ in first })
+            return Dictionary(
+                things.map { ($0.id, ThingName(uuid: $0.uuid, parentUUID: $0.parentId.flatMap { parents[$0] }, channel: $0.channel)) },
+                uniquingKeysWith: { first, _ in first })
         }
     }
 }
