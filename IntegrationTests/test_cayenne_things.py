@@ -348,17 +348,17 @@ def test_http_push_with_basic_credentials_encoded_or_as_the_docs_print_them(caye
     assert set(account.children(thing["id"])) == {"1", "2"}, "refused pushes store nothing"
 
 
-def uplink(dev_eui: str, frame: bytes) -> dict[str, Any]:
+def uplink(dev_eui: str, frame: bytes, received_at: str = "2026-12-05T01:02:03.100000000Z") -> dict[str, Any]:
     """The Things Stack v3's uplink webhook body (trimmed to what matters, plus some of what it also sends)."""
     import base64
     return {
         "end_device_ids": {"device_id": "tank-1", "application_ids": {"application_id": "tanks"}, "dev_eui": dev_eui,
                            "join_eui": "0000000000000000", "dev_addr": "260B1234"},
-        "correlation_ids": ["as:up:01H"], "received_at": "2026-12-05T01:02:03.123456789Z",
+        "correlation_ids": ["as:up:01H"], "received_at": received_at,
         "uplink_message": {"session_key_id": "AYa", "f_port": 1, "f_cnt": 42, "frm_payload": base64.b64encode(frame).decode(),
                            "rx_metadata": [{"gateway_ids": {"gateway_id": "gw"}, "rssi": -42, "snr": 9.5}],
                            "settings": {"data_rate": {"lora": {"bandwidth": 125000, "spreading_factor": 7}}, "frequency": "868100000"},
-                           "received_at": "2026-12-05T01:02:03.100000000Z"},
+                           "received_at": received_at},
     }
 
 

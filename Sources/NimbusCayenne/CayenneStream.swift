@@ -80,15 +80,10 @@ struct CayenneStream {
     /// `{thingId, channel, value: {value, label}}` as the sample app reads it (`thingId` the device's id, `channel` its
     /// child's channel), with `sensorId`, `type`, `unit` and `timestamp` besides.
     private func dataChanged(_ reading: Reading, sensor: LiveUseCases.ThingName) -> JSONValue {
-        let value: JSONValue = switch reading.value {
-        case .number(let number): .number(number)
-        case .numbers(let numbers): .array(numbers.map(JSONValue.number))
-        case .text(let text): .string(text)
-        }
-        return .object([
+        .object([
             "thingId": .string((sensor.parentUUID ?? sensor.uuid).lowercaseString), "sensorId": .string(sensor.uuid.lowercaseString),
             "channel": JSONValue.channel(reading.channel),
-            "value": .object(["value": value, "label": .string(dataTypes.unitLabel(type: reading.type, unit: reading.unit))]),
+            "value": .object(["value": CayenneWire.value(reading.value, multiple: true), "label": .string(dataTypes.unitLabel(type: reading.type, unit: reading.unit))]),
             "type": reading.type.map(JSONValue.string) ?? .null, "unit": reading.unit.map(JSONValue.string) ?? .null,
             "timestamp": CayenneWire.time(reading.timestamp),
         ])

@@ -4,6 +4,16 @@ import NimbusCore
 
 /// The JSON objects of the Cayenne auth service, as the seed's response models spell them.
 enum CayenneWire {
+    /// A reading's value: a number, text, or for several numbers (GPS) their array where the shape allows one, else
+    /// the first.
+    static func value(_ value: ReadingValue, multiple: Bool) -> JSONValue {
+        switch value {
+        case .number(let number): .number(number)
+        case .numbers(let numbers): multiple ? .array(numbers.map(JSONValue.number)) : numbers.first.map(JSONValue.number) ?? .null
+        case .text(let text): .string(text)
+        }
+    }
+
     static func time(_ date: Date?) -> JSONValue {
         guard let date else { return .null }
         return .string(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))

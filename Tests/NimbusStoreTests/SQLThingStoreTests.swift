@@ -139,6 +139,18 @@ struct SQLThingStoreTests {
                 #expect(try await tx.readings.recent(deviceId: parent.id, sensorId: nil, limit: 10).map(\.value) == [.text("on"), .numbers([52.37, 4.89]), .number(20.5)])
                 #expect(try await tx.readings.recent(deviceId: parent.id, sensorId: first.id, limit: 1).map(\.value) == [.text("on")])
             }
+
+            // The latest reading per sensor: a newer one replaces it, an older one (arriving late) does not.
+            try await store.write { tx in try await tx.readings.updateLatest([stored[2], stored[1]]) }
+            var late = stored[0]
+            late.timestamp = now - 60
+            var newer = stored[1]
+            newer.value = .numbers([52.38, 4.9])
+            newer.timestamp = now + 1
+            try await store.write { [late, newer] tx in try await tx.readings.updateLatest([late, newer]) }
+            let latest = try await store.read { tx in try await tx.readings.latest(sensorIds: [first.id, second.id, parent.id]) }
+            #expect(Dictionary(uniqueKeysWithValues: latest.map { ($0.sensorId, $0.value) }) == [first.id: .text("on"), second.id: .numbers([52.38, 4.9])])
+            #expect(latest.first { $0.sensorId == first.id }?.id == stored[2].id, "the reading's own id")
         }
     }
 

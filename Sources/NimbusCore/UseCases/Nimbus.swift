@@ -20,6 +20,7 @@ public struct Nimbus: Sendable {
     public let readings: ReadingUseCases
     public let registry: RegistryUseCases
     public let thingCommands: ThingCommandUseCases
+    public let telemetry: TelemetryUseCases
 
     public init(environment: CoreEnvironment) {
         self.environment = environment
@@ -42,6 +43,7 @@ public struct Nimbus: Sendable {
         self.readings = ReadingUseCases(environment: environment)
         self.registry = RegistryUseCases(environment: environment)
         self.thingCommands = ThingCommandUseCases(environment: environment)
+        self.telemetry = TelemetryUseCases(environment: environment)
     }
 
     /// Gets the core ready to serve, once at start-up: loads (or makes) the token signing keys and

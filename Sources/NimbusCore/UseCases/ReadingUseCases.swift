@@ -1,7 +1,8 @@
 import Foundation
 
 /// Accepting readings from things (Cayenne MQTT, HTTP push, LoRaWAN uplinks). A reading is acknowledged only
-/// once it is stored; then it goes live to its account's stream. The telemetry views build on what is stored here.
+/// once it is stored with its channel's latest value; then it goes live to its account's stream. The telemetry
+/// views (`TelemetryUseCases`) read what is stored here.
 public struct ReadingUseCases: Sendable {
     let environment: CoreEnvironment
     let writer: ReadingIngest
@@ -9,7 +10,7 @@ public struct ReadingUseCases: Sendable {
     init(environment: CoreEnvironment) {
         self.environment = environment
         self.writer = ReadingIngest(
-            store: environment.store, observers: environment.readingObservers + [ReadingPublisher(bus: environment.bus)], clock: environment.clock,
+            store: environment.store, observers: [LatestReadingsObserver()] + environment.readingObservers + [ReadingPublisher(bus: environment.bus)], clock: environment.clock,
             limits: environment.thingLimits)
     }
 

@@ -24,6 +24,7 @@ enum Migrations {
         .thingRegistry,
         .thingCommands,
         .registryOwners,
+        .latestReadings,
     ]
 
     /// Replaces the type placeholders with the backend's types.

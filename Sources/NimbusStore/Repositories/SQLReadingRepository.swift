@@ -36,6 +36,34 @@ struct SQLReadingRepository: ReadingRepository {
         return try rows.map(Self.reading)
     }
 
+    func updateLatest(_ readings: [Reading]) async throws {
+        guard !readings.isEmpty else { return }
+        // One multi-row upsert (SQLite 3.24+ and PostgreSQL agree on the syntax); a sensor appears once in it.
+        var query: SQLQueryString = "INSERT INTO latest_readings (sensor_id, reading_id, project_id, home_id, device_id, channel, value, value_json, type, unit, timestamp) VALUES "
+        for (index, reading) in readings.enumerated() {
+            if index > 0 { query = query + ", " }
+            query = query + """
+                (\(bind: reading.sensorId), \(bind: reading.id), \(bind: reading.projectId), \(bind: reading.homeId), \(bind: reading.deviceId),
+                 \(bind: reading.channel), \(bind: reading.value.primary), \(bind: reading.value.jsonValue.jsonText), \(bind: reading.type),
+                 \(bind: reading.unit), \(bind: reading.timestamp))
+                """
+        }
+        try await db.raw(query + """
+             ON CONFLICT (sensor_id) DO UPDATE SET reading_id = excluded.reading_id, device_id = excluded.device_id,
+                channel = excluded.channel, value = excluded.value, value_json = excluded.value_json, type = excluded.type,
+                unit = excluded.unit, timestamp = excluded.timestamp
+            WHERE excluded.timestamp >= latest_readings.timestamp
+            """).run()
+    }
+
+    func latest(sensorIds: [Int]) async throws -> [Reading] {
+        guard !sensorIds.isEmpty else { return [] }
+        return try await db.raw("""
+            SELECT reading_id AS id, project_id, home_id, device_id, sensor_id, channel, value_json, type, unit, timestamp
+            FROM latest_readings WHERE sensor_id IN (\(binds: sensorIds))
+            """).all().map(Self.reading)
+    }
+
     static func reading(_ row: any SQLRow) throws -> Reading {
         guard let value = ReadingValue(jsonValue: try row.json("value_json")) else { throw StoreError.unexpectedRow("reading value") }
         return Reading(
