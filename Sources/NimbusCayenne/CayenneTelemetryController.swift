@@ -16,17 +16,32 @@ struct CayenneTelemetryController {
         api.get("devices/:id/channels/:channel/state", use: channelState)
     }
 
-    /// `type=latest`: an array of one `{v, ts, unit, device_type}` (none before the sensor's first reading). The
-    /// other types (ranges, periods) come with the telemetry history and are refused until then.
+    /// `type=latest`: an array of one `{v, ts, unit, device_type}` (none before the sensor's first reading).
+    /// `type=custom&startDate&endDate` (epoch milliseconds) or a period (`1hour`, `7day`, `1week`, `1month`, `2month`,
+    /// `1year`, …, ending now, or at the latest reading with `endDateLatest=true`): the range newest first, raw or
+    /// rolled up to at most `points` (default 2,000) unless `raw=true`; a bucket's `v` is its average, with `min`,
+    /// `max` and `count` besides.
     func summaries(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        let type = request.uri.queryParameters.get("type") ?? "latest"
-        guard type == "latest" else {
-            throw NimbusError.invalidInput(field: "type", reason: "only latest is served yet (ranges and periods come with the history)")
+        let query = request.uri.queryParameters
+        let (thingId, sensorId) = (try CayenneThingWire.uuid(context, "deviceId", what: "thing"), try CayenneThingWire.uuid(context, "sensorId", what: "sensor"))
+        let accountId = try CayenneThingWire.accountId(request)
+        let type = query.get("type") ?? "latest"
+        let latest = try await telemetry.latest(of: thingId, sensorId: sensorId, accountId: accountId, by: context.principal)
+        if type == "latest" { return CayenneResponse.json(.array(latest.map { [Self.summary($0.reading)] } ?? [])) }
+        let (from, to) = try SummaryRange(type: type, query: query, latest: latest?.reading.timestamp).dates
+        let points = try query.get("points").map { text in
+            guard let points = Int(text) else { throw NimbusError.invalidInput(field: "points", reason: "must be a whole number") }
+            return points
+        } ?? 2_000
+        let (history, _) = try await telemetry.history(
+            of: thingId, sensorId: sensorId, from: from, to: to, points: points, raw: query.get("raw") == "true", accountId: accountId,
+            by: context.principal)
+        switch history {
+        case .raw(let readings):
+            return CayenneResponse.json(.array(readings.map(Self.summary)))
+        case .rolledUp(_, let rollups):
+            return CayenneResponse.json(.array(rollups.map { Self.summary($0, like: latest?.reading) }))
         }
-        let latest = try await telemetry.latest(
-            of: try CayenneThingWire.uuid(context, "deviceId", what: "thing"), sensorId: try CayenneThingWire.uuid(context, "sensorId", what: "sensor"),
-            accountId: try CayenneThingWire.accountId(request), by: context.principal)
-        return CayenneResponse.json(.array(latest.map { [Self.summary($0.reading)] } ?? []))
     }
 
     /// `[{channel, value, type, unit, sensor_id, timestamp}]`: the latest reading of each channel of the device.
@@ -52,6 +67,15 @@ struct CayenneTelemetryController {
         .object([
             "v": CayenneWire.value(reading.value, multiple: false), "ts": CayenneWire.time(reading.timestamp), "unit": .string(reading.unit ?? ""),
             "device_type": .string(reading.type?.hasPrefix("digital") == true ? "digital" : "analog"),
+        ])
+    }
+
+    /// A bucket as an element of the same shape: `v` the average at the bucket's start, with `min`, `max`, `count`.
+    static func summary(_ rollup: ReadingRollup, like latest: Reading?) -> JSONValue {
+        .object([
+            "v": .number(rollup.average), "ts": CayenneWire.time(rollup.start), "unit": .string(latest?.unit ?? ""),
+            "device_type": .string(latest?.type?.hasPrefix("digital") == true ? "digital" : "analog"),
+            "min": .number(rollup.min), "max": .number(rollup.max), "count": .number(Double(rollup.count)),
         ])
     }
 

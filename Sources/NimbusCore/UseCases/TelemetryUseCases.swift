@@ -1,6 +1,6 @@
 import Foundation
 
-/// What things said: the latest reading of each channel (the status screen). Every call acts in the caller's
+/// What things said: the latest reading of each channel (the status screen) and a sensor's history over a range. Every call acts in the caller's
 /// account and needs its `history: view` permission; another account's things are "not found".
 public struct TelemetryUseCases: Sendable {
     let environment: CoreEnvironment
@@ -28,11 +28,52 @@ public struct TelemetryUseCases: Sendable {
     public func latest(of thingId: UUID, sensorId: UUID, accountId: Int?, by principal: Principal) async throws -> ChannelState? {
         try await environment.store.read { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.history, .view), in: tx)
-            let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)
-            let sensor = try await ThingUseCases.device(sensorId, in: home, tx: tx)
-            guard sensor.id == thing.id || sensor.parentId == thing.id else { throw NimbusError.notFound("sensor") }
-            return try await Self.states(of: [sensor], tx: tx).first
+            return try await Self.states(of: [try await Self.sensor(sensorId, of: thingId, in: home, tx: tx)], tx: tx).first
         }
+    }
+
+    /// A sensor's readings over a range, as raw readings or rolled up.
+    public enum History: Sendable, Hashable {
+        /// Newest first.
+        case raw([Reading])
+        /// Newest first, in buckets of one size.
+        case rolledUp(RollupSize, [ReadingRollup])
+    }
+
+    /// The most points a range answers with.
+    public static let maximumPoints = 10_000
+
+    /// A sensor's readings from `from` to `to`: raw when asked for or when there are at most `points` of them,
+    /// else rolled up in the smallest buckets (minute, hour, day) that cover the range in at most `points`; never
+    /// more than `points` items, the newest. Also the sensor's latest reading (for its type and unit).
+    public func history(
+        of thingId: UUID, sensorId: UUID, from: Date, to: Date, points: Int, raw: Bool, accountId: Int?, by principal: Principal
+    ) async throws -> (history: History, latest: Reading?) {
+        guard from <= to else { throw NimbusError.invalidInput(field: "startDate", reason: "must not be after endDate") }
+        guard (1...Self.maximumPoints).contains(points) else {
+            throw NimbusError.invalidInput(field: "points", reason: "1 to \(Self.maximumPoints)")
+        }
+        return try await environment.store.read { tx in
+            let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.history, .view), in: tx)
+            let sensor = try await Self.sensor(sensorId, of: thingId, in: home, tx: tx)
+            let latest = try await tx.readings.latest(sensorIds: [sensor.id]).first
+            // The day rollups say about how many numeric readings the range holds (a few hundred rows at most).
+            let days = try await tx.readings.rollups(sensorId: sensor.id, size: .day, from: from, to: to, limit: 100_000)
+            let span = to.timeIntervalSince(from)
+            if raw || days.reduce(0, { $0 + $1.count }) <= points {
+                return (.raw(try await tx.readings.readings(sensorId: sensor.id, from: from, to: to, limit: points)), latest)
+            }
+            let size = RollupSize.allCases.first { span / $0.seconds <= Double(points) } ?? .day
+            return (.rolledUp(size, try await tx.readings.rollups(sensorId: sensor.id, size: size, from: from, to: to, limit: points)), latest)
+        }
+    }
+
+    /// A sensor of a thing of the account: the thing's child, or the thing itself.
+    private static func sensor(_ sensorId: UUID, of thingId: UUID, in home: Home, tx: any StoreTransaction) async throws -> Device {
+        let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)
+        let sensor = try await ThingUseCases.device(sensorId, in: home, tx: tx)
+        guard sensor.id == thing.id || sensor.parentId == thing.id else { throw NimbusError.notFound("sensor") }
+        return sensor
     }
 
     private static func states(of sensors: [Device], tx: any StoreTransaction) async throws -> [ChannelState] {

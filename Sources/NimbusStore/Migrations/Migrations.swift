@@ -25,6 +25,7 @@ enum Migrations {
         .thingCommands,
         .registryOwners,
         .latestReadings,
+        .readingRollups,
     ]
 
     /// Replaces the type placeholders with the backend's types.
@@ -32,7 +33,9 @@ enum Migrations {
         let types: [String: String] =
             switch backend {
             case .sqlite: ["{pk}": "INTEGER PRIMARY KEY AUTOINCREMENT", "{time}": "REAL", "{uuid}": "TEXT", "{blob}": "BLOB"]
+                .merging(RollupBuckets.sqlite) { first, _ in first }
             case .postgres: ["{pk}": "BIGSERIAL PRIMARY KEY", "{time}": "TIMESTAMPTZ", "{uuid}": "UUID", "{blob}": "BYTEA"]
+                .merging(RollupBuckets.postgres) { first, _ in first }
             }
         return types.reduce(statement) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
     }
@@ -73,4 +76,15 @@ enum Migrations {
             }
         }
     }
+}
+
+/// The start of a reading's rollup bucket in SQL (`{bucket_minute}`, `{bucket_hour}`, `{bucket_day}`), as
+/// `RollupSize.start(of:)` computes it: times are seconds since 1970 on SQLite (never negative here, so the cast
+/// floors them) and `TIMESTAMPTZ` on PostgreSQL.
+private enum RollupBuckets {
+    static let seconds = ["minute": 60, "hour": 3_600, "day": 86_400]
+    static let sqlite = Dictionary(uniqueKeysWithValues: seconds.map { ("{bucket_\($0.key)}", "(CAST(timestamp / \($0.value) AS INTEGER) * \($0.value))") })
+    static let postgres = Dictionary(uniqueKeysWithValues: seconds.map {
+        ("{bucket_\($0.key)}", "to_timestamp(FLOOR(EXTRACT(EPOCH FROM timestamp) / \($0.value)) * \($0.value))")
+    })
 }

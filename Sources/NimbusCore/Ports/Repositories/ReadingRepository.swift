@@ -11,4 +11,10 @@ public protocol ReadingRepository: Sendable {
     func updateLatest(_ readings: [Reading]) async throws
     /// The latest reading of each of these sensors that has one, in no particular order.
     func latest(sensorIds: [Int]) async throws -> [Reading]
+    /// Adds these rollups (at most one per sensor, size and bucket) to the stored ones.
+    func mergeRollups(_ rollups: [ReadingRollup]) async throws
+    /// A sensor's rollups of one size whose buckets start from `from`'s bucket to `to`, newest first, at most `limit`.
+    func rollups(sensorId: Int, size: RollupSize, from: Date, to: Date, limit: Int) async throws -> [ReadingRollup]
+    /// A sensor's readings taken from `from` to `to` (both included), newest first, at most `limit`.
+    func readings(sensorId: Int, from: Date, to: Date, limit: Int) async throws -> [Reading]
 }

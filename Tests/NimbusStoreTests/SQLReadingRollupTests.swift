@@ -1,0 +1,88 @@
+import Foundation
+import NimbusCore
+import SQLKit
+import Testing
+
+@testable import NimbusStore
+
+/// Migration 13's rollups: merged in any order, read back by range, and the same whether made as readings come in
+/// (the ingest's observer) or all at once from the readings (the migration's backfill) — on SQLite, and on
+/// PostgreSQL when it is configured.
+@Suite("SQL store: reading rollups")
+struct SQLReadingRollupTests {
+    /// A day's readings of one sensor at uneven times, some text, out of order.
+    static let base = Date(timeIntervalSince1970: 1_764_892_800)  // 2025-12-05 00:00 UTC
+
+    func readings(projectId: Int, homeId: Int, parent: Int, sensor: Int) -> [Reading] {
+        let offsets: [(TimeInterval, ReadingValue)] = [
+            (30, .number(10)), (50, .number(14)), (61, .number(-3)), (3_599, .number(7.5)), (3_600, .number(8)), (7_300, .text("on")),
+            (86_399, .numbers([52.37, 4.89])), (86_400, .number(100)), (45, .number(2)),
+        ]
+        return offsets.map { offset, value in
+            Reading(
+                id: 0, projectId: projectId, homeId: homeId, deviceId: parent, sensorId: sensor, channel: "1", value: value, type: "temp",
+                unit: "c", timestamp: Self.base + offset)
+        }
+    }
+
+    @Test("made one batch at a time or all at once from the readings, the rollups agree", arguments: StoreBackend.available)
+    func incrementalEqualsBackfill(backend: StoreBackend) async throws {
+        try await withStore(backend) { store in
+            let (projectId, homeId, parent, sensor) = try await store.write { tx in
+                let project = try await tx.projects.insert(name: "p", accountMode: .email, provisioning: .claim, at: Self.base)
+                let home = try await tx.homes.insert(projectId: project.id, name: "account", at: Self.base)
+                let parent = try await tx.devices.insert(Self.thing(project.id, home.id, parent: nil))
+                let sensor = try await tx.devices.insert(Self.thing(project.id, home.id, parent: parent.id))
+                return (project.id, home.id, parent.id, sensor.id)
+            }
+            let all = readings(projectId: projectId, homeId: homeId, parent: parent, sensor: sensor)
+            // In three batches, as the ingest would: append, then merge each batch's rollups.
+            for batch in [Array(all[0..<3]), Array(all[3..<6]), Array(all[6...])] {
+                try await store.write { tx in
+                    let stored = try await tx.readings.append(batch)
+                    try await tx.readings.mergeRollups(ReadingRollup.of(stored))
+                }
+            }
+            let incremental = try await Self.allRollups(store, sensor)
+            let minute0 = try #require(incremental.first { $0.size == .minute && $0.start == Self.base })
+            #expect(minute0.count == 3 && minute0.min == 2 && minute0.max == 14 && minute0.sum == 26, "30 s, 45 s and 50 s")
+            let day0 = try #require(incremental.first { $0.size == .day && $0.start == Self.base })
+            #expect(day0.count == 7 && day0.min == -3 && day0.max == 52.37, "text is left out, GPS counts its first number")
+            #expect(incremental.filter { $0.size == .hour }.count == 4, "hours 0, 1, 23 and 24: hour 2 had only text")
+
+            // The migration's backfill, run again over the same readings, gives the same rollups.
+            let backfill = Migration.readingRollups.statements.suffix(3).map { Migrations.render($0, for: store.backend) }
+            try await store.withTransaction { db in
+                try await db.raw("DELETE FROM reading_rollups").run()
+                for statement in backfill { try await db.raw(SQLQueryString(stringLiteral: statement)).run() }
+            }
+            #expect(try await Self.allRollups(store, sensor) == incremental)
+
+            // A range, newest first, from the bucket its start falls in.
+            let hours = try await store.read { tx in
+                try await tx.readings.rollups(sensorId: sensor, size: .hour, from: Self.base + 1_800, to: Self.base + 86_400, limit: 10)
+            }
+            #expect(hours.map(\.start) == [Self.base + 86_400, Self.base + 82_800, Self.base + 3_600, Self.base])
+            let raw = try await store.read { tx in try await tx.readings.readings(sensorId: sensor, from: Self.base + 45, to: Self.base + 3_600, limit: 3) }
+            #expect(raw.map(\.timestamp) == [Self.base + 3_600, Self.base + 3_599, Self.base + 61])
+        }
+    }
+
+    static func allRollups(_ store: SQLStore, _ sensor: Int) async throws -> Set<ReadingRollup> {
+        try await store.read { tx in
+            var all: Set<ReadingRollup> = []
+            for size in RollupSize.allCases {
+                all.formUnion(try await tx.readings.rollups(sensorId: sensor, size: size, from: base - 86_400, to: base + 3 * 86_400, limit: 1_000))
+            }
+            return all
+        }
+    }
+
+    static func thing(_ projectId: Int, _ homeId: Int, parent: Int?) -> Device {
+        Device(
+            id: 0, uuid: UUID(), projectId: projectId, deviceClass: ThingType.genericDeviceId.lowercaseString, name: "thing", tag: "",
+            homeId: homeId, apiKeyHash: Secrets.hash(UUID().uuidString), claimCodeHash: nil, claimTime: base, claimExpirationTime: nil,
+            isConnected: false, lastConnectTime: nil, lastDisconnectTime: nil, creationTime: base, parentId: parent, channel: parent == nil ? nil : "1",
+            hardwareId: nil, status: .activated, properties: [:], updateTime: base)
+    }
+}
