@@ -152,3 +152,18 @@ def test_ranges_raw_and_rolled_up_agree_with_the_readings(cayenne: Cayenne, acco
     for query in (f"type=custom&startDate={end}&endDate={start}", "type=custom&startDate=x&endDate=1", "type=custom",
                   "type=banana", f"type=custom&startDate={start}&endDate={end}&points=0", "type=1000year"):
         oauth_error(account.call("GET", f"{path}?{query}"), 400, "invalid_request")
+
+
+def test_several_things_state_at_once(cayenne: Cayenne, app: App, account: Account) -> None:
+    first, second, quiet = account.thing(name="First"), account.thing(name="Second"), account.thing(name="Quiet")
+    expect_json(push(account, first["id"], [{"channel": 1, "value": 1.5}, {"channel": 2, "value": 2.5}]), 200)
+    expect_json(push(account, second["id"], [{"channel": 7, "value": 0.5}]), 200)
+    ids = [second["id"], quiet["id"], first["id"]]
+    states = expect_json(account.call_auth("GET", f"/cayenne/devices/state?devices={','.join(ids)}"), 200)
+    assert [s["thing_id"] for s in states] == ids, "in the order asked"
+    assert [c["value"] for c in states[2]["state"]] == [1.5, 2.5] and states[1]["state"] == []
+    assert states[0]["state"][0]["value"] == 0.5 and states[0]["state"][0]["channel"] == 7
+    other = Account(cayenne, app).thing(name="Theirs")
+    oauth_error(account.call_auth("GET", f"/cayenne/devices/state?devices={first['id']},{other['id']}"), 404, "not_found")
+    for bad in ("", "not-a-uuid", ",".join(str(uuid.uuid4()) for _ in range(101))):
+        oauth_error(account.call_auth("GET", f"/cayenne/devices/state?devices={bad}"), 400, "invalid_request")

@@ -12,6 +12,7 @@ struct CayenneTelemetryController {
     /// `platform` is `/cayenne/v1.1`; `api` is `/cayenne` (where `HISTORY_HOST=<nimbus>/cayenne/devices/` points).
     func addRoutes(platform: RouterGroup<NimbusRequestContext>, api: RouterGroup<NimbusRequestContext>) {
         platform.get("telemetry/:deviceId/sensors/:sensorId/summaries", use: summaries)
+        api.get("devices/state", use: severalStates)
         api.get("devices/:id/state", use: state)
         api.get("devices/:id/channels/:channel/state", use: channelState)
     }
@@ -49,6 +50,21 @@ struct CayenneTelemetryController {
         let states = try await telemetry.state(
             of: try CayenneThingWire.uuid(context, what: "thing"), accountId: try CayenneThingWire.accountId(request), by: context.principal)
         return CayenneResponse.json(.array(states.map(Self.channelState)))
+    }
+
+    /// `?devices=a,b` (at most 100): `[{thing_id, state: [...]}]`, each thing's state as `devices/{id}/state` gives it,
+    /// in the order asked; an id that is not a thing of the account is 404 for the whole request.
+    func severalStates(_ request: Request, context: NimbusRequestContext) async throws -> Response {
+        let ids = try (request.uri.queryParameters.get("devices") ?? "").split(separator: ",").map { text in
+            guard let id = UUID(uuidString: text.trimmingCharacters(in: .whitespaces)) else {
+                throw NimbusError.invalidInput(field: "devices", reason: "thing ids separated by commas")
+            }
+            return id
+        }
+        let states = try await telemetry.states(of: ids, accountId: try CayenneThingWire.accountId(request), by: context.principal)
+        return CayenneResponse.json(.array(states.map { thingId, channels in
+            .object(["thing_id": .string(thingId.lowercaseString), "state": .array(channels.map(Self.channelState))])
+        }))
     }
 
     /// One channel's `{channel, value, type, unit, sensor_id, timestamp}`; 404 before its first reading.

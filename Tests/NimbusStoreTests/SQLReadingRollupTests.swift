@@ -60,10 +60,10 @@ struct SQLReadingRollupTests {
 
             // A range, newest first, from the bucket its start falls in.
             let hours = try await store.read { tx in
-                try await tx.readings.rollups(sensorId: sensor, size: .hour, from: Self.base + 1_800, to: Self.base + 86_400, limit: 10)
+                try await tx.readings.rollups(sensorId: sensor, channel: "1", size: .hour, from: Self.base + 1_800, to: Self.base + 86_400, limit: 10)
             }
             #expect(hours.map(\.start) == [Self.base + 86_400, Self.base + 82_800, Self.base + 3_600, Self.base])
-            let raw = try await store.read { tx in try await tx.readings.readings(sensorId: sensor, from: Self.base + 45, to: Self.base + 3_600, limit: 3) }
+            let raw = try await store.read { tx in try await tx.readings.readings(sensorId: sensor, channel: "1", from: Self.base + 45, to: Self.base + 3_600, limit: 3) }
             #expect(raw.map(\.timestamp) == [Self.base + 3_600, Self.base + 3_599, Self.base + 61])
         }
     }
@@ -72,7 +72,7 @@ struct SQLReadingRollupTests {
         try await store.read { tx in
             var all: Set<ReadingRollup> = []
             for size in RollupSize.allCases {
-                all.formUnion(try await tx.readings.rollups(sensorId: sensor, size: size, from: base - 86_400, to: base + 3 * 86_400, limit: 1_000))
+                all.formUnion(try await tx.readings.rollups(sensorId: sensor, channel: "1", size: size, from: base - 86_400, to: base + 3 * 86_400, limit: 1_000))
             }
             return all
         }

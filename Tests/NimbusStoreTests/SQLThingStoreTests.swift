@@ -151,6 +151,14 @@ struct SQLThingStoreTests {
             let latest = try await store.read { tx in try await tx.readings.latest(sensorIds: [first.id, second.id, parent.id]) }
             #expect(Dictionary(uniqueKeysWithValues: latest.map { ($0.sensorId, $0.value) }) == [first.id: .text("on"), second.id: .numbers([52.38, 4.9])])
             #expect(latest.first { $0.sensorId == first.id }?.id == stored[2].id, "the reading's own id")
+
+            // A device that reports several channels itself keeps one latest reading per channel.
+            var other = stored[2]
+            other.channel = "humidity"
+            other.value = .number(40)
+            try await store.write { [other] tx in try await tx.readings.updateLatest([other]) }
+            let both = try await store.read { tx in try await tx.readings.latest(sensorIds: [first.id]) }
+            #expect(Set(both.map(\.channel)) == [first.channel ?? "", "humidity"] && both.count == 2)
         }
     }
 

@@ -18,9 +18,10 @@ public enum RollupSize: String, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// A sensor's numeric readings of one bucket, summed up: what a long range is answered from.
+/// A sensor channel's numeric readings of one bucket, summed up: what a long range is answered from.
 public struct ReadingRollup: Sendable, Hashable {
     public var sensorId: Int
+    public var channel: String
     public var size: RollupSize
     public var start: Date
     public var count: Int
@@ -28,8 +29,9 @@ public struct ReadingRollup: Sendable, Hashable {
     public var max: Double
     public var sum: Double
 
-    public init(sensorId: Int, size: RollupSize, start: Date, count: Int, min: Double, max: Double, sum: Double) {
+    public init(sensorId: Int, channel: String, size: RollupSize, start: Date, count: Int, min: Double, max: Double, sum: Double) {
         self.sensorId = sensorId
+        self.channel = channel
         self.size = size
         self.start = start
         self.count = count
@@ -41,14 +43,14 @@ public struct ReadingRollup: Sendable, Hashable {
     public var average: Double { sum / Double(Swift.max(count, 1)) }
 
     /// The rollups of these readings' numbers (each reading's first number: `ReadingValue.primary`), one per sensor,
-    /// size and bucket; text readings are left out.
+    /// channel, size and bucket; text readings are left out.
     public static func of(_ readings: [Reading]) -> [ReadingRollup] {
         var rollups: [String: ReadingRollup] = [:]
         for reading in readings {
             guard let value = reading.value.primary else { continue }
             for size in RollupSize.allCases {
                 let start = size.start(of: reading.timestamp)
-                let key = "\(reading.sensorId)/\(size.rawValue)/\(start.timeIntervalSince1970)"
+                let key = "\(reading.sensorId)/\(reading.channel)/\(size.rawValue)/\(start.timeIntervalSince1970)"
                 if var rollup = rollups[key] {
                     rollup.count += 1
                     rollup.min = Swift.min(rollup.min, value)
@@ -56,7 +58,8 @@ public struct ReadingRollup: Sendable, Hashable {
                     rollup.sum += value
                     rollups[key] = rollup
                 } else {
-                    rollups[key] = ReadingRollup(sensorId: reading.sensorId, size: size, start: start, count: 1, min: value, max: value, sum: value)
+                    rollups[key] = ReadingRollup(
+                        sensorId: reading.sensorId, channel: reading.channel, size: size, start: start, count: 1, min: value, max: value, sum: value)
                 }
             }
         }

@@ -1,12 +1,13 @@
-/// Keeps the latest reading of each channel sensor in the readings' own transaction, so the status screen
+/// Keeps the latest reading of each sensor channel in the readings' own transaction, so the status screen
 /// (`TelemetryUseCases.state`) never shows a value older than one already acknowledged. Of a batch's readings of
 /// one sensor the newest `timestamp` is written (the last one on a tie), and the store keeps it only if it is not
-/// older than the sensor's latest: readings may arrive out of order (LoRaWAN uplinks carry their own time).
+/// older than the channel's latest: readings may arrive out of order (LoRaWAN uplinks carry their own time).
 struct LatestReadingsObserver: IngestObserver {
     func stage(_ readings: [Reading], in transaction: any StoreTransaction) async throws {
-        var newest: [Int: Reading] = [:]
-        for reading in readings where newest[reading.sensorId].map({ reading.timestamp >= $0.timestamp }) ?? true {
-            newest[reading.sensorId] = reading
+        var newest: [String: Reading] = [:]
+        for reading in readings {
+            let key = "\(reading.sensorId)/\(reading.channel)"
+            if newest[key].map({ reading.timestamp >= $0.timestamp }) ?? true { newest[key] = reading }
         }
         try await transaction.readings.updateLatest(Array(newest.values))
     }

@@ -15,11 +15,27 @@ public struct TelemetryUseCases: Sendable {
     /// The latest reading of each channel of a thing: its children's, or its own for a child thing; channels
     /// that never reported are left out. In channel order (numbers first, by value).
     public func state(of thingId: UUID, accountId: Int?, by principal: Principal) async throws -> [ChannelState] {
-        try await environment.store.read { tx in
+        try await states(of: [thingId], accountId: accountId, by: principal)[0].channels
+    }
+
+    /// The most things one call asks the state of (the status screen of a fleet: 100 things in one round trip).
+    public static let maximumThingsPerState = 100
+
+    /// The state of several things of the account at once, in the order asked (each as `state(of:)` gives it).
+    public func states(of thingIds: [UUID], accountId: Int?, by principal: Principal) async throws -> [(thingId: UUID, channels: [ChannelState])] {
+        guard !thingIds.isEmpty, thingIds.count <= Self.maximumThingsPerState else {
+            throw NimbusError.invalidInput(field: "devices", reason: "1 to \(Self.maximumThingsPerState) thing ids")
+        }
+        return try await environment.store.read { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.history, .view), in: tx)
-            let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)
-            let sensors = thing.parentId == nil ? try await tx.devices.children(of: [thing.id]) + [thing] : [thing]
-            return try await Self.states(of: sensors, tx: tx)
+            var states: [(thingId: UUID, channels: [ChannelState])] = []
+            for thingId in thingIds {
+                // A thing's channels: its children's, or its own for a child thing.
+                let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)
+                let sensors = thing.parentId == nil ? try await tx.devices.children(of: [thing.id]) + [thing] : [thing]
+                states.append((thingId, try await Self.states(of: sensors, tx: tx)))
+            }
+            return states
         }
     }
 
@@ -28,7 +44,8 @@ public struct TelemetryUseCases: Sendable {
     public func latest(of thingId: UUID, sensorId: UUID, accountId: Int?, by principal: Principal) async throws -> ChannelState? {
         try await environment.store.read { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.history, .view), in: tx)
-            return try await Self.states(of: [try await Self.sensor(sensorId, of: thingId, in: home, tx: tx)], tx: tx).first
+            let sensor = try await Self.sensor(sensorId, of: thingId, in: home, tx: tx)
+            return try await Self.states(of: [sensor], tx: tx).first { sensor.channel == nil || $0.reading.channel == sensor.channel }
         }
     }
 
@@ -56,15 +73,18 @@ public struct TelemetryUseCases: Sendable {
         return try await environment.store.read { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.history, .view), in: tx)
             let sensor = try await Self.sensor(sensorId, of: thingId, in: home, tx: tx)
-            let latest = try await tx.readings.latest(sensorIds: [sensor.id]).first
+            let latest = try await tx.readings.latest(sensorIds: [sensor.id]).first { sensor.channel == nil || $0.channel == sensor.channel }
+            // A channel sensor's own channel; a thing asked about itself, the channel it reported on last.
+            guard let channel = sensor.channel ?? latest?.channel else { return (.raw([]), nil) }
             // The day rollups say about how many numeric readings the range holds (a few hundred rows at most).
-            let days = try await tx.readings.rollups(sensorId: sensor.id, size: .day, from: from, to: to, limit: 100_000)
+            let days = try await tx.readings.rollups(sensorId: sensor.id, channel: channel, size: .day, from: from, to: to, limit: 100_000)
             let span = to.timeIntervalSince(from)
             if raw || days.reduce(0, { $0 + $1.count }) <= points {
-                return (.raw(try await tx.readings.readings(sensorId: sensor.id, from: from, to: to, limit: points)), latest)
+                return (.raw(try await tx.readings.readings(sensorId: sensor.id, channel: channel, from: from, to: to, limit: points)), latest)
             }
             let size = RollupSize.allCases.first { span / $0.seconds <= Double(points) } ?? .day
-            return (.rolledUp(size, try await tx.readings.rollups(sensorId: sensor.id, size: size, from: from, to: to, limit: points)), latest)
+            let rollups = try await tx.readings.rollups(sensorId: sensor.id, channel: channel, size: size, from: from, to: to, limit: points)
+            return (.rolledUp(size, rollups), latest)
         }
     }
 

@@ -49,8 +49,8 @@ struct SQLReadingRepository: ReadingRepository {
                 """
         }
         try await db.raw(query + """
-             ON CONFLICT (sensor_id) DO UPDATE SET reading_id = excluded.reading_id, device_id = excluded.device_id,
-                channel = excluded.channel, value = excluded.value, value_json = excluded.value_json, type = excluded.type,
+             ON CONFLICT (sensor_id, channel) DO UPDATE SET reading_id = excluded.reading_id, device_id = excluded.device_id,
+                value = excluded.value, value_json = excluded.value_json, type = excluded.type,
                 unit = excluded.unit, timestamp = excluded.timestamp
             WHERE excluded.timestamp >= latest_readings.timestamp
             """).run()
@@ -66,17 +66,17 @@ struct SQLReadingRepository: ReadingRepository {
 
     func mergeRollups(_ rollups: [ReadingRollup]) async throws {
         guard !rollups.isEmpty else { return }
-        var query: SQLQueryString = "INSERT INTO reading_rollups (sensor_id, size, bucket_start, value_count, value_min, value_max, value_sum) VALUES "
+        var query: SQLQueryString = "INSERT INTO reading_rollups (sensor_id, channel, size, bucket_start, value_count, value_min, value_max, value_sum) VALUES "
         for (index, rollup) in rollups.enumerated() {
             if index > 0 { query = query + ", " }
             query = query + """
-                (\(bind: rollup.sensorId), \(bind: rollup.size.rawValue), \(bind: rollup.start), \(bind: rollup.count), \(bind: rollup.min),
-                 \(bind: rollup.max), \(bind: rollup.sum))
+                (\(bind: rollup.sensorId), \(bind: rollup.channel), \(bind: rollup.size.rawValue), \(bind: rollup.start), \(bind: rollup.count),
+                 \(bind: rollup.min), \(bind: rollup.max), \(bind: rollup.sum))
                 """
         }
         // CASE rather than MIN/MAX or LEAST/GREATEST: the two databases name the two-argument forms differently.
         try await db.raw(query + """
-             ON CONFLICT (sensor_id, size, bucket_start) DO UPDATE SET
+             ON CONFLICT (sensor_id, channel, size, bucket_start) DO UPDATE SET
                 value_count = reading_rollups.value_count + excluded.value_count,
                 value_min = CASE WHEN excluded.value_min < reading_rollups.value_min THEN excluded.value_min ELSE reading_rollups.value_min END,
                 value_max = CASE WHEN excluded.value_max > reading_rollups.value_max THEN excluded.value_max ELSE reading_rollups.value_max END,
@@ -84,21 +84,22 @@ struct SQLReadingRepository: ReadingRepository {
             """).run()
     }
 
-    func rollups(sensorId: Int, size: RollupSize, from: Date, to: Date, limit: Int) async throws -> [ReadingRollup] {
+    func rollups(sensorId: Int, channel: String, size: RollupSize, from: Date, to: Date, limit: Int) async throws -> [ReadingRollup] {
         try await db.raw("""
-            SELECT * FROM reading_rollups WHERE sensor_id = \(bind: sensorId) AND size = \(bind: size.rawValue)
+            SELECT * FROM reading_rollups WHERE sensor_id = \(bind: sensorId) AND channel = \(bind: channel) AND size = \(bind: size.rawValue)
                 AND bucket_start >= \(bind: size.start(of: from)) AND bucket_start <= \(bind: to)
             ORDER BY bucket_start DESC LIMIT \(bind: limit)
             """).all().map { row in
             ReadingRollup(
-                sensorId: try row.column("sensor_id"), size: size, start: try row.column("bucket_start"), count: try row.column("value_count"),
+                sensorId: try row.column("sensor_id"), channel: channel, size: size, start: try row.column("bucket_start"), count: try row.column("value_count"),
                 min: try row.column("value_min"), max: try row.column("value_max"), sum: try row.column("value_sum"))
         }
     }
 
-    func readings(sensorId: Int, from: Date, to: Date, limit: Int) async throws -> [Reading] {
+    func readings(sensorId: Int, channel: String, from: Date, to: Date, limit: Int) async throws -> [Reading] {
         try await db.raw("""
-            SELECT * FROM readings WHERE sensor_id = \(bind: sensorId) AND timestamp >= \(bind: from) AND timestamp <= \(bind: to)
+            SELECT * FROM readings WHERE sensor_id = \(bind: sensorId) AND channel = \(bind: channel)
+                AND timestamp >= \(bind: from) AND timestamp <= \(bind: to)
             ORDER BY timestamp DESC, id DESC LIMIT \(bind: limit)
             """).all().map(Self.reading)
     }

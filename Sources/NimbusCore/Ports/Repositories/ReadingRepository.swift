@@ -6,15 +6,16 @@ public protocol ReadingRepository: Sendable {
     func append(_ readings: [Reading]) async throws -> [Reading]
     /// A thing's most recent readings, newest first (the sensor's when `sensorId` is given).
     func recent(deviceId: Int, sensorId: Int?, limit: Int) async throws -> [Reading]
-    /// Makes each reading its sensor's latest unless the sensor has one of a later `timestamp`; at most one reading
-    /// per sensor (the caller keeps the newest of a batch).
+    /// Makes each reading its sensor channel's latest unless the channel has one of a later `timestamp`; at most one
+    /// reading per sensor and channel (the caller keeps the newest of a batch).
     func updateLatest(_ readings: [Reading]) async throws
-    /// The latest reading of each of these sensors that has one, in no particular order.
+    /// The latest reading of each channel of these sensors that has one, in no particular order.
     func latest(sensorIds: [Int]) async throws -> [Reading]
-    /// Adds these rollups (at most one per sensor, size and bucket) to the stored ones.
+    /// Adds these rollups (at most one per sensor, channel, size and bucket) to the stored ones.
     func mergeRollups(_ rollups: [ReadingRollup]) async throws
-    /// A sensor's rollups of one size whose buckets start from `from`'s bucket to `to`, newest first, at most `limit`.
-    func rollups(sensorId: Int, size: RollupSize, from: Date, to: Date, limit: Int) async throws -> [ReadingRollup]
-    /// A sensor's readings taken from `from` to `to` (both included), newest first, at most `limit`.
-    func readings(sensorId: Int, from: Date, to: Date, limit: Int) async throws -> [Reading]
+    /// A sensor channel's rollups of one size whose buckets start from `from`'s bucket to `to`, newest first, at most
+    /// `limit`.
+    func rollups(sensorId: Int, channel: String, size: RollupSize, from: Date, to: Date, limit: Int) async throws -> [ReadingRollup]
+    /// A sensor channel's readings taken from `from` to `to` (both included), newest first, at most `limit`.
+    func readings(sensorId: Int, channel: String, from: Date, to: Date, limit: Int) async throws -> [Reading]
 }
