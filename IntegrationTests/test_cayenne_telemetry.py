@@ -167,3 +167,27 @@ def test_several_things_state_at_once(cayenne: Cayenne, app: App, account: Accou
     oauth_error(account.call_auth("GET", f"/cayenne/devices/state?devices={first['id']},{other['id']}"), 404, "not_found")
     for bad in ("", "not-a-uuid", ",".join(str(uuid.uuid4()) for _ in range(101))):
         oauth_error(account.call_auth("GET", f"/cayenne/devices/state?devices={bad}"), 400, "invalid_request")
+
+
+def test_csv_export_streams_every_reading_of_a_range(cayenne: Cayenne, account: Account) -> None:
+    import csv
+    import io
+    thing = account.thing(name="Exported")
+    expect_json(push(account, thing["id"], [{"channel": 1, "value": 0.5, "type": "temp", "unit": "c"}]), 200)
+    for page in range(40):  # 2,560 readings of channel 2 in messages of 64: three pages of the export
+        expect_json(push(account, thing["id"], [{"channel": 2, "value": page * 64 + n} for n in range(64)]), 200)
+    resp = account.call_auth("GET", f"/cayenne/devices/{thing['id']}/readings/export", stream=True)
+    assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/csv"), resp.headers
+    assert "attachment" in resp.headers.get("Content-Disposition", "")
+    rows = list(csv.reader(io.StringIO(resp.content.decode())))
+    assert rows[0] == ["timestamp", "channel", "value", "type", "unit", "sensor_id"]
+    body = rows[1:]
+    assert len(body) == 2_561 and body[0][1:5] == ["1", "0.5", "temp", "c"], body[0]
+    assert [int(r[2]) for r in body if r[1] == "2"] == list(range(2_560)), "every reading, oldest first, once"
+    sensors = account.children(thing["id"])
+    assert {r[5] for r in body} == {sensors["1"]["id"], sensors["2"]["id"]} and all(TS.match(r[0]) for r in body)
+    # A range: nothing before the first reading, the bad ones refused, other accounts' things not found.
+    assert account.call_auth("GET", f"/cayenne/devices/{thing['id']}/readings/export?startDate=0&endDate=1").text.count("\n") == 1
+    for query in ("startDate=x", "startDate=2000&endDate=1000", "endDate=-1"):
+        oauth_error(account.call_auth("GET", f"/cayenne/devices/{thing['id']}/readings/export?{query}"), 400, "invalid_request")
+    oauth_error(account.call_auth("GET", f"/cayenne/devices/{uuid.uuid4()}/readings/export"), 404, "not_found")

@@ -53,6 +53,7 @@ public struct CayenneDialect: Sendable {
         CayenneClientsController(clients: nimbus.mqttClients).addRoutes(to: platform)
         CayenneRegistryController(registry: nimbus.registry).addRoutes(to: platform)
         CayenneTelemetryController(telemetry: nimbus.telemetry).addRoutes(platform: platform, api: api)
+        CayenneReadingExport(telemetry: nimbus.telemetry).addRoutes(to: api)
         dataTypes.addRoutes(to: cayenne)
         // HTTP push and LoRaWAN uplinks, signed with the account's MQTT credentials (no Bearer token).
         CayennePushController(

@@ -40,7 +40,8 @@ struct SummaryRange {
         return components[unit].map { (count, $0) }
     }
 
-    private static func epochMilliseconds(_ text: String?, _ field: String) throws -> Date {
+    /// A date given in epoch milliseconds (up to the year 3000).
+    static func epochMilliseconds(_ text: String?, _ field: String) throws -> Date {
         guard let text, let milliseconds = Int64(text), milliseconds >= 0, milliseconds < 32_503_680_000_000 else {
             throw NimbusError.invalidInput(field: field, reason: "epoch milliseconds, required with type=custom")
         }

@@ -88,6 +88,35 @@ public struct TelemetryUseCases: Sendable {
         }
     }
 
+    /// A walk through a thing's readings over a range, oldest first, a page at a time, for an export of any length in
+    /// constant memory. The caller's access is checked when it is made.
+    public struct ReadingExport: Sendable {
+        let store: any Store
+        let sensorIds: [Int]
+        let from: Date
+        let to: Date
+        /// The UUID of each sensor the readings may name.
+        public let sensorUUIDs: [Int: UUID]
+
+        /// The next `limit` readings after `after` (none: the first), empty at the end.
+        public func page(after: ReadingPosition?, limit: Int = 1_000) async throws -> [Reading] {
+            try await store.read { tx in try await tx.readings.page(sensorIds: sensorIds, from: from, to: to, after: after, limit: limit) }
+        }
+    }
+
+    /// Every reading of a thing's channels (its children's, or its own for a child) from `from` to `to`.
+    public func export(of thingId: UUID, from: Date, to: Date, accountId: Int?, by principal: Principal) async throws -> ReadingExport {
+        guard from <= to else { throw NimbusError.invalidInput(field: "startDate", reason: "must not be after endDate") }
+        let sensors = try await environment.store.read { tx in
+            let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.history, .view), in: tx)
+            let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)
+            return thing.parentId == nil ? try await tx.devices.children(of: [thing.id]) + [thing] : [thing]
+        }
+        return ReadingExport(
+            store: environment.store, sensorIds: sensors.map(\.id), from: from, to: to,
+            sensorUUIDs: Dictionary(sensors.map { ($0.id, $0.uuid) }, uniquingKeysWith: { first, _ in first }))
+    }
+
     /// A sensor of a thing of the account: the thing's child, or the thing itself.
     private static func sensor(_ sensorId: UUID, of thingId: UUID, in home: Home, tx: any StoreTransaction) async throws -> Device {
         let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)

@@ -104,6 +104,17 @@ struct SQLReadingRepository: ReadingRepository {
             """).all().map(Self.reading)
     }
 
+    func page(sensorIds: [Int], from: Date, to: Date, after: ReadingPosition?, limit: Int) async throws -> [Reading] {
+        guard !sensorIds.isEmpty else { return [] }
+        var query: SQLQueryString = """
+            SELECT * FROM readings WHERE sensor_id IN (\(binds: sensorIds)) AND timestamp >= \(bind: from) AND timestamp <= \(bind: to)
+            """
+        if let after {
+            query = query + " AND (timestamp > \(bind: after.timestamp) OR (timestamp = \(bind: after.timestamp) AND id > \(bind: after.id)))"
+        }
+        return try await db.raw(query + " ORDER BY timestamp, id LIMIT \(bind: limit)").all().map(Self.reading)
+    }
+
     static func reading(_ row: any SQLRow) throws -> Reading {
         guard let value = ReadingValue(jsonValue: try row.json("value_json")) else { throw StoreError.unexpectedRow("reading value") }
         return Reading(

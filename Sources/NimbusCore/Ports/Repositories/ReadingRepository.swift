@@ -18,4 +18,18 @@ public protocol ReadingRepository: Sendable {
     func rollups(sensorId: Int, channel: String, size: RollupSize, from: Date, to: Date, limit: Int) async throws -> [ReadingRollup]
     /// A sensor channel's readings taken from `from` to `to` (both included), newest first, at most `limit`.
     func readings(sensorId: Int, channel: String, from: Date, to: Date, limit: Int) async throws -> [Reading]
+    /// These sensors' readings taken from `from` to `to`, oldest first (by time, then id), after `after` when given:
+    /// one page of a walk through a range that holds any number of them.
+    func page(sensorIds: [Int], from: Date, to: Date, after: ReadingPosition?, limit: Int) async throws -> [Reading]
+}
+
+/// Where a walk through readings (oldest first) stands: the last reading given.
+public struct ReadingPosition: Sendable, Hashable {
+    public var timestamp: Date
+    public var id: Int
+
+    public init(timestamp: Date, id: Int) {
+        self.timestamp = timestamp
+        self.id = id
+    }
 }
