@@ -4,8 +4,8 @@ import NimbusCore
 import NimbusHTTP
 
 /// `GET /cayenne/devices/{id}/readings/export?startDate&endDate` (epoch milliseconds; by default everything until
-/// now): every reading of the thing's channels in the range as CSV, oldest first, written a page of 1,000 at a time
-/// as it is read, so an export of any length holds one page in memory. Needs `history: view`.
+/// now): every reading of the thing's channels in the range as CSV, channel by channel, each oldest first, written a
+/// page of 1,000 at a time as it is read, so an export of any length holds one page in memory. Needs `history: view`.
 struct CayenneReadingExport {
     let telemetry: TelemetryUseCases
 
@@ -27,14 +27,13 @@ struct CayenneReadingExport {
         headers[.cacheControl] = "no-store"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             try await writer.write(ByteBuffer(string: Self.header))
-            var after: ReadingPosition?
-            while true {
-                let page = try await export.page(after: after)
-                guard let last = page.last else { break }
+            var position: TelemetryUseCases.ReadingExport.Position? = .start
+            while let current = position {
+                let (page, next) = try await export.page(at: current)
                 var text = ""
                 for reading in page { text += Self.row(reading, sensor: export.sensorUUIDs[reading.sensorId]) }
-                try await writer.write(ByteBuffer(string: text))
-                after = ReadingPosition(timestamp: last.timestamp, id: last.id)
+                if !text.isEmpty { try await writer.write(ByteBuffer(string: text)) }
+                position = next
             }
             try await writer.finish(nil)
         })

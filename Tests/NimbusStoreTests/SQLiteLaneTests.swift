@@ -100,7 +100,7 @@ struct SQLiteLaneTests {
         }
     }
 
-    @Test("nil of any optional type, dates and UUIDs are bound as SQLiteKit's encoder binds them")
+    @Test("nil of any optional type and UUIDs are bound as SQLiteKit's encoder binds them, dates on the microseconds they are read on")
     func encodingShortcuts() async throws {
         try await Self.withLane { _, db in
             let id = UUID()
@@ -114,6 +114,18 @@ struct SQLiteLaneTests {
             #expect(try read.column("id", as: String.self) == id.uuidString)
             #expect(try read.column("t", as: Date.self) == time)
             #expect(try read.column("tk", as: String.self) == "real")
+
+            // A date with nanoseconds, stored, read, and bound again finds the very row: what a walk by time relies on.
+            try await db.raw("CREATE TABLE times (t REAL)").run()
+            for nanoseconds in [0, 1, 499, 500, 501, 999_999, 123_456_789] {
+                let date = Date(timeIntervalSince1970: 1_764_900_000 + Double(nanoseconds) / 1e9)
+                try await db.raw("DELETE FROM times").run()
+                try await db.raw("INSERT INTO times VALUES (\(bind: date))").run()
+                let stored = try #require(try await db.raw("SELECT t FROM times").first()).column("t", as: Date.self)
+                #expect(abs(stored.timeIntervalSince(date)) < 1e-6)
+                let again = try await db.raw("SELECT COUNT(*) AS n FROM times WHERE t = \(bind: stored)").first()?.column("n", as: Int.self)
+                #expect(again == 1, "\(nanoseconds) ns")
+            }
         }
     }
 

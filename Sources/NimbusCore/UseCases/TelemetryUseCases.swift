@@ -88,19 +88,40 @@ public struct TelemetryUseCases: Sendable {
         }
     }
 
-    /// A walk through a thing's readings over a range, oldest first, a page at a time, for an export of any length in
-    /// constant memory. The caller's access is checked when it is made.
+    /// A walk through a thing's readings over a range, a page at a time, for an export of any length in constant
+    /// memory: channel by channel (by sensor, then channel), each oldest first, each page read from the index in
+    /// order. The caller's access is checked when it is made.
     public struct ReadingExport: Sendable {
         let store: any Store
-        let sensorIds: [Int]
+        let channels: [SensorChannel]
         let from: Date
         let to: Date
         /// The UUID of each sensor the readings may name.
         public let sensorUUIDs: [Int: UUID]
 
-        /// The next `limit` readings after `after` (none: the first), empty at the end.
-        public func page(after: ReadingPosition?, limit: Int = 1_000) async throws -> [Reading] {
-            try await store.read { tx in try await tx.readings.page(sensorIds: sensorIds, from: from, to: to, after: after, limit: limit) }
+        /// Where an export stands: which channel, and the last reading given of it.
+        public struct Position: Sendable, Hashable {
+            var channel: Int
+            var after: ReadingPosition?
+            public static let start = Position(channel: 0, after: nil)
+        }
+
+        /// At most `limit` readings from `position` on, and where to go on from (`nil` at the end).
+        public func page(at position: Position, limit: Int = 1_000) async throws -> (readings: [Reading], next: Position?) {
+            var position = position
+            while position.channel < channels.count {
+                let current = channels[position.channel]
+                let page = try await store.read { [position] tx in
+                    try await tx.readings.page(
+                        sensorId: current.sensorId, channel: current.channel, from: from, to: to, after: position.after, limit: limit)
+                }
+                if let last = page.last, page.count == limit {
+                    return (page, Position(channel: position.channel, after: ReadingPosition(timestamp: last.timestamp, id: last.id)))
+                }
+                position = Position(channel: position.channel + 1, after: nil)
+                if !page.isEmpty { return (page, position.channel < channels.count ? position : nil) }
+            }
+            return ([], nil)
         }
     }
 
@@ -112,8 +133,9 @@ public struct TelemetryUseCases: Sendable {
             let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)
             return thing.parentId == nil ? try await tx.devices.children(of: [thing.id]) + [thing] : [thing]
         }
+        let channels = try await environment.store.read { tx in try await tx.readings.channels(sensorIds: sensors.map(\.id)) }
         return ReadingExport(
-            store: environment.store, sensorIds: sensors.map(\.id), from: from, to: to,
+            store: environment.store, channels: channels, from: from, to: to,
             sensorUUIDs: Dictionary(sensors.map { ($0.id, $0.uuid) }, uniquingKeysWith: { first, _ in first }))
     }
 

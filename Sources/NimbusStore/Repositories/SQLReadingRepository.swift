@@ -104,15 +104,22 @@ struct SQLReadingRepository: ReadingRepository {
             """).all().map(Self.reading)
     }
 
-    func page(sensorIds: [Int], from: Date, to: Date, after: ReadingPosition?, limit: Int) async throws -> [Reading] {
-        guard !sensorIds.isEmpty else { return [] }
+    func page(sensorId: Int, channel: String, from: Date, to: Date, after: ReadingPosition?, limit: Int) async throws -> [Reading] {
         var query: SQLQueryString = """
-            SELECT * FROM readings WHERE sensor_id IN (\(binds: sensorIds)) AND timestamp >= \(bind: from) AND timestamp <= \(bind: to)
+            SELECT * FROM readings WHERE sensor_id = \(bind: sensorId) AND channel = \(bind: channel)
+                AND timestamp >= \(bind: from) AND timestamp <= \(bind: to)
             """
         if let after {
             query = query + " AND (timestamp > \(bind: after.timestamp) OR (timestamp = \(bind: after.timestamp) AND id > \(bind: after.id)))"
         }
         return try await db.raw(query + " ORDER BY timestamp, id LIMIT \(bind: limit)").all().map(Self.reading)
+    }
+
+    func channels(sensorIds: [Int]) async throws -> [SensorChannel] {
+        guard !sensorIds.isEmpty else { return [] }
+        return try await db.raw("""
+            SELECT sensor_id, channel FROM latest_readings WHERE sensor_id IN (\(binds: sensorIds)) ORDER BY sensor_id, channel
+            """).all().map { SensorChannel(sensorId: try $0.column("sensor_id"), channel: try $0.column("channel")) }
     }
 
     static func reading(_ row: any SQLRow) throws -> Reading {

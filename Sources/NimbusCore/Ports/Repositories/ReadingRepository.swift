@@ -18,9 +18,11 @@ public protocol ReadingRepository: Sendable {
     func rollups(sensorId: Int, channel: String, size: RollupSize, from: Date, to: Date, limit: Int) async throws -> [ReadingRollup]
     /// A sensor channel's readings taken from `from` to `to` (both included), newest first, at most `limit`.
     func readings(sensorId: Int, channel: String, from: Date, to: Date, limit: Int) async throws -> [Reading]
-    /// These sensors' readings taken from `from` to `to`, oldest first (by time, then id), after `after` when given:
-    /// one page of a walk through a range that holds any number of them.
-    func page(sensorIds: [Int], from: Date, to: Date, after: ReadingPosition?, limit: Int) async throws -> [Reading]
+    /// A sensor channel's readings taken from `from` to `to`, oldest first (by time, then id), after `after` when
+    /// given: one page of a walk through a range that holds any number of them, in the order of the index.
+    func page(sensorId: Int, channel: String, from: Date, to: Date, after: ReadingPosition?, limit: Int) async throws -> [Reading]
+    /// The channels these sensors have reported on (one row each in the latest values), by sensor then channel.
+    func channels(sensorIds: [Int]) async throws -> [SensorChannel]
 }
 
 /// Where a walk through readings (oldest first) stands: the last reading given.
@@ -31,5 +33,16 @@ public struct ReadingPosition: Sendable, Hashable {
     public init(timestamp: Date, id: Int) {
         self.timestamp = timestamp
         self.id = id
+    }
+}
+
+/// A channel of a sensor: what readings are walked, rolled up and kept the latest of by.
+public struct SensorChannel: Sendable, Hashable {
+    public var sensorId: Int
+    public var channel: String
+
+    public init(sensorId: Int, channel: String) {
+        self.sensorId = sensorId
+        self.channel = channel
     }
 }

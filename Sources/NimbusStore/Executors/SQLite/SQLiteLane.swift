@@ -80,12 +80,20 @@ private struct SQLiteLaneDatabase: SQLDatabase {
         case let value as String: .text(value)
         case let value as Double: .float(value)
         case let value as Bool: .integer(value ? 1 : 0)
-        case let value as Date: .float(value.timeIntervalSince1970)
+        case let value as Date: .float(storedSeconds(value))
         case let value as UUID: .text(value.uuidString)
         // A nil optional of any type: a non-nil one was unwrapped by the casts above, or goes to the encoder.
         case let value as Int? where value == nil: .null
         default: try encoder.encode(value)
         }
+    }
+
+    /// A date as stored: seconds since 1970, on the microsecond grid that `Date(sqliteData:)` reads dates back on. So a
+    /// date read from a row binds back to exactly the stored number (a walk by `(timestamp, id)` finds its place
+    /// again); SQLiteKit's encoder stores the clock's nanoseconds, which the read rounds away.
+    static func storedSeconds(_ date: Date) -> Double {
+        let microseconds = (date.timeIntervalSinceReferenceDate * 1e6).rounded() / 1e6
+        return Date(timeIntervalSinceReferenceDate: microseconds).timeIntervalSince1970
     }
 
     private static let encoder = SQLiteDataEncoder()
