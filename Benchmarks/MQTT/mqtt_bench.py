@@ -36,9 +36,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "IntegrationTests"))
@@ -262,27 +263,47 @@ def idle_connection_memory(broker: Broker, count: int) -> dict[str, float]:
         sel.close()
 
 
+@contextmanager
+def bench_project(broker: Broker) -> Iterator[tuple[NimbusServer, Any]]:
+    """A new project with email accounts on the benchmarked Nimbus, with a mailbox and an SMS gateway for its
+    sign-ups while it is set up (the running server does not need them)."""
+    from harness import Mailbox, SmsGateway
+    from world import Project
+    server: NimbusServer = broker.extra["server"]
+    mailbox, sms = Mailbox().start(), SmsGateway().start()
+    try:
+        server.mailbox, server.sms = mailbox, sms
+        yield server, Project(server, "email", mailbox=mailbox, sms=sms)
+    finally:
+        mailbox.stop()
+        sms.stop()
+
+
+def durable_ingest(name: str, broker: Broker, load_bin: Path, auth: Path, lines: list[str], payload_flag: str,
+                   seconds: float) -> dict[str, Any] | None:
+    """Runs the generator with one publisher per line of `auth` (QoS 1, 100 in flight); None when it fails."""
+    auth.write_text("\n".join(lines) + "\n")
+    try:
+        return run_load(load_bin, broker.port, "--auth-file", auth, "--subscribers", 0, "--qos", 1,
+                        payload_flag, "--inflight", 100, "--seconds", seconds, "--warmup", 1)
+    except RuntimeError as e:
+        print(f"   {name} over MQTT not measured: {e}")
+        return None
+
+
 def mode_ingest(broker: Broker, load_bin: Path, devices: int, seconds: float, workdir: Path) -> dict[str, Any] | None:
     """MODE durable event ingest over MQTT: `devices` claimed devices (user name = device id,
     password = device API key) publish QoS 1 JSON events to /devices/{id}/event as fast as
     PUBACKs come back; the figure is acknowledged events/s. Returns None when unsupported."""
     if broker.name != "nimbus":
         return None
-    from harness import Mailbox, SmsGateway
-    from world import Project
-    server: NimbusServer = broker.extra["server"]
-    mailbox, sms = Mailbox().start(), SmsGateway().start()
-    try:
-        server.mailbox, server.sms = mailbox, sms  # for sign-up mail; the running server does not need them
-        project = Project(server, "email", mailbox=mailbox, sms=sms)
+    with bench_project(broker) as (_, project):
         owner = project.new_user()
         home = project.new_home(owner)
-        auth = workdir / "devices.tsv"
         lines = []
         for _ in range(devices):
             device = project.device_in_home(owner, home)
             lines.append(f"{device.id}\t{device.api_key}\t/devices/{device.id}/event")
-        auth.write_text("\n".join(lines) + "\n")
         # MQTT 3.1.1 PUBACKs carry no verdict, so first check over MQTT 5 that an event shaped like
         # the generator's is accepted (0x00/0x10) rather than dropped (0x99 payload format invalid).
         first_id, first_key, first_topic = lines[0].split("\t")
@@ -291,15 +312,7 @@ def mode_ingest(broker: Broker, load_bin: Path, devices: int, seconds: float, wo
         if verdict not in (0x00, 0x10):
             print(f"   MODE ingest over MQTT not measured: a device event got PUBACK reason {verdict}")
             return None
-        try:
-            return run_load(load_bin, broker.port, "--auth-file", auth, "--subscribers", 0, "--qos", 1,
-                            "--json-payload", "--inflight", 100, "--seconds", seconds, "--warmup", 1)
-        except RuntimeError as e:
-            print(f"   MODE ingest over MQTT not measured: {e}")
-            return None
-    finally:
-        mailbox.stop()
-        sms.stop()
+        return durable_ingest("MODE ingest", broker, load_bin, workdir / "devices.tsv", lines, "--json-payload", seconds)
 
 
 def cayenne_ingest(broker: Broker, load_bin: Path, things: int, seconds: float, workdir: Path) -> dict[str, Any] | None:
@@ -309,13 +322,8 @@ def cayenne_ingest(broker: Broker, load_bin: Path, things: int, seconds: float, 
     if broker.name != "nimbus":
         return None
     import requests
-    from harness import Mailbox, SmsGateway
-    from world import PASSWORD, Project, unique, unique_email
-    server: NimbusServer = broker.extra["server"]
-    mailbox, sms = Mailbox().start(), SmsGateway().start()
-    try:
-        server.mailbox, server.sms = mailbox, sms
-        project = Project(server, "email", mailbox=mailbox, sms=sms)
+    from world import PASSWORD, unique, unique_email
+    with bench_project(broker) as (server, project):
         app_id = unique("bench-app")
         server.cli("app", "create", "--project", project.id, "--id", app_id, "--name", "Bench", "--allow-signup")
         base = server.base_url + "/cayenne"
@@ -328,17 +336,7 @@ def cayenne_ingest(broker: Broker, load_bin: Path, things: int, seconds: float, 
             thing = requests.post(base + "/v1.1/things", json={"name": f"bench {index}"}, headers=bearer, timeout=30).json()
             topic = f"v1/{credentials['id']}/things/{thing['id']}/data/1"
             lines.append(f"{credentials['id']}\t{credentials['clear_secret']}\t{topic}\t{thing['id']}")
-        auth = workdir / "things.tsv"
-        auth.write_text("\n".join(lines) + "\n")
-        try:
-            return run_load(load_bin, broker.port, "--auth-file", auth, "--subscribers", 0, "--qos", 1,
-                            "--cayenne-payload", "--inflight", 100, "--seconds", seconds, "--warmup", 1)
-        except RuntimeError as e:
-            print(f"   Cayenne ingest over MQTT not measured: {e}")
-            return None
-    finally:
-        mailbox.stop()
-        sms.stop()
+        return durable_ingest("Cayenne ingest", broker, load_bin, workdir / "things.tsv", lines, "--cayenne-payload", seconds)
 
 
 def mqtt5_publish_verdict(port: int, username: str, password: str, topic: str, payload: str) -> int | str:

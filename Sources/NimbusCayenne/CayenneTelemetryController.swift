@@ -27,21 +27,26 @@ struct CayenneTelemetryController {
         let (thingId, sensorId) = (try CayenneThingWire.uuid(context, "deviceId", what: "thing"), try CayenneThingWire.uuid(context, "sensorId", what: "sensor"))
         let accountId = try CayenneThingWire.accountId(request)
         let type = query.get("type") ?? "latest"
-        let latest = try await telemetry.latest(of: thingId, sensorId: sensorId, accountId: accountId, by: context.principal)
-        if type == "latest" { return CayenneResponse.json(.array(latest.map { [Self.summary($0.reading)] } ?? [])) }
-        let (from, to) = try SummaryRange(type: type, query: query, latest: latest?.reading.timestamp).dates
+        if type == "latest" {
+            let latest = try await telemetry.latest(of: thingId, sensorId: sensorId, accountId: accountId, by: context.principal)
+            return CayenneResponse.json(.array(latest.map { [Self.summary($0.reading)] } ?? []))
+        }
+        // Only a period that ends at the latest reading needs it before the range is known; the history brings it too.
+        let end = query.get("endDateLatest") == "true"
+            ? try await telemetry.latest(of: thingId, sensorId: sensorId, accountId: accountId, by: context.principal)?.reading.timestamp : nil
+        let (from, to) = try SummaryRange(type: type, query: query, latest: end).dates
         let points = try query.get("points").map { text in
             guard let points = Int(text) else { throw NimbusError.invalidInput(field: "points", reason: "must be a whole number") }
             return points
         } ?? 2_000
-        let (history, _) = try await telemetry.history(
+        let (history, latest) = try await telemetry.history(
             of: thingId, sensorId: sensorId, from: from, to: to, points: points, raw: query.get("raw") == "true", accountId: accountId,
             by: context.principal)
         switch history {
         case .raw(let readings):
             return CayenneResponse.json(.array(readings.map(Self.summary)))
         case .rolledUp(_, let rollups):
-            return CayenneResponse.json(.array(rollups.map { Self.summary($0, like: latest?.reading) }))
+            return CayenneResponse.json(.array(rollups.map { Self.summary($0, like: latest) }))
         }
     }
 
@@ -82,7 +87,7 @@ struct CayenneTelemetryController {
     static func summary(_ reading: Reading) -> JSONValue {
         .object([
             "v": CayenneWire.value(reading.value, multiple: false), "ts": CayenneWire.time(reading.timestamp), "unit": .string(reading.unit ?? ""),
-            "device_type": .string(reading.type?.hasPrefix("digital") == true ? "digital" : "analog"),
+            "device_type": .string(deviceType(reading.type)),
         ])
     }
 
@@ -90,9 +95,14 @@ struct CayenneTelemetryController {
     static func summary(_ rollup: ReadingRollup, like latest: Reading?) -> JSONValue {
         .object([
             "v": .number(rollup.average), "ts": CayenneWire.time(rollup.start), "unit": .string(latest?.unit ?? ""),
-            "device_type": .string(latest?.type?.hasPrefix("digital") == true ? "digital" : "analog"),
+            "device_type": .string(deviceType(latest?.type)),
             "min": .number(rollup.min), "max": .number(rollup.max), "count": .number(Double(rollup.count)),
         ])
+    }
+
+    /// `digital` for the digital types, `analog` otherwise.
+    private static func deviceType(_ type: String?) -> String {
+        type?.hasPrefix("digital") == true ? "digital" : "analog"
     }
 
     static func channelState(_ state: TelemetryUseCases.ChannelState) -> JSONValue {

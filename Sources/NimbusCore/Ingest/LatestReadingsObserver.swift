@@ -4,9 +4,9 @@
 /// older than the channel's latest: readings may arrive out of order (LoRaWAN uplinks carry their own time).
 struct LatestReadingsObserver: IngestObserver {
     func stage(_ readings: [Reading], in transaction: any StoreTransaction) async throws {
-        var newest: [String: Reading] = [:]
+        var newest: [SensorChannel: Reading] = [:]
         for reading in readings {
-            let key = "\(reading.sensorId)/\(reading.channel)"
+            let key = SensorChannel(sensorId: reading.sensorId, channel: reading.channel)
             if newest[key].map({ reading.timestamp >= $0.timestamp }) ?? true { newest[key] = reading }
         }
         try await transaction.readings.updateLatest(Array(newest.values))

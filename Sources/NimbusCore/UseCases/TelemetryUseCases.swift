@@ -30,9 +30,7 @@ public struct TelemetryUseCases: Sendable {
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.history, .view), in: tx)
             var states: [(thingId: UUID, channels: [ChannelState])] = []
             for thingId in thingIds {
-                // A thing's channels: its children's, or its own for a child thing.
-                let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)
-                let sensors = thing.parentId == nil ? try await tx.devices.children(of: [thing.id]) + [thing] : [thing]
+                let sensors = try await Self.sensors(of: try await ThingUseCases.device(thingId, in: home, tx: tx), tx: tx)
                 states.append((thingId, try await Self.states(of: sensors, tx: tx)))
             }
             return states
@@ -130,13 +128,17 @@ public struct TelemetryUseCases: Sendable {
         guard from <= to else { throw NimbusError.invalidInput(field: "startDate", reason: "must not be after endDate") }
         let sensors = try await environment.store.read { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.history, .view), in: tx)
-            let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)
-            return thing.parentId == nil ? try await tx.devices.children(of: [thing.id]) + [thing] : [thing]
+            return try await Self.sensors(of: try await ThingUseCases.device(thingId, in: home, tx: tx), tx: tx)
         }
         let channels = try await environment.store.read { tx in try await tx.readings.channels(sensorIds: sensors.map(\.id)) }
         return ReadingExport(
             store: environment.store, channels: channels, from: from, to: to,
             sensorUUIDs: Dictionary(sensors.map { ($0.id, $0.uuid) }, uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// What reports a thing's channels: its children and itself, or itself alone for a child thing.
+    private static func sensors(of thing: Device, tx: any StoreTransaction) async throws -> [Device] {
+        thing.parentId == nil ? try await tx.devices.children(of: [thing.id]) + [thing] : [thing]
     }
 
     /// A sensor of a thing of the account: the thing's child, or the thing itself.

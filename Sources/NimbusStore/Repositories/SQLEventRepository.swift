@@ -7,12 +7,11 @@ struct SQLEventRepository: EventRepository {
 
     func append(_ events: [NewEvent]) async throws -> [Event] {
         guard !events.isEmpty else { return [] }
-        // One multi-row INSERT for the whole batch: one statement, one round trip.
-        var query: SQLQueryString = "INSERT INTO events (project_id, home_id, event_type, event_data, origin_kind, origin_id, origin_name, timestamp) VALUES "
-        for (index, event) in events.enumerated() {
+        let query = SQLQueryString.rows(
+            "INSERT INTO events (project_id, home_id, event_type, event_data, origin_kind, origin_id, origin_name, timestamp) VALUES ", events
+        ) { event in
             let (kind, id, name) = Self.origin(event.origin)
-            if index > 0 { query = query + ", " }
-            query = query + """
+            return """
                 (\(bind: event.projectId), \(bind: event.homeId), \(bind: event.eventType), \(bind: JSONValue.object(event.eventData).jsonText),
                  \(bind: kind), \(bind: id), \(bind: name), \(bind: event.timestamp))
                 """

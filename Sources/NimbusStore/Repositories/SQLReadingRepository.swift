@@ -7,15 +7,14 @@ struct SQLReadingRepository: ReadingRepository {
 
     func append(_ readings: [Reading]) async throws -> [Reading] {
         guard !readings.isEmpty else { return [] }
-        // One multi-row INSERT for the whole batch, as for events.
-        var query: SQLQueryString = "INSERT INTO readings (project_id, home_id, device_id, sensor_id, channel, value, value_json, type, unit, timestamp) VALUES "
-        for (index, reading) in readings.enumerated() {
-            if index > 0 { query = query + ", " }
-            query = query + """
-                (\(bind: reading.projectId), \(bind: reading.homeId), \(bind: reading.deviceId), \(bind: reading.sensorId), \(bind: reading.channel),
-                 \(bind: reading.value.primary), \(bind: reading.value.jsonValue.jsonText), \(bind: reading.type), \(bind: reading.unit),
-                 \(bind: reading.timestamp))
-                """
+        let query = SQLQueryString.rows(
+            "INSERT INTO readings (project_id, home_id, device_id, sensor_id, channel, value, value_json, type, unit, timestamp) VALUES ", readings
+        ) { reading in
+            """
+            (\(bind: reading.projectId), \(bind: reading.homeId), \(bind: reading.deviceId), \(bind: reading.sensorId), \(bind: reading.channel),
+             \(bind: reading.value.primary), \(bind: reading.value.jsonValue.jsonText), \(bind: reading.type), \(bind: reading.unit),
+             \(bind: reading.timestamp))
+            """
         }
         let ids: [Int] = try await db.raw(query + " RETURNING id").all().map { try $0.column("id") }.sorted()
         guard ids.count == readings.count else { throw StoreError.unexpectedRow("reading ids") }
@@ -38,15 +37,16 @@ struct SQLReadingRepository: ReadingRepository {
 
     func updateLatest(_ readings: [Reading]) async throws {
         guard !readings.isEmpty else { return }
-        // One multi-row upsert (SQLite 3.24+ and PostgreSQL agree on the syntax); a sensor appears once in it.
-        var query: SQLQueryString = "INSERT INTO latest_readings (sensor_id, reading_id, project_id, home_id, device_id, channel, value, value_json, type, unit, timestamp) VALUES "
-        for (index, reading) in readings.enumerated() {
-            if index > 0 { query = query + ", " }
-            query = query + """
-                (\(bind: reading.sensorId), \(bind: reading.id), \(bind: reading.projectId), \(bind: reading.homeId), \(bind: reading.deviceId),
-                 \(bind: reading.channel), \(bind: reading.value.primary), \(bind: reading.value.jsonValue.jsonText), \(bind: reading.type),
-                 \(bind: reading.unit), \(bind: reading.timestamp))
-                """
+        // One multi-row upsert (SQLite 3.24+ and PostgreSQL agree on the syntax); a sensor channel appears once in it.
+        let query = SQLQueryString.rows(
+            "INSERT INTO latest_readings (sensor_id, reading_id, project_id, home_id, device_id, channel, value, value_json, type, unit, timestamp) VALUES ",
+            readings
+        ) { reading in
+            """
+            (\(bind: reading.sensorId), \(bind: reading.id), \(bind: reading.projectId), \(bind: reading.homeId), \(bind: reading.deviceId),
+             \(bind: reading.channel), \(bind: reading.value.primary), \(bind: reading.value.jsonValue.jsonText), \(bind: reading.type),
+             \(bind: reading.unit), \(bind: reading.timestamp))
+            """
         }
         try await db.raw(query + """
              ON CONFLICT (sensor_id, channel) DO UPDATE SET reading_id = excluded.reading_id, device_id = excluded.device_id,
@@ -66,13 +66,13 @@ struct SQLReadingRepository: ReadingRepository {
 
     func mergeRollups(_ rollups: [ReadingRollup]) async throws {
         guard !rollups.isEmpty else { return }
-        var query: SQLQueryString = "INSERT INTO reading_rollups (sensor_id, channel, size, bucket_start, value_count, value_min, value_max, value_sum) VALUES "
-        for (index, rollup) in rollups.enumerated() {
-            if index > 0 { query = query + ", " }
-            query = query + """
-                (\(bind: rollup.sensorId), \(bind: rollup.channel), \(bind: rollup.size.rawValue), \(bind: rollup.start), \(bind: rollup.count),
-                 \(bind: rollup.min), \(bind: rollup.max), \(bind: rollup.sum))
-                """
+        let query = SQLQueryString.rows(
+            "INSERT INTO reading_rollups (sensor_id, channel, size, bucket_start, value_count, value_min, value_max, value_sum) VALUES ", rollups
+        ) { rollup in
+            """
+            (\(bind: rollup.sensorId), \(bind: rollup.channel), \(bind: rollup.size.rawValue), \(bind: rollup.start), \(bind: rollup.count),
+             \(bind: rollup.min), \(bind: rollup.max), \(bind: rollup.sum))
+            """
         }
         // CASE rather than MIN/MAX or LEAST/GREATEST: the two databases name the two-argument forms differently.
         try await db.raw(query + """

@@ -32,3 +32,16 @@ extension SQLDatabase {
         return Page(items: items, skip: page.skip, total: total)
     }
 }
+
+extension SQLQueryString {
+    /// `insert` followed by one `(…)` group per item, separated by commas: a multi-row `VALUES` list, so that a batch is
+    /// one statement and one round trip.
+    static func rows<Item>(_ insert: SQLQueryString, _ items: [Item], _ row: (Item) -> SQLQueryString) -> SQLQueryString {
+        var query = insert
+        for (index, item) in items.enumerated() {
+            if index > 0 { query = query + ", " }
+            query = query + row(item)
+        }
+        return query
+    }
+}
