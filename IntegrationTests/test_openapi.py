@@ -27,7 +27,7 @@ from typing import Any, Callable
 import pytest
 
 from cayenne import Cayenne
-from harness import NimbusServer
+from harness import NimbusServer, expect
 from world import ALL_PERMISSIONS, Project
 
 MAX_EXAMPLES = int(os.environ.get("NIMBUS_OPENAPI_EXAMPLES", "8"))
@@ -79,6 +79,9 @@ def test_mode_api_conforms_to_its_document(api_server: NimbusServer, tmp_path: P
     owner = project.new_user()
     home = project.new_home(owner)
     device = project.device_in_home(owner, home)
+    # A time series to read: the device's temperature, kept by a tsdb module.
+    api_server.cli("smart-module", "create", "--project", project.id, "--id", "tsdb", "--type", "tsdb", "--events", "reading")
+    expect(device.client.put(f"/devices/{device.id}/event", json={"eventType": "reading", "eventData": {"temperature": 20}}), 204)
     # Objects that their operation destroys.
     doomed_user = project.new_user()
     doomed_home = project.new_home(owner)
@@ -87,7 +90,8 @@ def test_mode_api_conforms_to_its_document(api_server: NimbusServer, tmp_path: P
     key = project.key(*ALL_PERMISSIONS)
     mode = lambda token: f"ModeCloud {token}"
     config = write_config(tmp_path / "mode.toml", mode(owner.token),
-                          {"homeId": home, "deviceId": device.id, "userId": owner.id, "projectId": project.id},
+                          {"homeId": home, "deviceId": device.id, "userId": owner.id, "projectId": project.id,
+                           "moduleId": "tsdb", "seriesId": f"{device.id}-temperature"},
                           [
                               {"include-path": "/mode/userSession", "include-method": "DELETE",
                                "headers": {"Authorization": mode(doomed_session.token)}},

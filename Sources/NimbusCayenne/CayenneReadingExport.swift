@@ -48,7 +48,7 @@ struct CayenneReadingExport {
         case .text(let text): text
         }
         let fields = [
-            reading.timestamp.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)), reading.channel, value, reading.type ?? "",
+            Timestamp.rfc3339(reading.timestamp), reading.channel, value, reading.type ?? "",
             reading.unit ?? "", sensor?.lowercaseString ?? "",
         ]
         return fields.map(Self.quoted).joined(separator: ",") + "\r\n"

@@ -16,7 +16,7 @@ enum CayenneWire {
 
     static func time(_ date: Date?) -> JSONValue {
         guard let date else { return .null }
-        return .string(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        return .string(Timestamp.rfc3339(date))
     }
 
     /// The seed's "Get User" model.

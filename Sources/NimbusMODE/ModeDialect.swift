@@ -19,9 +19,11 @@ public struct ModeDialect: Sendable {
         self.links = Self.accountLinks(publicURL: publicURL)
     }
 
-    /// The observers MODE adds to the event write path: its webhook deliveries.
-    public static func eventObservers(wakeOutbox: @escaping @Sendable () -> Void) -> [any IngestObserver<Event>] {
-        [ModeWebhookObserver(wakeOutbox: wakeOutbox)]
+    /// The observers MODE adds to the event write path: its smart modules (webhook deliveries, time series).
+    public static func eventObservers(
+        wakeOutbox: @escaping @Sendable () -> Void, limits: ThingLimits = ThingLimits()
+    ) -> [any IngestObserver<Event>] {
+        [ModeSmartModuleObserver(wakeOutbox: wakeOutbox, limits: limits)]
     }
 
     /// The links in account emails point at this dialect's pages.
@@ -55,6 +57,7 @@ public struct ModeDialect: Sendable {
         ModeAccountPages(accounts: nimbus.accounts).addRoutes(to: routes)
         ModeHomesController(homes: nimbus.homes, events: nimbus.events, devices: nimbus.devices).addRoutes(to: routes)
         ModeKeyValueController(keyValues: nimbus.keyValues).addRoutes(to: routes)
+        ModeTimeSeriesController(timeSeries: nimbus.timeSeries).addRoutes(to: routes)
         ModeDevicesController(devices: nimbus.devices, events: nimbus.events).addRoutes(to: routes)
         let sockets = ModeWebSockets(nimbus: nimbus)
         sockets.addRefusals(to: routes)

@@ -25,7 +25,7 @@ public struct NimbusAssembly: Sendable {
             store: store,
             bus: InProcessBus(queueLimit: configuration.liveSubscriberQueue, byteLimit: configuration.liveSubscriberQueueBytes),
             livePublishQueue: configuration.livePublishQueue,
-            eventObservers: ModeDialect.eventObservers(wakeOutbox: { outbox.wakeUp() }),
+            eventObservers: ModeDialect.eventObservers(wakeOutbox: { outbox.wakeUp() }, limits: configuration.thingLimits),
             outboxSignal: { outbox.wakeUp() }, logger: logger,
             oauth: configuration.oauthSettings,
             signInThrottle: SignInThrottle(limits: configuration.signInLimits),

@@ -6,7 +6,7 @@ import NimbusServer
 
 /// JSON fields of the objects the admin commands print.
 enum AdminJSON {
-    static func time(_ date: Date) -> JSONValue { .string(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))) }
+    static func time(_ date: Date) -> JSONValue { .string(Timestamp.rfc3339(date)) }
     static func int(_ value: Int) -> JSONValue { .number(Double(value)) }
 }
 
@@ -143,7 +143,8 @@ struct SmartModuleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "smart-module", abstract: "Manage smart modules.", subcommands: [Create.self])
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a smart module (a webhooks module delivers events to --url).")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a smart module (--type webhooks delivers events to --url; --type tsdb keeps device events' numbers as readings).")
         @OptionGroup var store: StoreOptions
         @Option var project: Int
         @Option var id: String

@@ -35,6 +35,26 @@ public struct Reading: Sendable, Hashable {
     }
 }
 
+extension Reading {
+    /// Where a thing was, read from a location reading: the GPS type (Cayenne MQTT `gps,m=lat,lon,alt`, LPP GPS, a
+    /// MODE event's `lat`/`lon`) with at least a latitude and a longitude.
+    public struct Location: Sendable, Hashable {
+        public var latitude: Double
+        public var longitude: Double
+        public var altitude: Double?
+    }
+
+    /// The data type of location readings.
+    public static let locationType = "gps"
+
+    /// The location this reading gives, if it is one.
+    public var location: Location? {
+        guard type == Self.locationType, case .numbers(let values) = value, values.count >= 2,
+              (-90...90).contains(values[0]), (-180...180).contains(values[1]) else { return nil }
+        return Location(latitude: values[0], longitude: values[1], altitude: values.count > 2 ? values[2] : nil)
+    }
+}
+
 /// A reading's value: one number (most sensors), several (GPS, accelerometer: `type,u1,u2=v1,v2`) or text.
 public enum ReadingValue: Sendable, Hashable {
     case number(Double)

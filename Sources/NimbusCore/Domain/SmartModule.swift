@@ -1,7 +1,7 @@
 import Foundation
 
 /// A project-wide extension that consumes events (MODE smart modules). The `webhooks` type delivers
-/// subscribed events to a URL, signed with the module's key.
+/// subscribed events to a URL, signed with the module's key; the `tsdb` type keeps their numbers as readings.
 public struct SmartModule: Sendable, Hashable {
     public var id: String
     public var projectId: Int
@@ -26,6 +26,11 @@ public struct SmartModule: Sendable, Hashable {
         self.configData = configData
         self.creationTime = creationTime
     }
+
+    /// The type that delivers events to a URL.
+    public static let webhooksType = "webhooks"
+    /// The type that keeps the numbers of device events as readings (MODE's time-series database).
+    public static let timeSeriesType = "tsdb"
 
     /// Whether this module wants events of the given type.
     public func subscribes(to eventType: String) -> Bool {

@@ -75,7 +75,7 @@ public struct AdminUseCases: Sendable {
     ) async throws -> SmartModule {
         try AccessPolicy.requireSystem(principal)
         let id = try Validation.identifier(id, field: "id")
-        if moduleType == "webhooks" {
+        if moduleType == SmartModule.webhooksType {
             guard case .string(let url)? = configData["url"], let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? "") else {
                 throw NimbusError.invalidInput(field: "url", reason: "an http or https URL is required")
             }

@@ -21,6 +21,7 @@ public struct Nimbus: Sendable {
     public let registry: RegistryUseCases
     public let thingCommands: ThingCommandUseCases
     public let telemetry: TelemetryUseCases
+    public let timeSeries: TimeSeriesUseCases
 
     public init(environment: CoreEnvironment) {
         self.environment = environment
@@ -44,6 +45,7 @@ public struct Nimbus: Sendable {
         self.registry = RegistryUseCases(environment: environment)
         self.thingCommands = ThingCommandUseCases(environment: environment)
         self.telemetry = TelemetryUseCases(environment: environment)
+        self.timeSeries = TimeSeriesUseCases(environment: environment)
     }
 
     /// Gets the core ready to serve, once at start-up: loads (or makes) the token signing keys and

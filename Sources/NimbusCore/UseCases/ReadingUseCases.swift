@@ -10,7 +10,7 @@ public struct ReadingUseCases: Sendable {
     init(environment: CoreEnvironment) {
         self.environment = environment
         self.writer = ReadingIngest(
-            store: environment.store, observers: [LatestReadingsObserver(), RollupObserver()] + environment.readingObservers + [ReadingPublisher(bus: environment.bus)], clock: environment.clock,
+            store: environment.store, observers: DerivedReadings.keepers + environment.readingObservers + [ReadingPublisher(bus: environment.bus)], clock: environment.clock,
             limits: environment.thingLimits)
     }
 

@@ -64,6 +64,15 @@ struct SQLReadingRepository: ReadingRepository {
             """).all().map(Self.reading)
     }
 
+    func latest(homeId: Int) async throws -> [Reading] {
+        // Joined on the device's home now, not the home the readings were taken in: a device that left the home
+        // takes its series with it.
+        try await db.raw("""
+            SELECT l.reading_id AS id, l.project_id, l.home_id, l.device_id, l.sensor_id, l.channel, l.value_json, l.type, l.unit, l.timestamp
+            FROM latest_readings l JOIN devices d ON d.id = l.sensor_id WHERE d.home_id = \(bind: homeId)
+            """).all().map(Self.reading)
+    }
+
     func mergeRollups(_ rollups: [ReadingRollup]) async throws {
         guard !rollups.isEmpty else { return }
         let query = SQLQueryString.rows(

@@ -11,6 +11,9 @@ public protocol ReadingRepository: Sendable {
     func updateLatest(_ readings: [Reading]) async throws
     /// The latest reading of each channel of these sensors that has one, in no particular order.
     func latest(sensorIds: [Int]) async throws -> [Reading]
+    /// The latest reading of each channel of the devices now in the home (a device that reports itself), in no
+    /// particular order.
+    func latest(homeId: Int) async throws -> [Reading]
     /// Adds these rollups (at most one per sensor, channel, size and bucket) to the stored ones.
     func mergeRollups(_ rollups: [ReadingRollup]) async throws
     /// A sensor channel's rollups of one size whose buckets start from `from`'s bucket to `to`, newest first, at most

@@ -7,8 +7,8 @@ import Testing
 
 @testable import NimbusMODE
 
-@Suite("MODE webhooks on the event write path")
-struct ModeWebhookObserverTests {
+@Suite("MODE smart modules on the event write path")
+struct ModeSmartModuleObserverTests {
     @Test("a subscribed event's delivery is written with it, rendered as the WebSocket sends it, and the outbox is woken after the commit")
     func deliveries() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-webhooks-\(UUID().uuidString)").path

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Times as every dialect writes them: RFC 3339 in UTC with exactly three fractional digits
+/// (`2026-12-05T10:00:00.313Z`), rounded to the nearest millisecond. Foundation's ISO 8601 style truncates, and a
+/// time read back as a `Double` may lie a hair under its millisecond (`.313` came out `.312`); this also runs on
+/// every row of a CSV export, so it does the calendar arithmetic itself instead of going through `Calendar`.
+public enum Timestamp {
+    public static func rfc3339(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (days, msOfDay) = floorDivision(milliseconds, 86_400_000)
+        let (year, month, day) = civil(fromDays: days)
+        let secondOfDay = msOfDay / 1000
+        var text = ""
+        text.reserveCapacity(24)
+        append(year, width: 4, to: &text)
+        text += "-"
+        append(month, width: 2, to: &text)
+        text += "-"
+        append(day, width: 2, to: &text)
+        text += "T"
+        append(secondOfDay / 3600, width: 2, to: &text)
+        text += ":"
+        append(secondOfDay / 60 % 60, width: 2, to: &text)
+        text += ":"
+        append(secondOfDay % 60, width: 2, to: &text)
+        text += "."
+        append(msOfDay % 1000, width: 3, to: &text)
+        text += "Z"
+        return text
+    }
+
+    private static func append(_ value: Int64, width: Int, to text: inout String) {
+        let digits = String(value)
+        if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
+        text += digits
+    }
+
+    private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let remainder = value % divisor
+        return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)
+    }
+
+    /// The proleptic Gregorian date of a day counted from 1970-01-01 (H. Hinnant's `civil_from_days`).
+    private static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
