@@ -54,6 +54,7 @@ public struct CayenneDialect: Sendable {
         CayenneRegistryController(registry: nimbus.registry).addRoutes(to: platform)
         CayenneTelemetryController(telemetry: nimbus.telemetry).addRoutes(platform: platform, api: api)
         CayenneReadingExport(telemetry: nimbus.telemetry).addRoutes(to: api)
+        CayenneHistoryController(telemetry: nimbus.telemetry).addRoutes(to: api)
         dataTypes.addRoutes(to: cayenne)
         // HTTP push and LoRaWAN uplinks, signed with the account's MQTT credentials (no Bearer token).
         CayennePushController(

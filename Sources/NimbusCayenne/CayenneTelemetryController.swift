@@ -60,16 +60,20 @@ struct CayenneTelemetryController {
     /// `?devices=a,b` (at most 100): `[{thing_id, state: [...]}]`, each thing's state as `devices/{id}/state` gives it,
     /// in the order asked; an id that is not a thing of the account is 404 for the whole request.
     func severalStates(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        let ids = try (request.uri.queryParameters.get("devices") ?? "").split(separator: ",").map { text in
+        let states = try await telemetry.states(of: try Self.thingIds(request), accountId: try CayenneThingWire.accountId(request), by: context.principal)
+        return CayenneResponse.json(.array(states.map { thingId, channels in
+            .object(["thing_id": .string(thingId.lowercaseString), "state": .array(channels.map(Self.channelState))])
+        }))
+    }
+
+    /// `?devices=a,b`: the thing ids asked about.
+    static func thingIds(_ request: Request) throws -> [UUID] {
+        try (request.uri.queryParameters.get("devices") ?? "").split(separator: ",").map { text in
             guard let id = UUID(uuidString: text.trimmingCharacters(in: .whitespaces)) else {
                 throw NimbusError.invalidInput(field: "devices", reason: "thing ids separated by commas")
             }
             return id
         }
-        let states = try await telemetry.states(of: ids, accountId: try CayenneThingWire.accountId(request), by: context.principal)
-        return CayenneResponse.json(.array(states.map { thingId, channels in
-            .object(["thing_id": .string(thingId.lowercaseString), "state": .array(channels.map(Self.channelState))])
-        }))
     }
 
     /// One channel's `{channel, value, type, unit, sensor_id, timestamp}`; 404 before its first reading.
@@ -106,10 +110,15 @@ struct CayenneTelemetryController {
     }
 
     static func channelState(_ state: TelemetryUseCases.ChannelState) -> JSONValue {
+        channelState(sensor: state.sensor, reading: state.reading)
+    }
+
+    /// A reading as the history service shows it: `{channel, value, type, unit, sensor_id, timestamp}`.
+    static func channelState(sensor: Device, reading: Reading) -> JSONValue {
         .object([
-            "channel": JSONValue.channel(state.reading.channel), "value": CayenneWire.value(state.reading.value, multiple: true),
-            "type": state.reading.type.map(JSONValue.string) ?? .null, "unit": state.reading.unit.map(JSONValue.string) ?? .null,
-            "sensor_id": .string(state.sensor.uuid.lowercaseString), "timestamp": CayenneWire.time(state.reading.timestamp),
+            "channel": JSONValue.channel(reading.channel), "value": CayenneWire.value(reading.value, multiple: true),
+            "type": reading.type.map(JSONValue.string) ?? .null, "unit": reading.unit.map(JSONValue.string) ?? .null,
+            "sensor_id": .string(sensor.uuid.lowercaseString), "timestamp": CayenneWire.time(reading.timestamp),
         ])
     }
 }

@@ -63,7 +63,7 @@ struct SQLReadingRollupTests {
                 try await tx.readings.rollups(sensorId: sensor, channel: "1", size: .hour, from: Self.base + 1_800, to: Self.base + 86_400, limit: 10)
             }
             #expect(hours.map(\.start) == [Self.base + 86_400, Self.base + 82_800, Self.base + 3_600, Self.base])
-            let raw = try await store.read { tx in try await tx.readings.readings(sensorId: sensor, channel: "1", from: Self.base + 45, to: Self.base + 3_600, limit: 3) }
+            let raw = try await store.read { tx in try await tx.readings.readings(sensorId: sensor, channel: "1", from: Self.base + 45, to: Self.base + 3_600, before: nil, limit: 3) }
             #expect(raw.map(\.timestamp) == [Self.base + 3_600, Self.base + 3_599, Self.base + 61])
         }
     }

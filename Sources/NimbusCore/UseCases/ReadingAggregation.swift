@@ -32,7 +32,7 @@ enum ReadingAggregation {
             return ReadingBucket.merge(rollups.map { ($0.start, $0.count, $0.min, $0.max, $0.sum) }, into: size)
         }
         let readings = try await tx.readings.readings(
-            sensorId: channel.sensorId, channel: channel.channel, from: start, to: to, limit: maximumRawReadings + 1)
+            sensorId: channel.sensorId, channel: channel.channel, from: start, to: to, before: nil, limit: maximumRawReadings + 1)
         guard readings.count <= maximumRawReadings else {
             throw NimbusError.invalidInput(field: field, reason: "more than \(maximumRawReadings) readings in the range: choose 1 minute or more")
         }

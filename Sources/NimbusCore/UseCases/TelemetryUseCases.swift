@@ -78,7 +78,7 @@ public struct TelemetryUseCases: Sendable {
             let days = try await tx.readings.rollups(sensorId: sensor.id, channel: channel, size: .day, from: from, to: to, limit: 100_000)
             let span = to.timeIntervalSince(from)
             if raw || days.reduce(0, { $0 + $1.count }) <= points {
-                return (.raw(try await tx.readings.readings(sensorId: sensor.id, channel: channel, from: from, to: to, limit: points)), latest)
+                return (.raw(try await tx.readings.readings(sensorId: sensor.id, channel: channel, from: from, to: to, before: nil, limit: points)), latest)
             }
             let size = RollupSize.allCases.first { span / $0.seconds <= Double(points) } ?? .day
             let rollups = try await tx.readings.rollups(sensorId: sensor.id, channel: channel, size: size, from: from, to: to, limit: points)
@@ -137,7 +137,7 @@ public struct TelemetryUseCases: Sendable {
     }
 
     /// What reports a thing's channels: its children and itself, or itself alone for a child thing.
-    private static func sensors(of thing: Device, tx: any StoreTransaction) async throws -> [Device] {
+    static func sensors(of thing: Device, tx: any StoreTransaction) async throws -> [Device] {
         thing.parentId == nil ? try await tx.devices.children(of: [thing.id]) + [thing] : [thing]
     }
 
@@ -149,7 +149,7 @@ public struct TelemetryUseCases: Sendable {
         return sensor
     }
 
-    private static func states(of sensors: [Device], tx: any StoreTransaction) async throws -> [ChannelState] {
+    static func states(of sensors: [Device], tx: any StoreTransaction) async throws -> [ChannelState] {
         let byId = Dictionary(sensors.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let states = try await tx.readings.latest(sensorIds: sensors.map(\.id)).compactMap { reading in
             byId[reading.sensorId].map { ChannelState(sensor: $0, reading: reading) }

@@ -105,23 +105,28 @@ struct SQLReadingRepository: ReadingRepository {
         }
     }
 
-    func readings(sensorId: Int, channel: String, from: Date, to: Date, limit: Int) async throws -> [Reading] {
-        try await db.raw("""
-            SELECT * FROM readings WHERE sensor_id = \(bind: sensorId) AND channel = \(bind: channel)
-                AND timestamp >= \(bind: from) AND timestamp <= \(bind: to)
-            ORDER BY timestamp DESC, id DESC LIMIT \(bind: limit)
-            """).all().map(Self.reading)
+    func readings(sensorId: Int, channel: String, from: Date, to: Date, before: ReadingPosition?, limit: Int) async throws -> [Reading] {
+        var query = Self.range(sensorId: sensorId, channel: channel, from: from, to: to)
+        if let before {
+            query = query + " AND (timestamp < \(bind: before.timestamp) OR (timestamp = \(bind: before.timestamp) AND id < \(bind: before.id)))"
+        }
+        return try await db.raw(query + " ORDER BY timestamp DESC, id DESC LIMIT \(bind: limit)").all().map(Self.reading)
     }
 
     func page(sensorId: Int, channel: String, from: Date, to: Date, after: ReadingPosition?, limit: Int) async throws -> [Reading] {
-        var query: SQLQueryString = """
-            SELECT * FROM readings WHERE sensor_id = \(bind: sensorId) AND channel = \(bind: channel)
-                AND timestamp >= \(bind: from) AND timestamp <= \(bind: to)
-            """
+        var query = Self.range(sensorId: sensorId, channel: channel, from: from, to: to)
         if let after {
             query = query + " AND (timestamp > \(bind: after.timestamp) OR (timestamp = \(bind: after.timestamp) AND id > \(bind: after.id)))"
         }
         return try await db.raw(query + " ORDER BY timestamp, id LIMIT \(bind: limit)").all().map(Self.reading)
+    }
+
+    /// A sensor channel's readings over a range, along the `(sensor_id, channel, timestamp)` index.
+    private static func range(sensorId: Int, channel: String, from: Date, to: Date) -> SQLQueryString {
+        """
+        SELECT * FROM readings WHERE sensor_id = \(bind: sensorId) AND channel = \(bind: channel)
+            AND timestamp >= \(bind: from) AND timestamp <= \(bind: to)
+        """
     }
 
     func channels(sensorIds: [Int]) async throws -> [SensorChannel] {

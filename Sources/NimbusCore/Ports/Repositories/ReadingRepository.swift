@@ -19,8 +19,9 @@ public protocol ReadingRepository: Sendable {
     /// A sensor channel's rollups of one size whose buckets start from `from`'s bucket to `to`, newest first, at most
     /// `limit`.
     func rollups(sensorId: Int, channel: String, size: RollupSize, from: Date, to: Date, limit: Int) async throws -> [ReadingRollup]
-    /// A sensor channel's readings taken from `from` to `to` (both included), newest first, at most `limit`.
-    func readings(sensorId: Int, channel: String, from: Date, to: Date, limit: Int) async throws -> [Reading]
+    /// A sensor channel's readings taken from `from` to `to` (both included), newest first (by time, then id), before
+    /// `before` when given, at most `limit`.
+    func readings(sensorId: Int, channel: String, from: Date, to: Date, before: ReadingPosition?, limit: Int) async throws -> [Reading]
     /// A sensor channel's readings taken from `from` to `to`, oldest first (by time, then id), after `after` when
     /// given: one page of a walk through a range that holds any number of them, in the order of the index.
     func page(sensorId: Int, channel: String, from: Date, to: Date, after: ReadingPosition?, limit: Int) async throws -> [Reading]
