@@ -173,3 +173,42 @@ def test_rollups_stay_consistent_with_the_readings_after_kill_9(server_factory) 
                                                 params={"channel": "1", "interval": interval, "startDate": since}), 200)
         assert sum(b["count"] for b in buckets) == len(values), (interval, buckets)
         assert abs(sum(b["sum"] for b in buckets) - sum(values)) < 1e-6 and min(b["min"] for b in buckets) == min(values)
+
+
+def test_retention_deletes_old_readings_and_keeps_the_rollups(server_factory) -> None:
+    """A project that keeps readings 15 days and minute rollups 30: a retention pass (every second here) deletes what
+    is older, and hour and day rollups and the latest values stay."""
+    import pytest
+    from harness import wait_until
+    server = server_factory(extra_args=["--reading-retention-interval", "1"])
+    cayenne = Cayenne(server)
+    account = Account(cayenne, cayenne.app())
+    tracker = Tracker(cayenne, account, "70B3D57ED000" + uuid.uuid4().hex[:4].upper())
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    for days_ago, count in ((40, 3), (20, 2), (0, 1)):
+        for index in range(count):
+            tracker.send(now - timedelta(days=days_ago, minutes=index), 10.0 * days_ago + index, (52.0, 4.0, 1.0))
+    thing = tracker.thing["id"]
+    readings_path, aggregations = f"/cayenne/devices/{thing}/readings", f"/cayenne/devices/{thing}/aggregations"
+    assert len(walk(account, readings_path, channel="1")) == 6
+
+    with pytest.raises(AssertionError, match="at least as long"):
+        server.cli("project", "retention", "--project", cayenne.project.id, "--readings-days", 15, "--minute-rollups-days", 5)
+    assert server.cli("project", "retention", "--project", cayenne.project.id, "--readings-days", 15,
+                      "--minute-rollups-days", 30) == {"projectId": cayenne.project.id, "readingsDays": 15, "minuteRollupsDays": 30}
+    wait_until(lambda: len(walk(account, readings_path, channel="1")) == 1, timeout=15, what="the readings older than 15 days deleted")
+    assert [item["value"] for item in walk(account, readings_path, channel="1")] == [0.0]
+
+    def count(interval: str, start: datetime, end: datetime) -> int:
+        buckets = expect_json(account.call_auth("GET", aggregations, params={
+            "channel": "1", "interval": interval, "startDate": ms(start), "endDate": ms(end)}), 200)
+        return sum(bucket["count"] for bucket in buckets)
+
+    assert count("1day", now - timedelta(days=45), now) == 6, "day rollups are kept"
+    assert count("1hour", now - timedelta(days=45), now) == 6, "hour rollups are kept"
+    assert count("1minute", now - timedelta(days=21), now - timedelta(days=19)) == 2, "minute rollups of 20 days ago are kept"
+    assert count("1minute", now - timedelta(days=41), now - timedelta(days=39)) == 0, "those of 40 days ago are not"
+    assert count("30second", now - timedelta(days=21), now - timedelta(days=19)) == 0, "nor are the raw readings"
+    assert {s["channel"]: s["value"] for s in expect_json(account.call_auth("GET", f"/cayenne/devices/{thing}/state"), 200)}[1] == 0.0
+    assert server.cli("project", "retention", "--project", cayenne.project.id) == {
+        "projectId": cayenne.project.id, "readingsDays": None, "minuteRollupsDays": None}, "0 keeps everything again"

@@ -55,7 +55,10 @@ public func buildApplication(
                 limits: configuration.http, connections: httpConnections(configuration, logger: logger),
                 earlyRoutes: mode.earlyRoutes(logger: logger), serverName: serverName),
             configuration: .init(address: .hostname(configuration.bind, port: configuration.httpPort), serverName: serverName),
-            services: [store, outbox, CommandTimeoutWatcher(commands: nimbus.thingCommands, logger: logger)] + mqttListeners,
+            services: [
+                store, outbox, CommandTimeoutWatcher(commands: nimbus.thingCommands, logger: logger),
+                ReadingRetentionWorker(readings: nimbus.readings, interval: .seconds(configuration.readingRetentionInterval), logger: logger),
+            ] + mqttListeners,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.httpPort) },
             logger: logger)
     } catch {

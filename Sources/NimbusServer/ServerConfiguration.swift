@@ -43,6 +43,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Seconds a Cayenne command waits for its thing to connect and answer.
     public var cayenneCommandLifetime = 300
     public var thingLimits = ThingLimits()
+    /// Seconds between retention passes over old readings: hourly, since retention is counted in days.
+    public var readingRetentionInterval = 3_600
     /// Messages one live subscriber (a WebSocket, a device's channel) may fall behind before its stream is ended.
     public var liveSubscriberQueue = 1024
     /// The bytes of those messages (`BusMessage.approximateSize`).

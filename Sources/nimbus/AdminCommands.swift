@@ -11,7 +11,7 @@ enum AdminJSON {
 }
 
 struct ProjectCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "project", abstract: "Manage projects.", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(commandName: "project", abstract: "Manage projects.", subcommands: [Create.self, Retention.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a project and print it.")
@@ -26,6 +26,29 @@ struct ProjectCommand: AsyncParsableCommand {
                 return [
                     "id": AdminJSON.int(project.id), "name": .string(project.name), "accounts": .string(project.accountMode.rawValue),
                     "provisioning": .string(project.provisioning.rawValue), "creationTime": AdminJSON.time(project.creationTime),
+                ]
+            }
+        }
+    }
+}
+
+extension ProjectCommand {
+    struct Retention: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set how long a project keeps its raw readings and per-minute rollups (hour and day rollups are always kept).")
+        @OptionGroup var store: StoreOptions
+        @Option var project: Int
+        @Option(help: "days raw readings are kept; 0 keeps them for ever") var readingsDays: Int = 0
+        @Option(help: "days per-minute rollups are kept (at least --readings-days); 0 keeps them for ever") var minuteRollupsDays: Int = 0
+
+        func run() async throws {
+            try await AdminRunner(options: store).run { admin in
+                let retention = try await admin.setReadingRetention(
+                    projectId: project, readingDays: readingsDays == 0 ? nil : readingsDays,
+                    minuteRollupDays: minuteRollupsDays == 0 ? nil : minuteRollupsDays, by: .system)
+                return [
+                    "projectId": AdminJSON.int(retention.projectId), "readingsDays": retention.readingDays.map(AdminJSON.int) ?? .null,
+                    "minuteRollupsDays": retention.minuteRollupDays.map(AdminJSON.int) ?? .null,
                 ]
             }
         }

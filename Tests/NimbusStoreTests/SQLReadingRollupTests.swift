@@ -68,6 +68,50 @@ struct SQLReadingRollupTests {
         }
     }
 
+    @Test("retention deletes old readings in batches along the index, minute rollups by bucket, and is set per project", arguments: StoreBackend.available)
+    func retention(backend: StoreBackend) async throws {
+        try await withStore(backend) { store in
+            let (projectId, homeId, parent, sensor) = try await store.write { tx in
+                let project = try await tx.projects.insert(name: "p", accountMode: .email, provisioning: .claim, at: Self.base)
+                let home = try await tx.homes.insert(projectId: project.id, name: "account", at: Self.base)
+                let parent = try await tx.devices.insert(Self.thing(project.id, home.id, parent: nil))
+                let sensor = try await tx.devices.insert(Self.thing(project.id, home.id, parent: parent.id))
+                return (project.id, home.id, parent.id, sensor.id)
+            }
+            let all = readings(projectId: projectId, homeId: homeId, parent: parent, sensor: sensor)
+            try await store.write { tx in
+                let stored = try await tx.readings.append(all)
+                try await tx.readings.mergeRollups(ReadingRollup.of(stored))
+                try await tx.readings.updateLatest([stored.max { $0.timestamp < $1.timestamp }!])
+                try await tx.readings.setRetention(ReadingRetention(projectId: projectId, readingDays: 1, minuteRollupDays: nil))
+                try await tx.readings.setRetention(ReadingRetention(projectId: projectId, readingDays: 2, minuteRollupDays: 3))
+            }
+            let channel = SensorChannel(sensorId: sensor, channel: "1")
+            let (retentions, channels) = try await store.read { tx in (try await tx.readings.retentions(), try await tx.readings.channels(projectId: projectId)) }
+            #expect(retentions == [ReadingRetention(projectId: projectId, readingDays: 2, minuteRollupDays: 3)], "set again, replaced")
+            #expect(channels == [channel])
+
+            // Before base + 3,600 s: the readings at 30, 45, 50, 61 and 3,599 s, two at a time, oldest first.
+            var batches: [Int] = []
+            while batches.last != 0 {
+                batches.append(try await store.write { tx in try await tx.readings.deleteReadings(of: channel, before: Self.base + 3_600, limit: 2) })
+            }
+            #expect(batches == [2, 2, 1, 0])
+            let left = try await store.read { tx in
+                try await tx.readings.readings(sensorId: sensor, channel: "1", from: .distantPast, to: .distantFuture, before: nil, limit: 100)
+            }
+            #expect(left.map(\.timestamp) == [Self.base + 86_400, Self.base + 86_399, Self.base + 7_300, Self.base + 3_600])
+
+            try await store.write { tx in try await tx.readings.deleteRollups(of: channel, size: .minute, before: Self.base + 3_600) }
+            let rollups = try await Self.allRollups(store, sensor)
+            #expect(rollups.filter { $0.size == .minute }.map(\.start).sorted() == [Self.base + 3_600, Self.base + 86_340, Self.base + 86_400])
+            #expect(rollups.filter { $0.size == .hour }.count == 4, "hour rollups untouched")
+
+            try await store.write { tx in try await tx.readings.setRetention(ReadingRetention(projectId: projectId, readingDays: nil, minuteRollupDays: nil)) }
+            #expect(try await store.read { tx in try await tx.readings.retentions() }.isEmpty, "keeping everything is no row")
+        }
+    }
+
     static func allRollups(_ store: SQLStore, _ sensor: Int) async throws -> Set<ReadingRollup> {
         try await store.read { tx in
             var all: Set<ReadingRollup> = []

@@ -92,6 +92,26 @@ public struct AdminUseCases: Sendable {
         return module
     }
 
+    /// Sets how long a project keeps its raw readings and minute rollups (`nil`: for ever); the next retention pass
+    /// applies it. Minute rollups are kept at least as long as the readings.
+    public func setReadingRetention(projectId: Int, readingDays: Int?, minuteRollupDays: Int?, by principal: Principal) async throws -> ReadingRetention {
+        try AccessPolicy.requireSystem(principal)
+        for (field, days) in [("readingDays", readingDays), ("minuteRollupDays", minuteRollupDays)] {
+            if let days, !(1...ReadingRetention.maximumDays).contains(days) {
+                throw NimbusError.invalidInput(field: field, reason: "1 to \(ReadingRetention.maximumDays) days, or none to keep everything")
+            }
+        }
+        if let minutes = minuteRollupDays, minutes < readingDays ?? Int.max {
+            throw NimbusError.invalidInput(field: "minuteRollupDays", reason: "minute rollups are kept at least as long as the readings")
+        }
+        let retention = ReadingRetention(projectId: projectId, readingDays: readingDays, minuteRollupDays: minuteRollupDays)
+        try await store.write { tx in
+            guard try await tx.projects.get(id: projectId) != nil else { throw NimbusError.notFound("project") }
+            try await tx.readings.setRetention(retention)
+        }
+        return retention
+    }
+
     /// Adds a new ES256 key for access tokens. Servers sign with the newest key from their next start;
     /// older keys keep verifying, so tokens already issued stay valid until they expire.
     public func addSigningKey(by principal: Principal) async throws -> SigningKey {

@@ -13,6 +13,8 @@ extension ServerSetting {
         .optionalText("database", \.databaseURL, secret: true, help: "`postgres://user:pass@host:port/db` to use PostgreSQL instead"),
         .optionalText("secrets-key-file", \.secretsKeyFile, default: "`<data-dir>/secrets.key`",
                       help: "32-byte key that seals the secrets shown again (accounts' MQTT passwords); made at first start; share it between nodes"),
+        .number("reading-retention-interval", \.readingRetentionInterval, in: 1...86_400,
+                help: "seconds between passes that delete readings older than their project keeps them (`nimbus project retention`)"),
     ]
 
     static let listeners: [ServerSetting] = [

@@ -26,6 +26,7 @@ enum Migrations {
         .registryOwners,
         .latestReadings,
         .readingRollups,
+        .readingRetention,
     ]
 
     /// Replaces the type placeholders with the backend's types.

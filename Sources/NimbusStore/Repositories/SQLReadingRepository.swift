@@ -136,6 +136,49 @@ struct SQLReadingRepository: ReadingRepository {
             """).all().map { SensorChannel(sensorId: try $0.column("sensor_id"), channel: try $0.column("channel")) }
     }
 
+    func setRetention(_ retention: ReadingRetention) async throws {
+        guard retention.readingDays != nil || retention.minuteRollupDays != nil else {
+            try await db.raw("DELETE FROM reading_retention WHERE project_id = \(bind: retention.projectId)").run()
+            return
+        }
+        try await db.raw("""
+            INSERT INTO reading_retention (project_id, reading_days, minute_rollup_days)
+            VALUES (\(bind: retention.projectId), \(bind: retention.readingDays), \(bind: retention.minuteRollupDays))
+            ON CONFLICT (project_id) DO UPDATE SET reading_days = excluded.reading_days, minute_rollup_days = excluded.minute_rollup_days
+            """).run()
+    }
+
+    func retentions() async throws -> [ReadingRetention] {
+        try await db.raw("SELECT * FROM reading_retention ORDER BY project_id").all().map { row in
+            ReadingRetention(
+                projectId: try row.column("project_id"), readingDays: try row.column("reading_days"),
+                minuteRollupDays: try row.column("minute_rollup_days"))
+        }
+    }
+
+    func channels(projectId: Int) async throws -> [SensorChannel] {
+        try await db.raw("""
+            SELECT sensor_id, channel FROM latest_readings WHERE project_id = \(bind: projectId) ORDER BY sensor_id, channel
+            """).all().map { SensorChannel(sensorId: try $0.column("sensor_id"), channel: try $0.column("channel")) }
+    }
+
+    func deleteReadings(of channel: SensorChannel, before: Date, limit: Int) async throws -> Int {
+        // Along the (sensor_id, channel, timestamp) index, a bounded batch per statement: the write lock is held briefly.
+        try await db.raw("""
+            DELETE FROM readings WHERE id IN (
+                SELECT id FROM readings WHERE sensor_id = \(bind: channel.sensorId) AND channel = \(bind: channel.channel)
+                    AND timestamp < \(bind: before) ORDER BY timestamp LIMIT \(bind: limit))
+            RETURNING id
+            """).all().count
+    }
+
+    func deleteRollups(of channel: SensorChannel, size: RollupSize, before: Date) async throws {
+        try await db.raw("""
+            DELETE FROM reading_rollups WHERE sensor_id = \(bind: channel.sensorId) AND channel = \(bind: channel.channel)
+                AND size = \(bind: size.rawValue) AND bucket_start < \(bind: before)
+            """).run()
+    }
+
     static func reading(_ row: any SQLRow) throws -> Reading {
         guard let value = ReadingValue(jsonValue: try row.json("value_json")) else { throw StoreError.unexpectedRow("reading value") }
         return Reading(

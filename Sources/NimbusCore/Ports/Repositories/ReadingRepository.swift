@@ -25,6 +25,16 @@ public protocol ReadingRepository: Sendable {
     /// A sensor channel's readings taken from `from` to `to`, oldest first (by time, then id), after `after` when
     /// given: one page of a walk through a range that holds any number of them, in the order of the index.
     func page(sensorId: Int, channel: String, from: Date, to: Date, after: ReadingPosition?, limit: Int) async throws -> [Reading]
+    /// Sets a project's retention (both `nil`: keep everything).
+    func setRetention(_ retention: ReadingRetention) async throws
+    /// The projects that keep their readings or minute rollups for a limited time.
+    func retentions() async throws -> [ReadingRetention]
+    /// Every channel the project's things have reported on.
+    func channels(projectId: Int) async throws -> [SensorChannel]
+    /// Deletes at most `limit` of the channel's oldest readings taken before `before`; returns how many it deleted.
+    func deleteReadings(of channel: SensorChannel, before: Date, limit: Int) async throws -> Int
+    /// Deletes the channel's rollups of `size` whose buckets start before `before`.
+    func deleteRollups(of channel: SensorChannel, size: RollupSize, before: Date) async throws
     /// The channels these sensors have reported on (one row each in the latest values), by sensor then channel.
     func channels(sensorIds: [Int]) async throws -> [SensorChannel]
 }

@@ -1,0 +1,37 @@
+import Foundation
+import Logging
+
+extension ReadingUseCases {
+    /// Readings one delete statement removes: the write lock is held for a bounded time, and readings being
+    /// acknowledged meanwhile wait for at most one batch.
+    static let retentionBatch = 5_000
+
+    /// One pass of every project's retention (`ReadingRetention`): deletes the raw readings and minute rollups older
+    /// than the project keeps them, channel by channel along their index, a batch per write transaction. The latest
+    /// value of each channel and the hour and day rollups stay. Returns how many readings it deleted.
+    public func applyRetention() async throws -> Int {
+        let now = environment.clock.now()
+        var deleted = 0
+        for retention in try await environment.store.read({ tx in try await tx.readings.retentions() }) {
+            let channels = try await environment.store.read { tx in try await tx.readings.channels(projectId: retention.projectId) }
+            for channel in channels {
+                if let days = retention.readingDays {
+                    let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
+                    while true {
+                        let batch = try await environment.store.write { tx in
+                            try await tx.readings.deleteReadings(of: channel, before: cutoff, limit: Self.retentionBatch)
+                        }
+                        deleted += batch
+                        if batch < Self.retentionBatch { break }
+                    }
+                }
+                if let days = retention.minuteRollupDays {
+                    let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
+                    try await environment.store.write { tx in try await tx.readings.deleteRollups(of: channel, size: .minute, before: cutoff) }
+                }
+            }
+        }
+        if deleted > 0 { environment.logger.info("retention deleted old readings", metadata: ["readings": "\(deleted)"]) }
+        return deleted
+    }
+}
