@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "nimbus", targets: ["nimbus"]),
         .executable(name: "nimbus-hello", targets: ["nimbus-hello"]),
+        .executable(name: "reading-ingest-bench", targets: ["reading-ingest-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -215,6 +216,12 @@ let package = Package(
             name: "nimbus-hello",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             path: "Benchmarks/nimbus-hello",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "reading-ingest-bench",
+            dependencies: ["NimbusCore", "NimbusStore", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/ReadingIngest",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -4,6 +4,8 @@
 public enum DerivedReadings {
     /// What every reading's transaction also writes, in this order (`ReadingUseCases` runs them on its own readings).
     static let keepers: [any IngestObserver<Reading>] = [LatestReadingsObserver(), RollupObserver()]
+    /// The keepers without the rollups, only to measure what they cost (`CoreEnvironment.rollsUpReadings`).
+    static let keepersWithoutRollups: [any IngestObserver<Reading>] = [LatestReadingsObserver()]
 
     /// Stores the readings (their `id` is ignored) with their latest values and rollups.
     public static func append(_ readings: [Reading], in tx: any StoreTransaction) async throws {

@@ -30,6 +30,9 @@ public struct CoreEnvironment: Sendable {
     public var thingLimits: ThingLimits
     /// Seals the secrets shown again later (accounts' MQTT passwords) with the server's key.
     public var secretBox: SecretBox
+    /// Whether readings are rolled up as they are stored. Always on in a server (ranges are answered from the
+    /// rollups); off only to measure what rollups cost on ingest (`Benchmarks/ReadingIngest`).
+    public var rollsUpReadings = true
 
     public init(
         store: any Store, bus: any MessageBus, clock: any WallClock = SystemWallClock(), livePublishQueue: Int = 1024,

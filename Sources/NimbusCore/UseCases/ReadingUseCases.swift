@@ -10,8 +10,10 @@ public struct ReadingUseCases: Sendable {
     init(environment: CoreEnvironment) {
         self.environment = environment
         self.writer = ReadingIngest(
-            store: environment.store, observers: DerivedReadings.keepers + environment.readingObservers + [ReadingPublisher(bus: environment.bus)], clock: environment.clock,
-            limits: environment.thingLimits)
+            store: environment.store,
+            observers: (environment.rollsUpReadings ? DerivedReadings.keepers : DerivedReadings.keepersWithoutRollups)
+                + environment.readingObservers + [ReadingPublisher(bus: environment.bus)],
+            clock: environment.clock, limits: environment.thingLimits)
     }
 
     /// Readings a thing sent about itself, the thing being the caller (`principal` is `.device(thingId)`).

@@ -70,7 +70,7 @@ public struct ThingUseCases: Sendable {
 
     /// The record of a new thing, to insert: claimed into its account at once, with a random device key nobody is
     /// shown (also for the channel sensors the ingest makes on a first reading).
-    static func newThing(
+    public static func newThing(
         projectId: Int, homeId: Int?, typeId: UUID, name: String, parentId: Int?, channel: String?, hardwareId: String?,
         status: Device.Status, properties: [String: JSONValue], at now: Date
     ) -> Device {
