@@ -147,3 +147,26 @@ def test_bad_requests_and_other_homes_change_nothing(series_house: House, email_
                  [404], "NOT_FOUND")
     assert expect(stranger.client.get(f"/homes/{stranger_home}/smartModules/tsdb/timeSeries"), 200) == []
     assert len(expect(email_project.key().client.get(base_url(house)), 200)) == 1, "a project key reads every home"
+
+
+def test_series_survive_kill_9_with_their_buckets(server_factory) -> None:
+    """Every acknowledged event's readings, and buckets that agree with them, after the server is killed."""
+    server = server_factory()
+    project = Project(server, "email")
+    server.cli("smart-module", "create", "--project", project.id, "--id", "tsdb", "--type", "tsdb")
+    owner = project.new_user()
+    home = project.new_home(owner)
+    house = House(project, owner, home, project.device_in_home(owner, home))
+    values = [round(random.uniform(0, 50), 2) for _ in range(40)]
+    for value in values:
+        send(house, {"level": value}, event_type="tank")
+    server.kill()
+    server.start()
+    series = f"{base_url(house)}/{house.device.id}-level"
+    raw = expect(owner.client.get(f"{series}/data", params={"ts": "2000-01-01T00:00:00Z", "limit": 100}), 200)
+    assert [value for _, value in raw["data"]] == values, "every acknowledged event's reading, in order"
+    now = datetime.now(timezone.utc)
+    day = expect(owner.client.get(f"{series}/data", params={
+        "begin": rfc3339(now - timedelta(days=1)), "end": rfc3339(now + timedelta(minutes=1)), "aggregation": "count",
+        "resolution": "1day"}), 200)
+    assert sum(value for _, value in day["data"]) == len(values), day

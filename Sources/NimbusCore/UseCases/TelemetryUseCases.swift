@@ -28,12 +28,23 @@ public struct TelemetryUseCases: Sendable {
         }
         return try await environment.store.read { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.history, .view), in: tx)
-            var states: [(thingId: UUID, channels: [ChannelState])] = []
-            for thingId in thingIds {
-                let sensors = try await Self.sensors(of: try await ThingUseCases.device(thingId, in: home, tx: tx), tx: tx)
-                states.append((thingId, try await Self.states(of: sensors, tx: tx)))
+            // Three queries however many things: the things, their children, the latest values of them all.
+            let things = Dictionary(
+                try await tx.devices.find(uuids: Array(Set(thingIds))).filter { $0.homeId == home.id && $0.projectId == home.projectId }
+                    .map { ($0.uuid, $0) }, uniquingKeysWith: { first, _ in first })
+            guard thingIds.allSatisfy({ things[$0] != nil }) else { throw NimbusError.notFound("thing") }
+            let topLevel = things.values.filter { $0.parentId == nil }.map(\.id)
+            var sensors: [Int: [Device]] = [:]
+            for child in try await tx.devices.children(of: topLevel) { if let parent = child.parentId { sensors[parent, default: []].append(child) } }
+            for thing in things.values { sensors[thing.id, default: []].append(thing) }
+            let latest = try await tx.readings.latest(sensorIds: sensors.values.flatMap { $0.map(\.id) })
+            var readings: [Int: [Reading]] = [:]
+            for reading in latest { readings[reading.sensorId, default: []].append(reading) }
+            return thingIds.map { thingId in
+                let thing = things[thingId]!
+                let channels = (sensors[thing.id] ?? []).flatMap { sensor in (readings[sensor.id] ?? []).map { ChannelState(sensor: sensor, reading: $0) } }
+                return (thingId, channels.sorted { Self.channelOrder($0.reading.channel, $1.reading.channel) })
             }
-            return states
         }
     }
 

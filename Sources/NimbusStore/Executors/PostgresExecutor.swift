@@ -33,12 +33,12 @@ final class PostgresExecutor: SQLExecutor {
     }
 
     func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(connection.sql(queryLogLevel: nil)) }
+        try await client.withConnection { connection in try await body(PostgresSQLConnection(connection)) }
     }
 
     func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection.sql(queryLogLevel: nil)) }
+            return try await client.withTransaction(logger: logger) { connection in try await body(PostgresSQLConnection(connection)) }
         } catch let error as PostgresTransactionError {
             // The body's own error (a broken business rule, say) is what callers must see; the
             // wrapper only adds that the transaction was rolled back, which `write` promises anyway.

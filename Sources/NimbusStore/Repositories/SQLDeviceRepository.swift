@@ -41,6 +41,11 @@ struct SQLDeviceRepository: DeviceRepository {
         try await db.raw("SELECT * FROM devices WHERE uuid = \(bind: uuid)").first().map(Self.device)
     }
 
+    func find(uuids: [UUID]) async throws -> [Device] {
+        guard !uuids.isEmpty else { return [] }
+        return try await db.raw("SELECT * FROM devices WHERE uuid IN (\(binds: uuids))").all().map(Self.device)
+    }
+
     func find(apiKeyHash: String) async throws -> Device? {
         try await db.raw("SELECT * FROM devices WHERE api_key_hash = \(bind: apiKeyHash)").first().map(Self.device)
     }

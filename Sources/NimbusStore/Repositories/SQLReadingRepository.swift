@@ -59,7 +59,7 @@ struct SQLReadingRepository: ReadingRepository {
     func latest(sensorIds: [Int]) async throws -> [Reading] {
         guard !sensorIds.isEmpty else { return [] }
         return try await db.raw("""
-            SELECT reading_id AS id, project_id, home_id, device_id, sensor_id, channel, value_json, type, unit, timestamp
+            SELECT reading_id AS id, project_id, home_id, device_id, sensor_id, channel, value, value_json, type, unit, timestamp
             FROM latest_readings WHERE sensor_id IN (\(binds: sensorIds))
             """).all().map(Self.reading)
     }
@@ -68,7 +68,7 @@ struct SQLReadingRepository: ReadingRepository {
         // Joined on the device's home now, not the home the readings were taken in: a device that left the home
         // takes its series with it.
         try await db.raw("""
-            SELECT l.reading_id AS id, l.project_id, l.home_id, l.device_id, l.sensor_id, l.channel, l.value_json, l.type, l.unit, l.timestamp
+            SELECT l.reading_id AS id, l.project_id, l.home_id, l.device_id, l.sensor_id, l.channel, l.value, l.value_json, l.type, l.unit, l.timestamp
             FROM latest_readings l JOIN devices d ON d.id = l.sensor_id WHERE d.home_id = \(bind: homeId)
             """).all().map(Self.reading)
     }
@@ -106,7 +106,8 @@ struct SQLReadingRepository: ReadingRepository {
     }
 
     func readings(sensorId: Int, channel: String, from: Date, to: Date, before: ReadingPosition?, limit: Int) async throws -> [Reading] {
-        var query = Self.range(sensorId: sensorId, channel: channel, from: from, to: to)
+        // The cursor's time bounds the range too, so that the index walk starts there (the OR below only filters).
+        var query = Self.range(sensorId: sensorId, channel: channel, from: from, to: min(to, before?.timestamp ?? to))
         if let before {
             query = query + " AND (timestamp < \(bind: before.timestamp) OR (timestamp = \(bind: before.timestamp) AND id < \(bind: before.id)))"
         }
@@ -114,7 +115,7 @@ struct SQLReadingRepository: ReadingRepository {
     }
 
     func page(sensorId: Int, channel: String, from: Date, to: Date, after: ReadingPosition?, limit: Int) async throws -> [Reading] {
-        var query = Self.range(sensorId: sensorId, channel: channel, from: from, to: to)
+        var query = Self.range(sensorId: sensorId, channel: channel, from: max(from, after?.timestamp ?? from), to: to)
         if let after {
             query = query + " AND (timestamp > \(bind: after.timestamp) OR (timestamp = \(bind: after.timestamp) AND id > \(bind: after.id)))"
         }
@@ -180,10 +181,21 @@ struct SQLReadingRepository: ReadingRepository {
     }
 
     static func reading(_ row: any SQLRow) throws -> Reading {
-        guard let value = ReadingValue(jsonValue: try row.json("value_json")) else { throw StoreError.unexpectedRow("reading value") }
+        let value = try Self.value(row)
         return Reading(
             id: try row.column("id"), projectId: try row.column("project_id"), homeId: try row.column("home_id"),
             deviceId: try row.column("device_id"), sensorId: try row.column("sensor_id"), channel: try row.column("channel"),
             value: value, type: try row.column("type"), unit: try row.column("unit"), timestamp: try row.column("timestamp"))
+    }
+
+    /// A reading's value: a plain number from its `value` column (most readings: no JSON to parse on a long read),
+    /// anything else (several numbers, text) from its JSON.
+    private static func value(_ row: any SQLRow) throws -> ReadingValue {
+        let text: String = try row.column("value_json")
+        if let first = text.utf8.first, first != UInt8(ascii: "["), first != UInt8(ascii: "\""), let number: Double = try row.column("value") {
+            return .number(number)
+        }
+        guard let json = JSONValue(jsonText: text), let value = ReadingValue(jsonValue: json) else { throw StoreError.unexpectedRow("reading value") }
+        return value
     }
 }

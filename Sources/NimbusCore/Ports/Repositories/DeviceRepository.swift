@@ -11,6 +11,8 @@ public protocol DeviceRepository: Sendable {
     func eventOrigins(ids: [Int]) async throws -> [EventOrigin]
     /// The device with this UUID (a Cayenne thing id).
     func find(uuid: UUID) async throws -> Device?
+    /// The devices of these UUIDs that exist, in no particular order.
+    func find(uuids: [UUID]) async throws -> [Device]
     func find(apiKeyHash: String) async throws -> Device?
     func find(projectId: Int, claimCodeHash: String) async throws -> Device?
     func update(_ device: Device) async throws

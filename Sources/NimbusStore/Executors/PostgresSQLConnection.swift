@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresKit
+import PostgresNIO
+import SQLKit
+
+/// The store's SQL over one PostgreSQL connection: PostgresKit's (`connection.sql()`) for everything but running a
+/// statement, which binds the plain types directly and reads rows through `PostgresResultRow`. PostgresKit decodes
+/// each column through its general translation (a dynamic cast, a coding path and a column lookup per value),
+/// which made reading a long range cost ~7 µs a row; the telemetry reads and exports read millions.
+struct PostgresSQLConnection: SQLDatabase {
+    let connection: PostgresConnection
+    let base: any SQLDatabase
+
+    init(_ connection: PostgresConnection) {
+        self.connection = connection
+        self.base = connection.sql(queryLogLevel: nil)
+    }
+
+    var logger: Logger { base.logger }
+    var eventLoop: any EventLoop { base.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { base.version }
+    var dialect: any SQLDialect { base.dialect }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        var serializer = SQLSerializer(database: self)
+        query.serialize(to: &serializer)
+        guard let bindings = Self.bindings(serializer.binds) else {
+            // A bind of another type: PostgresKit's own path, rows and all.
+            return base.execute(sql: query, onRow)
+        }
+        return connection.query(PostgresQuery(unsafeSQL: serializer.sql, binds: bindings), logger: logger) { row in
+            onRow(PostgresResultRow(row: row))
+        }.map { _ in }
+    }
+
+    /// The binds as PostgresKit would encode them, for the plain types the store binds; `nil` if one is of another type.
+    static func bindings(_ binds: [any Encodable & Sendable]) -> PostgresBindings? {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for bind in binds {
+            switch bind {
+            case let value as Int: bindings.append(value, context: .default)
+            case let value as String: bindings.append(value, context: .default)
+            case let value as Double: bindings.append(value, context: .default)
+            case let value as Date: bindings.append(value, context: .default)
+            case let value as Bool: bindings.append(value, context: .default)
+            case let value as UUID: bindings.append(value, context: .default)
+            case let value as Int?: if let value { bindings.append(value, context: .default) } else { bindings.appendNull() }
+            case let value as String?: if let value { bindings.append(value, context: .default) } else { bindings.appendNull() }
+            case let value as Double?: if let value { bindings.append(value, context: .default) } else { bindings.appendNull() }
+            case let value as Date?: if let value { bindings.append(value, context: .default) } else { bindings.appendNull() }
+            default: return nil
+            }
+        }
+        return bindings
+    }
+}
+
+/// One result row, read by the repositories through SQLKit's `SQLRow`: the plain types (and their optionals) decoded
+/// by the cell itself, as PostgresKit's fast path does, without its per-value machinery; anything else by
+/// PostgresKit's row.
+struct PostgresResultRow: SQLRow {
+    let row: PostgresRow
+    let cells: PostgresRandomAccessRow
+
+    init(row: PostgresRow) {
+        self.row = row
+        self.cells = row.makeRandomAccess()
+    }
+
+    var allColumns: [String] { cells.map(\.columnName) }
+
+    func contains(column: String) -> Bool {
+        cells.contains(column)
+    }
+
+    func decodeNil(column: String) throws -> Bool {
+        !cells.contains(column) || cells[column].bytes == nil
+    }
+
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
+        if cells.contains(column) {
+            let cell = cells[column]
+            if cell.bytes == nil, let optional = D.self as? any ExpressibleByNilLiteral.Type { return optional.init(nilLiteral: ()) as! D }
+            // Exact types only, as PostgresKit would take them; a user-defined type (an enum) goes its way.
+            if D.self == Int.self || D.self == Int?.self { return try cell.decode(Int.self, context: .default) as! D }
+            if (D.self == String.self || D.self == String?.self) && !cell.dataType.isUserDefined { return try cell.decode(String.self, context: .default) as! D }
+            if D.self == Double.self || D.self == Double?.self { return try cell.decode(Double.self, context: .default) as! D }
+            if D.self == Date.self || D.self == Date?.self { return try cell.decode(Date.self, context: .default) as! D }
+            if D.self == Bool.self || D.self == Bool?.self { return try cell.decode(Bool.self, context: .default) as! D }
+            if D.self == UUID.self || D.self == UUID?.self { return try cell.decode(UUID.self, context: .default) as! D }
+        }
+        return try row.sql(decodingContext: .default).decode(column: column, as: D.self)
+    }
+}
