@@ -8,7 +8,7 @@ or an import would: 10,000,000 by default, at varying rates (the first thing rep
 other channels between a few dozen and a few thousand a year), with the rollups and latest values computed by the
 same SQL as migrations 12 and 13. The server is then restarted on that store and measured over HTTP from one client
 on a kept-alive connection (latency, not throughput): each query `--repeat` times, p50 and p95 in milliseconds,
-against the issue's goal of p95 ≤ 20 ms:
+against the issue's goal of p95 ≤ 20 ms (the client's time to read the answer included):
 
 - a channel's last 7 days at ≤ 2,000 points (`summaries?type=custom`), on the densest channels;
 - a channel's busiest day raw (`summaries?raw=true`, 8,640 readings);
@@ -274,17 +274,27 @@ def measure(fleet: Fleet, now: float, repeat: int, rng: random.Random) -> dict[s
     return results
 
 
+def anonymous_rss_mib(pid: int) -> float:
+    """The process's resident anonymous memory (its heap and stacks): SQLite maps the database file, whose pages
+    count in VmRSS as they are read but are the kernel's page cache."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no RssAnon for pid {pid}")
+
+
 def export(fleet: Fleet, session: requests.Session, bearer: dict[str, str]) -> dict[str, Any]:
     """The first thing's year as CSV, read as it streams; the server's resident memory is sampled meanwhile."""
     server = fleet.server
     thing = fleet.channels[0].thing
-    rss_before = server.rss_mb()
+    pid = server.process.pid
+    rss_before = anonymous_rss_mib(pid)
     peak = [rss_before]
     done = threading.Event()
 
     def sample() -> None:
         while not done.wait(0.05):
-            peak[0] = max(peak[0], server.rss_mb())
+            peak[0] = max(peak[0], anonymous_rss_mib(pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -300,7 +310,7 @@ def export(fleet: Fleet, session: requests.Session, bearer: dict[str, str]) -> d
     rows -= 1  # the header
     result = {"rows": rows, "seconds": elapsed, "rows_per_s": rows / elapsed, "rss_before_mib": rss_before, "rss_peak_mib": peak[0]}
     print(f"   CSV export                   {rows:,} rows in {elapsed:.2f} s: {rows / elapsed:,.0f} rows/s; "
-          f"server RSS {rss_before:.0f} MiB before, {peak[0]:.0f} MiB at most during", flush=True)
+          f"server's anonymous RSS {rss_before:.0f} MiB before, {peak[0]:.0f} MiB at most during", flush=True)
     return result
 
 

@@ -63,13 +63,22 @@ enum CayenneWire {
 /// JSON answers. Token answers must not be cached (RFC 6749 §5.1), and nothing here should be.
 enum CayenneResponse {
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.jsonText)))
+        json(body: ByteBuffer(string: value.jsonText), status: status)
     }
 
     static func json(_ object: [String: JSONValue], status: HTTPResponse.Status = .ok) -> Response {
         json(.object(object), status: status)
+    }
+
+    /// JSON text already written.
+    static func json(bytes: [UInt8]) -> Response {
+        json(body: ByteBuffer(bytes: bytes), status: .ok)
+    }
+
+    private static func json(body: ByteBuffer, status: HTTPResponse.Status) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 }
