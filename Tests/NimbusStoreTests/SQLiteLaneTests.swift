@@ -81,7 +81,7 @@ struct SQLiteLaneTests {
             .float(1_700_000_000.123456789), .integer(1_700_000_000), .integer(1), .integer(0), .integer(2),
             .text("e621e1f8-c36c-495a-93fc-0c247a3e6e5f"), .text("not a uuid"), .null,
         ]
-        let row = SQLiteResultRow(columns: SQLiteColumns((0..<values.count).map { "c\($0)" }), values: values)
+        let row = SQLiteResultRow(columns: SQLColumns((0..<values.count).map { "c\($0)" }), values: values)
         let decoder = SQLiteDataDecoder()
         func same<T: Decodable & Equatable>(_ column: Int, as type: T.Type) {
             let fast = try? row.column("c\(column)", as: T.self)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import PostgresKit
 import PostgresNIO
@@ -30,8 +31,17 @@ struct PostgresSQLConnection: SQLDatabase {
             // A bind of another type: PostgresKit's own path, rows and all.
             return base.execute(sql: query, onRow)
         }
+        // The rows of one result share their columns: named once, from the first row.
+        let columns = NIOLockedValueBox<SQLColumns?>(nil)
         return connection.query(PostgresQuery(unsafeSQL: serializer.sql, binds: bindings), logger: logger) { row in
-            onRow(PostgresResultRow(row: row))
+            let cells = row.makeRandomAccess()
+            let shared = columns.withLockedValue { known in
+                if let known { return known }
+                let named = SQLColumns(cells.map(\.columnName))
+                known = named
+                return named
+            }
+            onRow(PostgresResultRow(row: row, cells: cells, columns: shared))
         }.map { _ in }
     }
 
@@ -58,30 +68,27 @@ struct PostgresSQLConnection: SQLDatabase {
 }
 
 /// One result row, read by the repositories through SQLKit's `SQLRow`: the plain types (and their optionals) decoded
-/// by the cell itself, as PostgresKit's fast path does, without its per-value machinery; anything else by
-/// PostgresKit's row.
+/// by the cell itself, as PostgresKit's fast path does, without its per-value machinery (a dynamic cast, a coding
+/// path, a hashed column name); anything else by PostgresKit's row.
 struct PostgresResultRow: SQLRow {
     let row: PostgresRow
     let cells: PostgresRandomAccessRow
+    let columns: SQLColumns
 
-    init(row: PostgresRow) {
-        self.row = row
-        self.cells = row.makeRandomAccess()
-    }
-
-    var allColumns: [String] { cells.map(\.columnName) }
+    var allColumns: [String] { columns.names }
 
     func contains(column: String) -> Bool {
-        cells.contains(column)
+        columns.index(of: column) != nil
     }
 
     func decodeNil(column: String) throws -> Bool {
-        !cells.contains(column) || cells[column].bytes == nil
+        guard let index = columns.index(of: column) else { return true }
+        return cells[index].bytes == nil
     }
 
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
-        if cells.contains(column) {
-            let cell = cells[column]
+        if let index = columns.index(of: column) {
+            let cell = cells[index]
             if cell.bytes == nil, let optional = D.self as? any ExpressibleByNilLiteral.Type { return optional.init(nilLiteral: ()) as! D }
             // Exact types only, as PostgresKit would take them; a user-defined type (an enum) goes its way.
             if D.self == Int.self || D.self == Int?.self { return try cell.decode(Int.self, context: .default) as! D }

@@ -17,7 +17,7 @@ final class SQLiteHandle {
     /// A prepared statement and the names of its result columns (read once, shared by every row).
     private struct Prepared {
         let statement: OpaquePointer
-        let columns: SQLiteColumns
+        let columns: SQLColumns
     }
 
     /// Statements kept per connection: the store's queries are a few dozen texts, but a list bound with
@@ -101,7 +101,7 @@ final class SQLiteHandle {
             for prepared in statements.values { sqlite_nio_sqlite3_finalize(prepared.statement) }
             statements = [:]
         }
-        let prepared = Prepared(statement: statement, columns: SQLiteColumns(names))
+        let prepared = Prepared(statement: statement, columns: SQLColumns(names))
         statements[sql] = prepared
         return prepared
     }
@@ -163,42 +163,6 @@ final class SQLiteHandle {
 
     /// `SQLITE_TRANSIENT`: SQLite copies a bound text or blob before the call returns.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-}
-
-/// The result column names of a statement, with the index of each name (the first, when a name repeats).
-final class SQLiteColumns: Sendable {
-    let names: [String]
-    private let indexes: [String: Int]
-    /// Each name's length and first and last bytes, to find a column of a narrow row without hashing its name:
-    /// the lookups were a sixth of reading a long range (a row of a dozen columns, a lookup per column).
-    private let signatures: [Signature]
-
-    private struct Signature: Equatable {
-        var length: Int
-        var first: UInt8?
-        var last: UInt8?
-
-        init(_ name: String) {
-            length = name.utf8.count
-            first = name.utf8.first
-            last = name.utf8.last
-        }
-    }
-
-    init(_ names: [String]) {
-        self.names = names
-        self.indexes = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        self.signatures = names.map(Signature.init)
-    }
-
-    var count: Int { names.count }
-
-    func index(of name: String) -> Int? {
-        guard names.count <= 32 else { return indexes[name] }
-        let signature = Signature(name)
-        for index in signatures.indices where signatures[index] == signature && names[index] == name { return index }
-        return nil
-    }
 }
 
 /// An SQLite result code with the connection's message. The message names tables and constraints, never

@@ -10,7 +10,7 @@ import SQLiteNIO
 /// optional) skip the decoder's dynamic conformance checks, which showed in profiles of the authenticated read
 /// paths and of ingest.
 struct SQLiteResultRow: SQLRow {
-    let columns: SQLiteColumns
+    let columns: SQLColumns
     let values: [SQLiteData]
 
     var allColumns: [String] { columns.names }
