@@ -28,13 +28,7 @@ struct SQLReadingRollupTests {
     @Test("made one batch at a time or all at once from the readings, the rollups agree", arguments: StoreBackend.available)
     func incrementalEqualsBackfill(backend: StoreBackend) async throws {
         try await withStore(backend) { store in
-            let (projectId, homeId, parent, sensor) = try await store.write { tx in
-                let project = try await tx.projects.insert(name: "p", accountMode: .email, provisioning: .claim, at: Self.base)
-                let home = try await tx.homes.insert(projectId: project.id, name: "account", at: Self.base)
-                let parent = try await tx.devices.insert(Self.thing(project.id, home.id, parent: nil))
-                let sensor = try await tx.devices.insert(Self.thing(project.id, home.id, parent: parent.id))
-                return (project.id, home.id, parent.id, sensor.id)
-            }
+            let (projectId, homeId, parent, sensor) = try await Self.sensor(in: store)
             let all = readings(projectId: projectId, homeId: homeId, parent: parent, sensor: sensor)
             // In three batches, as the ingest would: append, then merge each batch's rollups.
             for batch in [Array(all[0..<3]), Array(all[3..<6]), Array(all[6...])] {
@@ -71,13 +65,7 @@ struct SQLReadingRollupTests {
     @Test("retention deletes old readings in batches along the index, minute rollups by bucket, and is set per project", arguments: StoreBackend.available)
     func retention(backend: StoreBackend) async throws {
         try await withStore(backend) { store in
-            let (projectId, homeId, parent, sensor) = try await store.write { tx in
-                let project = try await tx.projects.insert(name: "p", accountMode: .email, provisioning: .claim, at: Self.base)
-                let home = try await tx.homes.insert(projectId: project.id, name: "account", at: Self.base)
-                let parent = try await tx.devices.insert(Self.thing(project.id, home.id, parent: nil))
-                let sensor = try await tx.devices.insert(Self.thing(project.id, home.id, parent: parent.id))
-                return (project.id, home.id, parent.id, sensor.id)
-            }
+            let (projectId, homeId, parent, sensor) = try await Self.sensor(in: store)
             let all = readings(projectId: projectId, homeId: homeId, parent: parent, sensor: sensor)
             try await store.write { tx in
                 let stored = try await tx.readings.append(all)
@@ -109,6 +97,17 @@ struct SQLReadingRollupTests {
 
             try await store.write { tx in try await tx.readings.setRetention(ReadingRetention(projectId: projectId, readingDays: nil, minuteRollupDays: nil)) }
             #expect(try await store.read { tx in try await tx.readings.retentions() }.isEmpty, "keeping everything is no row")
+        }
+    }
+
+    /// A project, an account, a thing and its channel sensor: their ids.
+    static func sensor(in store: SQLStore) async throws -> (projectId: Int, homeId: Int, parent: Int, sensor: Int) {
+        try await store.write { tx in
+            let project = try await tx.projects.insert(name: "p", accountMode: .email, provisioning: .claim, at: base)
+            let home = try await tx.homes.insert(projectId: project.id, name: "account", at: base)
+            let parent = try await tx.devices.insert(thing(project.id, home.id, parent: nil))
+            let sensor = try await tx.devices.insert(thing(project.id, home.id, parent: parent.id))
+            return (project.id, home.id, parent.id, sensor.id)
         }
     }
 

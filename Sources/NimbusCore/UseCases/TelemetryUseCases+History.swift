@@ -21,10 +21,7 @@ extension TelemetryUseCases {
                 merged += try await tx.readings.readings(
                     sensorId: channel.sensorId, channel: channel.channel, from: from, to: to, before: before, limit: limit)
             }
-            merged.sort { ($0.timestamp, $0.id) > ($1.timestamp, $1.id) }
-            let page = merged.prefix(limit)
-            let next = page.count == limit ? page.last.map { ReadingPosition(timestamp: $0.timestamp, id: $0.id) } : nil
-            return (page.compactMap { reading in sensors[reading.sensorId].map { ChannelReading(sensor: $0, reading: reading) } }, next)
+            return Self.page(of: merged, newestFirst: true, limit: limit, sensors: sensors)
         }
     }
 
@@ -69,11 +66,20 @@ extension TelemetryUseCases {
                 merged += try await tx.readings.page(
                     sensorId: channel.sensorId, channel: channel.channel, from: from, to: to, after: after, limit: limit)
             }
-            merged = merged.filter { $0.location != nil }.sorted { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }
-            let page = merged.prefix(limit)
-            let next = page.count == limit ? page.last.map { ReadingPosition(timestamp: $0.timestamp, id: $0.id) } : nil
-            return (page.compactMap { reading in byId[reading.sensorId].map { ChannelReading(sensor: $0, reading: reading) } }, next)
+            let (points, next) = Self.page(of: merged.filter { $0.location != nil }, newestFirst: false, limit: limit, sensors: byId)
+            return (points, next)
         }
+    }
+
+    /// The first `limit` of readings merged from several channels, each read up to `limit` from the same position, in
+    /// order of (time, id); `next` is the last one's position when the page is full.
+    private static func page(
+        of merged: [Reading], newestFirst: Bool, limit: Int, sensors: [Int: Device]
+    ) -> (readings: [ChannelReading], next: ReadingPosition?) {
+        let page = merged.sorted { newestFirst ? ($0.timestamp, $0.id) > ($1.timestamp, $1.id) : ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }
+            .prefix(limit)
+        let next = page.count == limit ? page.last.map { ReadingPosition(timestamp: $0.timestamp, id: $0.id) } : nil
+        return (page.compactMap { reading in sensors[reading.sensorId].map { ChannelReading(sensor: $0, reading: reading) } }, next)
     }
 
     private static func checkRange(_ from: Date, _ to: Date, limit: Int) throws {
