@@ -7,8 +7,9 @@ import Testing
 
 /// Migration 13's rollups: merged in any order, read back by range, and the same whether made as readings come in
 /// (the ingest's observer) or all at once from the readings (the migration's backfill) — on SQLite, and on
-/// PostgreSQL when it is configured.
-@Suite("SQL store: reading rollups")
+/// PostgreSQL when it is configured. Serialized: on PostgreSQL the tests share one database, and the backfill's
+/// check recomputes every rollup in it.
+@Suite("SQL store: reading rollups", .serialized)
 struct SQLReadingRollupTests {
     /// A day's readings of one sensor at uneven times, some text, out of order.
     static let base = Date(timeIntervalSince1970: 1_764_892_800)  // 2025-12-05 00:00 UTC
