@@ -45,6 +45,16 @@ struct PostgresSQLConnection: SQLDatabase {
         }.map { _ in }
     }
 
+    /// Runs `query`, handing each row to `onRow` as PostgresNIO reads it, for a caller that decodes rows by position;
+    /// `false` (and nothing run) when a bind is not of the plain types.
+    func run(_ query: any SQLExpression, onRow: @escaping @Sendable (PostgresRow) throws -> Void) async throws -> Bool {
+        var serializer = SQLSerializer(database: self)
+        query.serialize(to: &serializer)
+        guard let bindings = Self.bindings(serializer.binds) else { return false }
+        _ = try await connection.query(PostgresQuery(unsafeSQL: serializer.sql, binds: bindings), logger: logger, onRow).get()
+        return true
+    }
+
     /// The binds as PostgresKit would encode them, for the plain types the store binds; `nil` if one is of another type.
     static func bindings(_ binds: [any Encodable & Sendable]) -> PostgresBindings? {
         var bindings = PostgresBindings(capacity: binds.count)

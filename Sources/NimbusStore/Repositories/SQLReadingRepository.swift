@@ -111,7 +111,7 @@ struct SQLReadingRepository: ReadingRepository {
         if let before {
             query = query + " AND (timestamp < \(bind: before.timestamp) OR (timestamp = \(bind: before.timestamp) AND id < \(bind: before.id)))"
         }
-        return try await db.raw(query + " ORDER BY timestamp DESC, id DESC LIMIT \(bind: limit)").all().map(Self.reading)
+        return try await readings(query + " ORDER BY timestamp DESC, id DESC LIMIT \(bind: limit)")
     }
 
     func page(sensorId: Int, channel: String, from: Date, to: Date, after: ReadingPosition?, limit: Int) async throws -> [Reading] {
@@ -119,13 +119,22 @@ struct SQLReadingRepository: ReadingRepository {
         if let after {
             query = query + " AND (timestamp > \(bind: after.timestamp) OR (timestamp = \(bind: after.timestamp) AND id > \(bind: after.id)))"
         }
-        return try await db.raw(query + " ORDER BY timestamp, id LIMIT \(bind: limit)").all().map(Self.reading)
+        return try await readings(query + " ORDER BY timestamp, id LIMIT \(bind: limit)")
+    }
+
+    /// The columns of a reading, in the order `SQLReadingRepository+Postgres` decodes them.
+    static let columns = "id, project_id, home_id, device_id, sensor_id, channel, value, value_json, type, unit, timestamp"
+
+    /// The readings a query selects (`columns`); on PostgreSQL decoded by position, for the longest reads there are.
+    private func readings(_ query: SQLQueryString) async throws -> [Reading] {
+        if let postgres = db as? PostgresSQLConnection, let readings = try await Self.readings(query, on: postgres) { return readings }
+        return try await db.raw(query).all().map(Self.reading)
     }
 
     /// A sensor channel's readings over a range, along the `(sensor_id, channel, timestamp)` index.
     private static func range(sensorId: Int, channel: String, from: Date, to: Date) -> SQLQueryString {
         """
-        SELECT * FROM readings WHERE sensor_id = \(bind: sensorId) AND channel = \(bind: channel)
+        SELECT \(unsafeRaw: columns) FROM readings WHERE sensor_id = \(bind: sensorId) AND channel = \(bind: channel)
             AND timestamp >= \(bind: from) AND timestamp <= \(bind: to)
         """
     }
@@ -192,10 +201,18 @@ struct SQLReadingRepository: ReadingRepository {
     /// anything else (several numbers, text) from its JSON.
     private static func value(_ row: any SQLRow) throws -> ReadingValue {
         let text: String = try row.column("value_json")
-        if let first = text.utf8.first, first != UInt8(ascii: "["), first != UInt8(ascii: "\""), let number: Double = try row.column("value") {
-            return .number(number)
-        }
-        guard let json = JSONValue(jsonText: text), let value = ReadingValue(jsonValue: json) else { throw StoreError.unexpectedRow("reading value") }
+        return try value(json: text, number: isPlainNumber(text) ? try row.column("value") : nil)
+    }
+
+    private static func isPlainNumber(_ json: String) -> Bool {
+        guard let first = json.utf8.first else { return false }
+        return first != UInt8(ascii: "[") && first != UInt8(ascii: "\"")
+    }
+
+    /// A reading's value from its columns: `number` for a plain number, else its JSON.
+    static func value(json: String, number: Double?) throws -> ReadingValue {
+        if let number, isPlainNumber(json) { return .number(number) }
+        guard let parsed = JSONValue(jsonText: json), let value = ReadingValue(jsonValue: parsed) else { throw StoreError.unexpectedRow("reading value") }
         return value
     }
 }
