@@ -22,7 +22,7 @@ struct CayenneHistoryController {
     /// newest first, of one channel or all.
     func readings(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
-        let (from, to) = try Self.range(query)
+        let (from, to) = try SummaryRange.startAndEnd(query)
         let (items, next) = try await telemetry.readings(
             of: try CayenneThingWire.uuid(context, what: "thing"), channel: query.get("channel"), from: from, to: to,
             before: try Self.cursor(query), limit: try Self.limit(query), accountId: try CayenneThingWire.accountId(request), by: context.principal)
@@ -35,7 +35,7 @@ struct CayenneHistoryController {
     func aggregations(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         guard let channel = query.get("channel"), !channel.isEmpty else { throw NimbusError.invalidInput(field: "channel", reason: "required") }
-        let (from, to) = try Self.range(query)
+        let (from, to) = try SummaryRange.startAndEnd(query)
         let buckets = try await telemetry.buckets(
             of: try CayenneThingWire.uuid(context, what: "thing"), channel: channel, from: from, to: to,
             size: try Self.interval(query.get("interval") ?? "1hour"), accountId: try CayenneThingWire.accountId(request), by: context.principal)
@@ -64,7 +64,7 @@ struct CayenneHistoryController {
     /// thing's location readings.
     func track(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
-        let (from, to) = try Self.range(query)
+        let (from, to) = try SummaryRange.startAndEnd(query)
         let (points, next) = try await telemetry.track(
             of: try CayenneThingWire.uuid(context, what: "thing"), from: from, to: to, after: try Self.cursor(query),
             limit: try Self.limit(query), accountId: try CayenneThingWire.accountId(request), by: context.principal)
@@ -86,11 +86,6 @@ struct CayenneHistoryController {
 
     private static func page(_ items: [JSONValue], next: ReadingPosition?) -> Response {
         CayenneResponse.json(.object(["items": .array(items), "next": next.map { .string(cursor($0)) } ?? .null]))
-    }
-
-    private static func range(_ query: Parameters) throws -> (Date, Date) {
-        (try query.get("startDate").map { try SummaryRange.epochMilliseconds($0, "startDate") } ?? Date(timeIntervalSince1970: 0),
-         try query.get("endDate").map { try SummaryRange.epochMilliseconds($0, "endDate") } ?? Date())
     }
 
     private static func limit(_ query: Parameters) throws -> Int {

@@ -17,8 +17,7 @@ struct CayenneReadingExport {
 
     func export(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
-        let from = try query.get("startDate").map { try SummaryRange.epochMilliseconds($0, "startDate") } ?? Date(timeIntervalSince1970: 0)
-        let to = try query.get("endDate").map { try SummaryRange.epochMilliseconds($0, "endDate") } ?? Date()
+        let (from, to) = try SummaryRange.startAndEnd(query)
         let thingId = try CayenneThingWire.uuid(context, what: "thing")
         let export = try await telemetry.export(of: thingId, from: from, to: to, accountId: try CayenneThingWire.accountId(request), by: context.principal)
         var headers = HTTPFields()

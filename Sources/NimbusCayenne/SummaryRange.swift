@@ -40,6 +40,13 @@ struct SummaryRange {
         return components[unit].map { (count, $0) }
     }
 
+    /// `startDate` and `endDate` in epoch milliseconds, by default the epoch and now: the range of the history
+    /// service's reads and of the export.
+    static func startAndEnd(_ query: Parameters) throws -> (from: Date, to: Date) {
+        (try query.get("startDate").map { try epochMilliseconds($0, "startDate") } ?? Date(timeIntervalSince1970: 0),
+         try query.get("endDate").map { try epochMilliseconds($0, "endDate") } ?? Date())
+    }
+
     /// A date given in epoch milliseconds (up to the year 3000).
     static func epochMilliseconds(_ text: String?, _ field: String) throws -> Date {
         guard let text, let milliseconds = Int64(text), milliseconds >= 0, milliseconds < 32_503_680_000_000 else {
