@@ -74,6 +74,28 @@ def test_postgres_smoke(pg_server, mailbox):
     project.sign_in_email(member.email)
 
 
+def test_postgres_telemetry_reads(pg_server):
+    """Readings on PostgreSQL through the paths that decode them by position: MODE time series (numbers, a location,
+    no type or unit) raw and in buckets, after a restart."""
+    project = Project(pg_server, "email")
+    pg_server.cli("smart-module", "create", "--project", project.id, "--id", "tsdb", "--type", "tsdb")
+    owner = project.new_user()
+    home = project.new_home(owner)
+    device = project.device_in_home(owner, home)
+    for value in (1.5, 2.5, 3.5):
+        expect(device.client.put(f"/devices/{device.id}/event",
+                                 json={"eventType": "probe", "eventData": {"t": value, "lat": 10.5, "lon": 20.25}}), 204)
+    pg_server.restart()
+    base = f"/homes/{home}/smartModules/tsdb/timeSeries/{device.id}"
+    raw = expect(owner.client.get(f"{base}-t/data", params={"ts": "2000-01-01T00:00:00Z"}), 200)
+    assert [value for _, value in raw["data"]] == [1.5, 2.5, 3.5], raw
+    located = expect(owner.client.get(f"{base}-location/data", params={"ts": "2000-01-01T00:00:00Z"}), 200)
+    assert [value for _, value in located["data"]] == [10.5] * 3, "a location charts its latitude"
+    start, end = raw["data"][0][0], raw["data"][-1][0]
+    day = expect(owner.client.get(f"{base}-t/data", params={"begin": start, "end": end, "aggregation": "sum", "resolution": "1day"}), 200)
+    assert sum(value for _, value in day["data"]) == 7.5, day
+
+
 def test_postgres_mqtt_sessions_queues_and_retained_quotas(postgres_url, nimbus_bin, mailbox, sms, tmp_path):
     """The MQTT stores on PostgreSQL (issue 11): sessions keyed by their owner, a queue trimmed to its byte
     limit in the store, retained messages counted per principal across a restart."""
