@@ -110,11 +110,8 @@ struct CayenneHistoryController {
 
     /// `15minute` → 900 s; `1week`, `1month` → calendar buckets.
     static func interval(_ text: String) throws -> BucketSize {
-        let digits = text.prefix { $0.isASCII && $0.isNumber }
-        var unit = String(text.dropFirst(digits.count))
-        if unit.hasSuffix("s") { unit.removeLast() }
         let seconds: [String: Int] = ["second": 1, "minute": 60, "hour": 3_600, "day": 86_400]
-        guard let count = Int(digits), count >= 1, count <= 1_000 else {
+        guard let (count, unit) = SummaryRange.countAndUnit(text), (1...1_000).contains(count) else {
             throw NimbusError.invalidInput(field: "interval", reason: "{n}{unit}: 1minute, 15minute, 1hour, 1day, 1week, 1month")
         }
         switch unit {

@@ -128,7 +128,6 @@ struct TheThingsStackUplink {
             let fraction = text[text.index(after: dot)..<end].prefix(3)
             trimmed = String(text[..<dot]) + "." + fraction.padding(toLength: 3, withPad: "0", startingAt: 0) + String(text[end...])
         }
-        if let date = try? Date(trimmed, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle())
+        return Timestamp.parse(trimmed)
     }
 }

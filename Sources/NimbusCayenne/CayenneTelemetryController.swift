@@ -108,9 +108,10 @@ struct CayenneTelemetryController {
         for (index, reading) in readings.enumerated() {
             // The keys in the order `JSONWriter` sorts them, so the text is the same as `summary(_:)`'s.
             bytes.append(contentsOf: (index == 0 ? #"{"device_type":"# : #",{"device_type":"#).utf8)
-            bytes.append(contentsOf: (deviceType(reading.type) == "digital" ? #""digital","ts":""# : #""analog","ts":""#).utf8)
-            bytes.append(contentsOf: Timestamp.rfc3339(reading.timestamp).utf8)
-            bytes.append(contentsOf: #"","unit":"#.utf8)
+            JSONWriter.write(string: deviceType(reading.type), to: &bytes)
+            bytes.append(contentsOf: #","ts":"#.utf8)
+            JSONWriter.write(string: Timestamp.rfc3339(reading.timestamp), to: &bytes)
+            bytes.append(contentsOf: #","unit":"#.utf8)
             JSONWriter.write(string: reading.unit ?? "", to: &bytes)
             bytes.append(contentsOf: #","v":"#.utf8)
             JSONWriter.write(CayenneWire.value(reading.value, multiple: false), to: &bytes)

@@ -30,14 +30,20 @@ struct SummaryRange {
 
     /// `3month` → (3, .month); the unit may be plural.
     static func period(_ type: String) -> (Int, Calendar.Component)? {
-        let digits = type.prefix { $0.isASCII && $0.isNumber }
-        guard let count = Int(digits), (1...maximumCount).contains(count) else { return nil }
-        var unit = String(type.dropFirst(digits.count))
-        if unit.hasSuffix("s") { unit.removeLast() }
+        guard let (count, unit) = countAndUnit(type), (1...maximumCount).contains(count) else { return nil }
         let components: [String: Calendar.Component] = [
             "minute": .minute, "hour": .hour, "day": .day, "week": .weekOfYear, "month": .month, "year": .year,
         ]
         return components[unit].map { (count, $0) }
+    }
+
+    /// `15minutes` → (15, "minute"): a whole number followed by a unit, singular or plural.
+    static func countAndUnit(_ text: String) -> (count: Int, unit: String)? {
+        let digits = text.prefix { $0.isASCII && $0.isNumber }
+        guard let count = Int(digits) else { return nil }
+        var unit = String(text.dropFirst(digits.count))
+        if unit.hasSuffix("s") { unit.removeLast() }
+        return (count, unit)
     }
 
     /// `startDate` and `endDate` in epoch milliseconds, by default the epoch and now: the range of the history

@@ -64,6 +64,6 @@ enum ModeTimeSeries {
 
     private static func time(_ value: JSONValue?) -> Date? {
         guard case .string(let text)? = value else { return nil }
-        return (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle()))
+        return Timestamp.parse(text)
     }
 }

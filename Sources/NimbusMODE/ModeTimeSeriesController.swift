@@ -25,13 +25,14 @@ struct ModeTimeSeriesController {
 
     func get(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         let (homeId, moduleId, (deviceId, channel)) = (try context.id("homeId"), try Self.moduleId(context), try Self.seriesId(context))
-        let (series, _) = try await timeSeries.get(deviceId: deviceId, channel: channel, homeId: homeId, moduleId: moduleId, by: context.principal)
+        let series = try await timeSeries.get(deviceId: deviceId, channel: channel, homeId: homeId, moduleId: moduleId, by: context.principal)
         return try ModeResponse.json(ModeWire.TimeSeries(series, homeId: homeId, moduleId: moduleId))
     }
 
     func timeRange(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         let (homeId, moduleId, (deviceId, channel)) = (try context.id("homeId"), try Self.moduleId(context), try Self.seriesId(context))
-        let (series, begin) = try await timeSeries.get(deviceId: deviceId, channel: channel, homeId: homeId, moduleId: moduleId, by: context.principal)
+        let (series, begin) = try await timeSeries.timeRange(
+            deviceId: deviceId, channel: channel, homeId: homeId, moduleId: moduleId, by: context.principal)
         return try ModeResponse.json(ModeWire.TimeRange(seriesId: ModeWire.TimeSeries.id(series), begin: ModeWire.time(begin), end: ModeWire.time(series.latest.timestamp)))
     }
 
@@ -83,8 +84,7 @@ struct ModeTimeSeriesController {
 
     private static func time(_ text: String?, _ field: String) throws -> Date {
         guard let text else { throw NimbusError.invalidInput(field: field, reason: "required, an RFC 3339 time") }
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-        guard let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) else {
+        guard let date = Timestamp.parse(text) else {
             throw NimbusError.invalidInput(field: field, reason: "an RFC 3339 time, such as 2026-12-05T10:00:00Z")
         }
         return date

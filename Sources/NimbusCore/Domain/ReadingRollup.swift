@@ -14,7 +14,7 @@ public enum RollupSize: String, Sendable, Hashable, CaseIterable {
 
     /// The start of the bucket `date` falls in (UTC; the store computes the same for the readings it rolls up).
     public func start(of date: Date) -> Date {
-        Date(timeIntervalSince1970: (date.timeIntervalSince1970 / seconds).rounded(.down) * seconds)
+        BucketSize.seconds(Int(seconds)).start(of: date)
     }
 }
 

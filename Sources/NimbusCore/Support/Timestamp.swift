@@ -38,6 +38,11 @@ public enum Timestamp {
         }
     }
 
+    /// An RFC 3339 time, with or without fractional seconds (`2026-12-05T10:00:00Z`, `…00.250Z`, `…00+01:00`).
+    public static func parse(_ text: String) -> Date? {
+        (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle()))
+    }
+
     private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (quotient: Int64, remainder: Int64) {
         let remainder = value % divisor
         return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)

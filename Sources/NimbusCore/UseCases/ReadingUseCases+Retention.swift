@@ -12,11 +12,12 @@ extension ReadingUseCases {
     public func applyRetention() async throws -> Int {
         let now = environment.clock.now()
         var deleted = 0
+        func cutoff(_ days: Int?) -> Date? { days.map { now.addingTimeInterval(-Double($0) * 86_400) } }
         for retention in try await environment.store.read({ tx in try await tx.readings.retentions() }) {
+            let (readingCutoff, minuteCutoff) = (cutoff(retention.readingDays), cutoff(retention.minuteRollupDays))
             let channels = try await environment.store.read { tx in try await tx.readings.channels(projectId: retention.projectId) }
             for channel in channels {
-                if let days = retention.readingDays {
-                    let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
+                if let cutoff = readingCutoff {
                     while true {
                         let batch = try await environment.store.write { tx in
                             try await tx.readings.deleteReadings(of: channel, before: cutoff, limit: Self.retentionBatch)
@@ -25,8 +26,7 @@ extension ReadingUseCases {
                         if batch < Self.retentionBatch { break }
                     }
                 }
-                if let days = retention.minuteRollupDays {
-                    let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
+                if let cutoff = minuteCutoff {
                     try await environment.store.write { tx in try await tx.readings.deleteRollups(of: channel, size: .minute, before: cutoff) }
                 }
             }

@@ -89,7 +89,7 @@ extension TelemetryUseCases {
 
     /// The thing's sensors by id, and its channels that have readings: all of them, or the one named (404 when it has
     /// none).
-    private static func channels(
+    static func channels(
         of thingId: UUID, only channel: String?, accountId: Int?, by principal: Principal, tx: any StoreTransaction
     ) async throws -> (sensors: [Int: Device], channels: [SensorChannel]) {
         let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.history, .view), in: tx)

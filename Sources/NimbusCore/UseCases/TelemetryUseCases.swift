@@ -137,14 +137,10 @@ public struct TelemetryUseCases: Sendable {
     /// Every reading of a thing's channels (its children's, or its own for a child) from `from` to `to`.
     public func export(of thingId: UUID, from: Date, to: Date, accountId: Int?, by principal: Principal) async throws -> ReadingExport {
         guard from <= to else { throw NimbusError.invalidInput(field: "startDate", reason: "must not be after endDate") }
-        let sensors = try await environment.store.read { tx in
-            let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.history, .view), in: tx)
-            return try await Self.sensors(of: try await ThingUseCases.device(thingId, in: home, tx: tx), tx: tx)
+        let (sensors, channels) = try await environment.store.read { tx in
+            try await Self.channels(of: thingId, only: nil, accountId: accountId, by: principal, tx: tx)
         }
-        let channels = try await environment.store.read { tx in try await tx.readings.channels(sensorIds: sensors.map(\.id)) }
-        return ReadingExport(
-            store: environment.store, channels: channels, from: from, to: to,
-            sensorUUIDs: Dictionary(sensors.map { ($0.id, $0.uuid) }, uniquingKeysWith: { first, _ in first }))
+        return ReadingExport(store: environment.store, channels: channels, from: from, to: to, sensorUUIDs: sensors.mapValues(\.uuid))
     }
 
     /// What reports a thing's channels: its children and itself, or itself alone for a child thing.

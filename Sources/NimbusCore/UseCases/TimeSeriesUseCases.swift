@@ -24,8 +24,15 @@ public struct TimeSeriesUseCases: Sendable {
         }
     }
 
+    /// One series.
+    public func get(deviceId: Int, channel: String, homeId: Int, moduleId: String, by principal: Principal) async throws -> Series {
+        try await environment.store.read { tx in
+            try await Self.series(deviceId, channel, homeId: homeId, moduleId: moduleId, by: principal, in: tx)
+        }
+    }
+
     /// One series and the time of its first reading.
-    public func get(
+    public func timeRange(
         deviceId: Int, channel: String, homeId: Int, moduleId: String, by principal: Principal
     ) async throws -> (series: Series, begin: Date) {
         try await environment.store.read { tx in

@@ -25,15 +25,11 @@ struct PostgresSQLConnection: SQLDatabase {
     var dialect: any SQLDialect { base.dialect }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
-        var serializer = SQLSerializer(database: self)
-        query.serialize(to: &serializer)
-        guard let bindings = Self.bindings(serializer.binds) else {
-            // A bind of another type: PostgresKit's own path, rows and all.
-            return base.execute(sql: query, onRow)
-        }
+        // A bind of another type: PostgresKit's own path, rows and all.
+        guard let postgresQuery = postgresQuery(query) else { return base.execute(sql: query, onRow) }
         // The rows of one result share their columns: named once, from the first row.
         let columns = NIOLockedValueBox<SQLColumns?>(nil)
-        return connection.query(PostgresQuery(unsafeSQL: serializer.sql, binds: bindings), logger: logger) { row in
+        return connection.query(postgresQuery, logger: logger) { row in
             let cells = row.makeRandomAccess()
             let shared = columns.withLockedValue { known in
                 if let known { return known }
@@ -48,11 +44,16 @@ struct PostgresSQLConnection: SQLDatabase {
     /// Runs `query`, handing each row to `onRow` as PostgresNIO reads it, for a caller that decodes rows by position;
     /// `false` (and nothing run) when a bind is not of the plain types.
     func run(_ query: any SQLExpression, onRow: @escaping @Sendable (PostgresRow) throws -> Void) async throws -> Bool {
+        guard let postgresQuery = postgresQuery(query) else { return false }
+        _ = try await connection.query(postgresQuery, logger: logger, onRow).get()
+        return true
+    }
+
+    /// The query as PostgresNIO runs it, serialized for PostgreSQL; `nil` when a bind is not of the plain types.
+    private func postgresQuery(_ query: any SQLExpression) -> PostgresQuery? {
         var serializer = SQLSerializer(database: self)
         query.serialize(to: &serializer)
-        guard let bindings = Self.bindings(serializer.binds) else { return false }
-        _ = try await connection.query(PostgresQuery(unsafeSQL: serializer.sql, binds: bindings), logger: logger, onRow).get()
-        return true
+        return Self.bindings(serializer.binds).map { PostgresQuery(unsafeSQL: serializer.sql, binds: $0) }
     }
 
     /// The binds as PostgresKit would encode them, for the plain types the store binds; `nil` if one is of another type.

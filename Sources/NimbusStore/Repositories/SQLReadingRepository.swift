@@ -143,7 +143,7 @@ struct SQLReadingRepository: ReadingRepository {
         guard !sensorIds.isEmpty else { return [] }
         return try await db.raw("""
             SELECT sensor_id, channel FROM latest_readings WHERE sensor_id IN (\(binds: sensorIds)) ORDER BY sensor_id, channel
-            """).all().map { SensorChannel(sensorId: try $0.column("sensor_id"), channel: try $0.column("channel")) }
+            """).all().map(Self.sensorChannel)
     }
 
     func setRetention(_ retention: ReadingRetention) async throws {
@@ -169,7 +169,11 @@ struct SQLReadingRepository: ReadingRepository {
     func channels(projectId: Int) async throws -> [SensorChannel] {
         try await db.raw("""
             SELECT sensor_id, channel FROM latest_readings WHERE project_id = \(bind: projectId) ORDER BY sensor_id, channel
-            """).all().map { SensorChannel(sensorId: try $0.column("sensor_id"), channel: try $0.column("channel")) }
+            """).all().map(Self.sensorChannel)
+    }
+
+    private static func sensorChannel(_ row: any SQLRow) throws -> SensorChannel {
+        SensorChannel(sensorId: try row.column("sensor_id"), channel: try row.column("channel"))
     }
 
     func deleteReadings(of channel: SensorChannel, before: Date, limit: Int) async throws -> Int {
@@ -200,8 +204,7 @@ struct SQLReadingRepository: ReadingRepository {
     /// A reading's value: a plain number from its `value` column (most readings: no JSON to parse on a long read),
     /// anything else (several numbers, text) from its JSON.
     private static func value(_ row: any SQLRow) throws -> ReadingValue {
-        let text: String = try row.column("value_json")
-        return try value(json: text, number: isPlainNumber(text) ? try row.column("value") : nil)
+        try value(json: try row.column("value_json"), number: try row.column("value"))
     }
 
     private static func isPlainNumber(_ json: String) -> Bool {
