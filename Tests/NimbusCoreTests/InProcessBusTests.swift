@@ -26,6 +26,24 @@ struct InProcessBusTests {
         #expect(bus.subscriptionCount == 0)
     }
 
+    @Test("the bus tells whether any topic of a kind has a subscriber, until the last one of the kind leaves")
+    func subscribedKinds() async throws {
+        let bus = InProcessBus(queueLimit: 1)
+        #expect(!bus.mayHaveSubscribers(.user))
+        let first = bus.subscribe(to: [.user(1), .user(1), .home(4)])
+        let second = bus.subscribe(to: [.user(2)])
+        #expect(bus.mayHaveSubscribers(.user) && bus.mayHaveSubscribers(.home))
+        #expect(!bus.mayHaveSubscribers(.device) && !bus.mayHaveSubscribers(.project))
+        first.cancel()
+        #expect(bus.mayHaveSubscribers(.user), "the second user is still subscribed")
+        #expect(!bus.mayHaveSubscribers(.home))
+        // A subscriber cut off for falling behind leaves as one that cancels.
+        bus.publish(.command(event), to: .user(2))
+        bus.publish(.command(event), to: .user(2))
+        #expect(!bus.mayHaveSubscribers(.user))
+        second.cancel()
+    }
+
     @Test("a subscriber that falls behind is cut off instead of growing without bound")
     func slowSubscriber() async throws {
         let bus = InProcessBus(queueLimit: 4)

@@ -137,6 +137,10 @@ struct EventPublisherBoundTests {
         let store = GatedStore(world.store)
         let publisher = EventPublisher(store: store, bus: world.bus, logger: world.nimbus.environment.logger, queueLimit: 2)
         let feed = world.bus.subscribe(to: [.project(household.project.id)])
+        // A user listens, so each batch reads its home's members.
+        guard case .user(let userId, _, _, _) = household.user else { throw NimbusError.notFound("user") }
+        let member = world.bus.subscribe(to: [.user(userId)])
+        defer { member.cancel() }
         func event(_ n: Int) -> Event {
             Event(id: n, projectId: household.project.id, homeId: household.homeId, eventType: "e\(n)", eventData: [:],
                   origin: .projectKey(id: 1, name: "k"), timestamp: Date())
@@ -162,6 +166,25 @@ struct EventPublisherBoundTests {
             }
         }
         feed.cancel()
+        try await world.store.close()
+    }
+
+    @Test("with no user listening, a batch is published without reading its home's members")
+    func nobodyListening() async throws {
+        let world = try await CoreTestWorld.make()
+        let household = try await world.household()
+        let store = GatedStore(world.store)
+        let publisher = EventPublisher(store: store, bus: world.bus, logger: world.nimbus.environment.logger)
+        let feed = world.bus.subscribe(to: [.project(household.project.id)])
+        publisher.committed([Event(id: 1, projectId: household.project.id, homeId: household.homeId, eventType: "e1", eventData: [:],
+                                   origin: .projectKey(id: 1, name: "k"), timestamp: Date())], staged: ())
+        // The gate is closed: a read would hold the batch back, and the project's feed would never hear of it.
+        var iterator = feed.messages.makeAsyncIterator()
+        guard case .event(let event)? = await iterator.next() else { throw NimbusError.notFound("event") }
+        #expect(event.eventType == "e1")
+        #expect(store.waiting == 0)
+        feed.cancel()
+        store.open()
         try await world.store.close()
     }
 }

@@ -19,6 +19,8 @@ public final class InProcessBus: MessageBus {
         var nextId = 0
         var subscribers: [Int: Subscriber] = [:]
         var byTopic: [BusTopic: Set<Int>] = [:]
+        /// Subscribed topics of each kind, counted once per subscriber and topic.
+        var byKind: [BusTopic.Kind: Int] = [:]
     }
 
     private let state = Mutex(State())
@@ -41,7 +43,7 @@ public final class InProcessBus: MessageBus {
             let id = state.nextId
             state.nextId += 1
             state.subscribers[id] = Subscriber(continuation: continuation, topics: topics, backlog: backlog)
-            for topic in topics { state.byTopic[topic, default: []].insert(id) }
+            for topic in topics where state.byTopic[topic, default: []].insert(id).inserted { state.byKind[topic.kind, default: 0] += 1 }
             return id
         }
         continuation.onTermination = { [weak self] _ in self?.remove(id) }
@@ -72,6 +74,10 @@ public final class InProcessBus: MessageBus {
         return delivered
     }
 
+    public func mayHaveSubscribers(_ kind: BusTopic.Kind) -> Bool {
+        state.withLock { ($0.byKind[kind] ?? 0) > 0 }
+    }
+
     /// How many subscriptions are open (for metrics and tests).
     public var subscriptionCount: Int {
         state.withLock { $0.subscribers.count }
@@ -80,8 +86,8 @@ public final class InProcessBus: MessageBus {
     private func remove(_ id: Int) {
         state.withLock { state in
             guard let subscriber = state.subscribers.removeValue(forKey: id) else { return }
-            for topic in subscriber.topics {
-                state.byTopic[topic]?.remove(id)
+            for topic in subscriber.topics where state.byTopic[topic]?.remove(id) != nil {
+                state.byKind[topic.kind, default: 1] -= 1
                 if state.byTopic[topic]?.isEmpty == true { state.byTopic[topic] = nil }
             }
         }

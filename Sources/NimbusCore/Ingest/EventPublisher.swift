@@ -7,7 +7,8 @@ import Metrics
 /// commit order: the write transaction then holds one statement fewer (on SQLite the writer is the
 /// bottleneck of ingest), and a user's stream still sees a home's events in the order they were stored.
 /// Live delivery is best effort (what must survive is in the store): when the reads fall more than
-/// `queueLimit` batches behind, the newest batches are not published, and a counter says so.
+/// `queueLimit` batches behind, the newest batches are not published, and a counter says so. While no user is
+/// subscribed to the bus, no members are read: a user who subscribes later sees the events stored after it.
 struct EventPublisher: IngestObserver {
     private let batches: AsyncStream<[Event]>.Continuation
     private let dropped = Counter(label: "nimbus_live_event_batches_dropped_total")
@@ -33,7 +34,8 @@ struct EventPublisher: IngestObserver {
     }
 
     private static func publish(_ events: [Event], store: any Store, bus: any MessageBus) async throws {
-        let homeIds = Set(events.compactMap(\.homeId))
+        // With no user subscribed to anything (devices reporting while no app is open) the members are not read.
+        let homeIds = bus.mayHaveSubscribers(.user) ? Set(events.compactMap(\.homeId)) : []
         let audiences: [Int: [Int]] = homeIds.isEmpty ? [:] : try await store.read { tx in
             var audiences: [Int: [Int]] = [:]
             for homeId in homeIds { audiences[homeId] = try await tx.homes.memberUserIds(homeId: homeId) }

@@ -11,6 +11,21 @@ public enum BusTopic: Sendable, Hashable {
     case session(Int)
     /// What happens to one home's things (a Cayenne account's): their readings and their commands' status.
     case home(Int)
+
+    /// A topic's kind, without its id: what a publisher asks the bus about before it looks up whom to publish to.
+    public enum Kind: Sendable, Hashable {
+        case project, user, device, session, home
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .project: .project
+        case .user: .user
+        case .device: .device
+        case .session: .session
+        case .home: .home
+        }
+    }
 }
 
 /// A message carried by the bus.
@@ -38,6 +53,14 @@ public protocol MessageBus: Sendable {
     /// Publishes a message and returns how many subscribers received it.
     @discardableResult
     func publish(_ message: BusMessage, to topic: BusTopic) -> Int
+    /// Whether a topic of that kind may have a subscriber: `false` lets a publisher skip the reads that would tell it
+    /// which topics of the kind to publish to (the members of an event's home) when nobody listens to any. A bus
+    /// that cannot tell (one shared by several processes) says `true`.
+    func mayHaveSubscribers(_ kind: BusTopic.Kind) -> Bool
+}
+
+extension MessageBus {
+    public func mayHaveSubscribers(_ kind: BusTopic.Kind) -> Bool { true }
 }
 
 /// One subscriber's view of the bus.
