@@ -71,6 +71,11 @@ struct PostgresSQLConnection: SQLDatabase {
             case let value as String?: if let value { bindings.append(value, context: .default) } else { bindings.appendNull() }
             case let value as Double?: if let value { bindings.append(value, context: .default) } else { bindings.appendNull() }
             case let value as Date?: if let value { bindings.append(value, context: .default) } else { bindings.appendNull() }
+            // Arrays, for a statement that takes a batch's rows as one array per column (`unnest`).
+            case let value as [Int]: bindings.append(value, context: .default)
+            case let value as [String]: bindings.append(value, context: .default)
+            case let value as [Double]: bindings.append(value, context: .default)
+            case let value as [Date]: bindings.append(value, context: .default)
             default: return nil
             }
         }

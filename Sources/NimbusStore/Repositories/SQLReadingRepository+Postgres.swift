@@ -20,4 +20,16 @@ extension SQLReadingRepository {
         }
         return ran ? collected.withLockedValue { $0 } : nil
     }
+
+    /// The merge of `rollups` on PostgreSQL: one array per column, whatever their number. The same rows written as a
+    /// multi-row VALUES (SQLite's way) are a statement PostgreSQL parses and plans anew for each batch, eight binds a
+    /// rollup, three rollups a reading.
+    static func mergeRollupArrays(_ rollups: [ReadingRollup]) -> SQLQueryString {
+        """
+        INSERT INTO reading_rollups (sensor_id, channel, size, bucket_start, value_count, value_min, value_max, value_sum)
+        SELECT * FROM unnest(\(bind: rollups.map(\.sensorId)), \(bind: rollups.map(\.channel)), \(bind: rollups.map(\.size.rawValue)),
+            \(bind: rollups.map(\.start)), \(bind: rollups.map(\.count)), \(bind: rollups.map(\.min)), \(bind: rollups.map(\.max)),
+            \(bind: rollups.map(\.sum)))
+        """ + mergingRollups
+    }
 }

@@ -75,6 +75,7 @@ struct SQLReadingRepository: ReadingRepository {
 
     func mergeRollups(_ rollups: [ReadingRollup]) async throws {
         guard !rollups.isEmpty else { return }
+        if db is PostgresSQLConnection { return try await db.raw(Self.mergeRollupArrays(rollups)).run() }
         let query = SQLQueryString.rows(
             "INSERT INTO reading_rollups (sensor_id, channel, size, bucket_start, value_count, value_min, value_max, value_sum) VALUES ", rollups
         ) { rollup in
@@ -83,15 +84,18 @@ struct SQLReadingRepository: ReadingRepository {
              \(bind: rollup.min), \(bind: rollup.max), \(bind: rollup.sum))
             """
         }
-        // CASE rather than MIN/MAX or LEAST/GREATEST: the two databases name the two-argument forms differently.
-        try await db.raw(query + """
-             ON CONFLICT (sensor_id, channel, size, bucket_start) DO UPDATE SET
-                value_count = reading_rollups.value_count + excluded.value_count,
-                value_min = CASE WHEN excluded.value_min < reading_rollups.value_min THEN excluded.value_min ELSE reading_rollups.value_min END,
-                value_max = CASE WHEN excluded.value_max > reading_rollups.value_max THEN excluded.value_max ELSE reading_rollups.value_max END,
-                value_sum = reading_rollups.value_sum + excluded.value_sum
-            """).run()
+        try await db.raw(query + Self.mergingRollups).run()
     }
+
+    /// What a rollup already stored becomes when more of its bucket arrives. CASE rather than MIN/MAX or
+    /// LEAST/GREATEST: the two databases name the two-argument forms differently.
+    static let mergingRollups: SQLQueryString = """
+         ON CONFLICT (sensor_id, channel, size, bucket_start) DO UPDATE SET
+            value_count = reading_rollups.value_count + excluded.value_count,
+            value_min = CASE WHEN excluded.value_min < reading_rollups.value_min THEN excluded.value_min ELSE reading_rollups.value_min END,
+            value_max = CASE WHEN excluded.value_max > reading_rollups.value_max THEN excluded.value_max ELSE reading_rollups.value_max END,
+            value_sum = reading_rollups.value_sum + excluded.value_sum
+        """
 
     func rollups(sensorId: Int, channel: String, size: RollupSize, from: Date, to: Date, limit: Int) async throws -> [ReadingRollup] {
         try await db.raw("""
