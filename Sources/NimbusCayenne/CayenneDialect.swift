@@ -55,6 +55,8 @@ public struct CayenneDialect: Sendable {
         CayenneTelemetryController(telemetry: nimbus.telemetry).addRoutes(platform: platform, api: api)
         CayenneReadingExport(telemetry: nimbus.telemetry).addRoutes(to: api)
         CayenneHistoryController(telemetry: nimbus.telemetry).addRoutes(to: api)
+        // Rules: the seed's `/v1.1/rules` and the executor's `/v1.0/rules…` (`RULES_HOST = <nimbus>/cayenne/`).
+        CayenneRulesController(rules: nimbus.rules).addRoutes(platform: platform, executor: api.group("v1.0"))
         dataTypes.addRoutes(to: cayenne)
         // HTTP push and LoRaWAN uplinks, signed with the account's MQTT credentials (no Bearer token).
         CayennePushController(

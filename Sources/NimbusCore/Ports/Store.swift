@@ -46,4 +46,5 @@ public protocol StoreTransaction: Sendable {
     var readings: any ReadingRepository { get }
     var registry: any RegistryRepository { get }
     var thingCommands: any ThingCommandRepository { get }
+    var rules: any RuleRepository { get }
 }

@@ -22,6 +22,7 @@ public struct Nimbus: Sendable {
     public let thingCommands: ThingCommandUseCases
     public let telemetry: TelemetryUseCases
     public let timeSeries: TimeSeriesUseCases
+    public let rules: RuleUseCases
 
     public init(environment: CoreEnvironment) {
         self.environment = environment
@@ -46,6 +47,7 @@ public struct Nimbus: Sendable {
         self.thingCommands = ThingCommandUseCases(environment: environment)
         self.telemetry = TelemetryUseCases(environment: environment)
         self.timeSeries = TimeSeriesUseCases(environment: environment)
+        self.rules = RuleUseCases(environment: environment)
     }
 
     /// Gets the core ready to serve, once at start-up: loads (or makes) the token signing keys and

@@ -12,7 +12,7 @@ public struct ReadingUseCases: Sendable {
         self.writer = ReadingIngest(
             store: environment.store,
             observers: (environment.rollsUpReadings ? DerivedReadings.keepers : DerivedReadings.keepersWithoutRollups)
-                + environment.readingObservers + [ReadingPublisher(bus: environment.bus)],
+                + environment.readingObservers + [RuleObserver(environment: environment), ReadingPublisher(bus: environment.bus)],
             clock: environment.clock, limits: environment.thingLimits)
     }
 

@@ -14,6 +14,19 @@ public struct ThingCommandUseCases: Sendable {
 
     /// Sends `value` to a channel of a thing of the caller's account (`devices: add_edit`).
     public func send(to thingId: UUID, channel: String, value: String, accountId: Int?, by principal: Principal) async throws -> ThingCommand {
+        let channel = try Self.validated(channel: channel, value: value)
+        let now = environment.clock.now()
+        let (command, homeId) = try await store.write { tx in
+            let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .addEdit), in: tx)
+            let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)
+            return (try await Self.stage(to: thing, channel: channel, value: value, at: now, environment: environment, in: tx), home.id)
+        }
+        Self.publish(command, homeId: homeId, bus: environment.bus)
+        return command
+    }
+
+    /// The channel of a command, checked with its value: an unsigned decimal number, and 1 to 24 bytes without a comma.
+    static func validated(channel: String, value: String) throws -> String {
         let channel = try Validation.text(channel, field: "channel", maxLength: 16)
         guard channel.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw NimbusError.invalidInput(field: "channel", reason: "must be an unsigned decimal number")
@@ -22,24 +35,30 @@ public struct ThingCommandUseCases: Sendable {
             throw NimbusError.invalidInput(field: "value", reason: "1 to \(Self.maximumValueBytes) bytes without a comma")
         }
         try Validation.plainText(value, field: "value")
-        let now = environment.clock.now()
-        let (command, homeId) = try await store.write { tx in
-            let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .addEdit), in: tx)
-            let thing = try await ThingUseCases.device(thingId, in: home, tx: tx)
-            guard thing.status == .activated else { throw NimbusError.invalidInput(field: "thing", reason: "the thing is deactivated") }
-            let limits = environment.thingLimits
-            guard try await tx.thingCommands.waitingCount(thingId: thing.id, at: now) < limits.waitingCommandsPerThing else {
-                throw NimbusError.limitReached(what: "commands waiting for one thing", limit: limits.waitingCommandsPerThing)
-            }
-            let command = try await tx.thingCommands.insert(ThingCommand(
-                id: 0, thingId: thing.id, channel: channel, value: value, seq: Self.newSeq(), status: .pending, message: nil,
-                creationTime: now, deliveryTime: nil, answerTime: nil, expirationTime: now + environment.commandLifetime))
-            try await tx.thingCommands.prune(thingId: thing.id, keep: limits.commandsKeptPerThing, at: now)
-            return (command, home.id)
+        return channel
+    }
+
+    /// Stores a command for an activated thing, within the thing's bound of waiting commands (a rule's action does the
+    /// same in the readings' transaction); `publish` it once committed.
+    static func stage(
+        to thing: Device, channel: String, value: String, at now: Date, environment: CoreEnvironment, in tx: any StoreTransaction
+    ) async throws -> ThingCommand {
+        guard thing.status == .activated else { throw NimbusError.invalidInput(field: "thing", reason: "the thing is deactivated") }
+        let limits = environment.thingLimits
+        guard try await tx.thingCommands.waitingCount(thingId: thing.id, at: now) < limits.waitingCommandsPerThing else {
+            throw NimbusError.limitReached(what: "commands waiting for one thing", limit: limits.waitingCommandsPerThing)
         }
-        environment.bus.publish(.thingCommand(command), to: .device(command.thingId))
-        environment.bus.publish(.commandStatus(command), to: .home(homeId))
+        let command = try await tx.thingCommands.insert(ThingCommand(
+            id: 0, thingId: thing.id, channel: channel, value: value, seq: Self.newSeq(), status: .pending, message: nil,
+            creationTime: now, deliveryTime: nil, answerTime: nil, expirationTime: now + environment.commandLifetime))
+        try await tx.thingCommands.prune(thingId: thing.id, keep: limits.commandsKeptPerThing, at: now)
         return command
+    }
+
+    /// Hands a committed command to the thing's connections and its status to the account's stream.
+    static func publish(_ command: ThingCommand, homeId: Int, bus: any MessageBus) {
+        bus.publish(.thingCommand(command), to: .device(command.thingId))
+        bus.publish(.commandStatus(command), to: .home(homeId))
     }
 
     /// A thing's most recent commands (newest first), or one of them.

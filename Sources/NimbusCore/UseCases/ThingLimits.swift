@@ -20,6 +20,14 @@ public struct ThingLimits: Sendable, Hashable {
     /// Finished commands (answered or timed out) kept per thing for the status API; older ones are forgotten as new
     /// ones come.
     public var commandsKeptPerThing = 100
+    /// Rules of one account: each reading of a watched thing evaluates every rule on it in the reading's transaction.
+    public var rulesPerAccount = 1_000
+    /// Firings kept in each rule's log; older ones are forgotten as new ones come.
+    public var logsKeptPerRule = 1_000
+    /// Seconds after a rule's notifications before its next firing may send more: a value that crosses its threshold
+    /// back and forth on every reading fires the rule (its commands, its log) each time, but mails and texts its
+    /// recipients at most this often.
+    public var ruleNotificationInterval = 60
 
     public init() {}
 }

@@ -27,6 +27,7 @@ enum Migrations {
         .latestReadings,
         .readingRollups,
         .readingRetention,
+        .rules,
     ]
 
     /// Replaces the type placeholders with the backend's types.

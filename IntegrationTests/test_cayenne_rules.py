@@ -1,0 +1,220 @@
+"""Rules and alerts (docs/automation.md): created through the seed's `/v1.1/rules` and the executor's `/v1.0/rules…`,
+evaluated on every stored reading in the reading's own transaction. A reading over MQTT that crosses a threshold mails
+the SMTP sink, texts the SMS gateway and commands another thing over MQTT; the rule does not fire again while the value
+stays past it, re-arms when it comes back, and logs what each firing did. A kill -9 between a reading and its mail
+still delivers that mail exactly once."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import paho.mqtt.client as paho
+
+from cayenne import Account, App, Cayenne, expect_json, oauth_error
+from test_cayenne_limits import push
+from test_cayenne_things import paho_client, wait_for
+
+
+def rule_body(trigger_thing: str, **extra: Any) -> dict[str, Any]:
+    """The seed's example: tank level below 20 → notify."""
+    return {"title": "Tank low", "triggers": [{"id": trigger_thing, "channel": "1", "unit": "p",
+                                               "conditions": [{"operator": "lt", "value": "20"}]}], **extra}
+
+
+def create(account: Account, body: dict[str, Any], version: str = "v1.1") -> str:
+    created = expect_json(account.cayenne.request("POST", f"/cayenne/{version}/rules", account.token, json=body), 201)
+    assert set(created) == {"id"} and len(created["id"]) == 24, created
+    return created["id"]
+
+
+def get_rule(account: Account, rule_id: str) -> dict[str, Any]:
+    return expect_json(account.call("GET", f"/rules/{rule_id}"), 200)
+
+
+def executor(account: Account, method: str, path: str, **kwargs: Any):
+    return account.cayenne.request(method, "/cayenne/v1.0" + path, account.token, **kwargs)
+
+
+def test_a_threshold_mails_texts_and_commands_once_until_it_re_arms(cayenne: Cayenne, account: Account, mailbox, sms) -> None:
+    credentials = account.mqtt_credentials()
+    tank, valve = account.thing(name="Tank 1"), account.thing(name="Valve")
+    email, phone = f"driver-{uuid.uuid4().hex[:8]}@example.com", f"+3161{uuid.uuid4().int % 10**7:07d}"
+    rule_id = create(account, rule_body(tank["id"], actions=[{"id": valve["id"], "channel": 2, "unit": "std", "value": 1}],
+                                        notifications=[{"method": "email", "value": email},
+                                                       {"method": "sms", "value": phone, "body": "Tank 1 is low"}]))
+    # The valve listens for its commands as the Cayenne libraries do.
+    valve_prefix = f"v1/{credentials['id']}/things/{valve['id']}/"
+    commands: list[tuple[str, str]] = []
+    listener = paho_client(credentials, valve["id"])
+    listener.on_message = lambda c, u, m: commands.append((m.topic, m.payload.decode()))
+    listener.connect("127.0.0.1", cayenne.server.mqtt_port)
+    listener.loop_start()
+    tank_client = paho_client(credentials, tank["id"])
+    tank_client.connect("127.0.0.1", cayenne.server.mqtt_port)
+    tank_client.loop_start()
+
+    def level(value: float) -> None:
+        info = tank_client.publish(f"v1/{credentials['id']}/things/{tank['id']}/data/1", f"tank,p={value}", qos=1)
+        info.wait_for_publish(timeout=5)
+        assert info.is_published()
+
+    try:
+        listener.subscribe(valve_prefix + "cmd/+", qos=1)
+        time.sleep(0.3)
+        level(55)
+        assert get_rule(account, rule_id)["run_count"] == 0, "above the threshold: nothing fires"
+        level(17.5)
+        mail = mailbox.pop(email)
+        assert "Tank low" in mail.subject
+        assert '"Tank 1"' in mail.text or "Tank 1" in mail.text, mail.text
+        assert "17.5" in mail.text and "channel 1" in mail.text, "the default body names the thing, channel and value"
+        assert sms.pop_to(phone).form()["Body"] == "Tank 1 is low", "the rule's own body"
+        wait_for(lambda: commands, "the valve's command")
+        topic, payload = commands[0]
+        assert topic == valve_prefix + "cmd/2" and payload.endswith(",1"), commands[0]
+        # Still low: no second firing. Back up: re-armed. Low again: a second firing.
+        level(12)
+        level(19.9)
+        rule = get_rule(account, rule_id)
+        assert rule["run_count"] == 1 and rule["active"] is True and rule["last_fired"], rule
+        level(40)
+        assert get_rule(account, rule_id)["active"] is False
+        level(3)
+        wait_for(lambda: get_rule(account, rule_id)["run_count"] == 2, "the second firing")
+        wait_for(lambda: len(commands) == 2, "the second command")
+    finally:
+        for client in (listener, tank_client):
+            client.loop_stop()
+            client.disconnect()
+    logs = expect_json(executor(account, "GET", f"/rules/{rule_id}/logs"), 200)
+    assert len(logs) == 2, logs
+    first = logs[-1]
+    assert first["rule_id"] == rule_id and first["trigger"]["value"] == 17.5, first
+    assert first["trigger"]["channel"] in ("1", 1)
+    results = {r["type"]: r for r in first["results"]}
+    assert results["command"]["status"] == "sent" and results["email"]["status"] == "queued" and results["sms"]["status"] == "queued"
+    # The second firing came within the notification interval (60 s): commands go, mails and texts wait.
+    second = {r["type"]: r for r in logs[0]["results"]}
+    assert second["command"]["status"] == "sent" and second["email"]["status"] == "skipped", logs[0]
+    assert mailbox.count(email) == 1, "no second mail within the interval (count includes the one taken)"
+    assert [entry["id"] for entry in expect_json(executor(account, "GET", "/rule-logs"), 200)][:2] == [logs[0]["id"], logs[1]["id"]]
+    assert expect_json(executor(account, "GET", "/rule-logs", params={"limit": 1}), 200)[0]["id"] == logs[0]["id"]
+
+
+def test_rules_are_managed_in_the_seed_and_the_executor_shapes(cayenne: Cayenne, account: Account) -> None:
+    tank, pump = account.thing(name="Tank"), account.thing(name="Pump")
+    seed = create(account, rule_body(tank["id"]))
+    # The older format: operator and values on the trigger, uppercase operators, OR between triggers, `_id` answers.
+    older = create(account, {"title": "Pump odd", "triggers_condition": "OR", "triggers": [
+        {"id": pump["id"], "channel": 3, "operator": "EQ", "values": ["0"]},
+        {"id": pump["id"], "channel": 4, "operator": "BETWEEN", "values": [10, 20]}]}, version="v1.0")
+    rules = expect_json(account.call("GET", "/rules"), 200)
+    assert [r["id"] for r in rules] == [seed, older]
+    stored = expect_json(executor(account, "GET", f"/rules/{older}"), 200)
+    assert stored["_id"] == older and stored["triggers_condition"] == "OR" and stored["enabled"] is True
+    assert [t["conditions"] for t in stored["triggers"]] == [[{"operator": "eq", "value": "0"}],
+                                                            [{"operator": "between", "values": ["10", "20"]}]]
+    assert all(t["id"] == pump["id"] and t["_id"] for t in stored["triggers"])
+    # Partial update, enable/disable, filters.
+    assert expect_json(account.call("PUT", f"/rules/{seed}", json={"title": "Tank very low"}), 200) == {"success": True}
+    assert get_rule(account, seed)["title"] == "Tank very low" and get_rule(account, seed)["triggers"][0]["id"] == tank["id"]
+    assert expect_json(executor(account, "PUT", f"/rules/{seed}/disable"), 200)["enabled"] is False
+    assert [r["id"] for r in expect_json(account.call("GET", "/rules", params={"enabled": "true"}), 200)] == [older]
+    assert [r["id"] for r in expect_json(account.call("GET", "/rules", params={"thing_id": tank["id"]}), 200)] == [seed]
+    # A disabled rule does not fire; enabled again, it does.
+    expect_json(push(account, tank["id"], [{"channel": 1, "value": 5}]), 200)
+    assert get_rule(account, seed)["run_count"] == 0
+    assert expect_json(executor(account, "PUT", f"/rules/{seed}/enable"), 200)["enabled"] is True
+    expect_json(push(account, tank["id"], [{"channel": 1, "value": 6}]), 200)
+    assert get_rule(account, seed)["run_count"] == 1
+    # OR: either channel of the pump fires the older rule; readings arrive in one message.
+    expect_json(push(account, pump["id"], [{"channel": 3, "value": 1}, {"channel": 4, "value": 15}]), 200)
+    assert get_rule(account, older)["run_count"] == 1
+    assert expect_json(executor(account, "DELETE", f"/rules/{older}"), 200) == {"success": True}
+    oauth_error(account.call("GET", f"/rules/{older}"), 404, "not_found")
+    assert [r["id"] for r in expect_json(account.call("GET", "/rules"), 200)] == [seed]
+
+
+def test_and_waits_for_every_trigger(cayenne: Cayenne, account: Account) -> None:
+    tank = account.thing(name="Boiler")
+    rule_id = create(account, {"title": "Hot and high", "triggers_condition": "AND", "triggers": [
+        {"id": tank["id"], "channel": "1", "conditions": [{"operator": "gt", "value": 80}]},
+        {"id": tank["id"], "channel": "2", "conditions": [{"operator": "gte", "value": 2}, {"operator": "lt", "value": 5}]}]})
+    expect_json(push(account, tank["id"], [{"channel": 1, "value": 90}]), 200)
+    assert get_rule(account, rule_id)["run_count"] == 0, "one trigger of two holds"
+    expect_json(push(account, tank["id"], [{"channel": 2, "value": 7}]), 200)
+    assert get_rule(account, rule_id)["run_count"] == 0, "the second condition of the range fails"
+    expect_json(push(account, tank["id"], [{"channel": 2, "value": 3}]), 200)
+    rule = get_rule(account, rule_id)
+    assert rule["run_count"] == 1 and [t["state"] for t in rule["triggers"]] == [True, True], rule
+    # A trigger on a channel's child sensor (the id REST clients find) watches the same readings.
+    sensor = account.children(tank["id"])["1"]
+    by_sensor = create(account, {"title": "Cold", "triggers": [{"id": sensor["id"], "channel": "1", "conditions": [{"operator": "lt", "value": 0}]}]})
+    expect_json(push(account, tank["id"], [{"channel": 1, "value": -4}]), 200)
+    assert get_rule(account, by_sensor)["run_count"] == 1
+
+
+def test_bad_rules_are_refused_naming_the_field_and_store_nothing(cayenne: Cayenne, app: App, account: Account) -> None:
+    tank = account.thing(name="Tank")
+    other = Account(cayenne, app)
+    foreign = other.thing(name="Not mine")
+    good = rule_body(tank["id"])
+    bad_cases: list[tuple[dict[str, Any], str]] = [
+        ({**good, "title": ""}, "title"),
+        ({k: v for k, v in good.items() if k != "triggers"}, "triggers"),
+        ({**good, "triggers": [{"id": "nope", "channel": 1, "conditions": [{"operator": "lt", "value": 1}]}]}, "triggers[0].id"),
+        ({**good, "triggers": [{"id": foreign["id"], "channel": 1, "conditions": [{"operator": "lt", "value": 1}]}]}, "triggers.id"),
+        ({**good, "triggers": [{"id": tank["id"], "channel": 1, "conditions": [{"operator": "like", "value": 1}]}]}, "triggers[0].conditions[0].operator"),
+        ({**good, "triggers": [{"id": tank["id"], "channel": 1, "conditions": []}]}, "triggers[0].conditions"),
+        ({**good, "triggers": [{"id": tank["id"], "channel": 1, "operator": "BETWEEN", "values": [1]}]}, "triggers.conditions.value"),
+        ({**good, "triggers": [{"id": tank["id"], "channel": 1, "geofence": True, "conditions": [{"operator": "lt", "value": 1}]}]}, "triggers[0].geofence"),
+        ({**good, "triggers_condition": "XOR"}, "triggers_condition"),
+        ({**good, "notifications": [{"method": "pigeon", "value": "x"}]}, "notifications[0].method"),
+        ({**good, "notifications": [{"method": "email", "value": "not-an-address"}]}, "notifications.value"),
+        ({**good, "notifications": [{"method": "sms", "value": "12"}]}, "notifications.value"),
+        ({**good, "actions": [{"id": tank["id"], "channel": "x", "value": 1}]}, "channel"),
+        ({**good, "actions": [{"id": tank["id"], "channel": 1, "value": "a,b"}]}, "value"),
+        ({**good, "http_push": [{"url": "http://example.com"}]}, "http_push"),
+        ({**good, "repeat_interval": 5}, "repeat_interval"),
+        ({**good, "enabled": "yes"}, "enabled"),
+    ]
+    for body, field in bad_cases:
+        resp = account.call("POST", "/rules", json=body)
+        error = oauth_error(resp, 400, "invalid_request")
+        assert field in (error.get("error_description", "") + error.get("message", "")), (field, error)
+    oauth_error(account.call("POST", "/rules", data=b"{not json", headers={"Content-Type": "application/json"}), 400, "invalid_request")
+    assert expect_json(account.call("GET", "/rules"), 200) == [], "nothing was stored"
+    # Another account's rule is not found, for every verb.
+    mine = create(account, good)
+    for method, path in [("GET", f"/rules/{mine}"), ("PUT", f"/rules/{mine}"), ("DELETE", f"/rules/{mine}")]:
+        oauth_error(other.call(method, path, json={"title": "x"}), 404, "not_found")
+    oauth_error(executor(other, "GET", f"/rules/{mine}/logs"), 404, "not_found")
+    oauth_error(account.call("GET", "/rules/zzz"), 404, "not_found")
+    oauth_error(account.call("GET", "/rules", params={"enabled": "maybe"}), 400, "invalid_request")
+    oauth_error(executor(account, "GET", "/rule-logs", params={"startDate": "yesterday"}), 400, "invalid_request")
+    assert get_rule(account, mine)["title"] == "Tank low"
+
+
+def test_kill_9_between_a_reading_and_its_mail_still_mails_exactly_once(server_factory, mailbox) -> None:
+    # The mail server is unreachable at first: the firing's mail waits in the outbox when the server dies.
+    server = server_factory(extra_args=["--smtp-url", "smtp://127.0.0.1:9"])
+    cayenne = Cayenne(server)
+    account = Account(cayenne, cayenne.app())
+    tank = account.thing(name="Tank")
+    email = f"night-{uuid.uuid4().hex[:8]}@example.com"
+    rule_id = create(account, rule_body(tank["id"], notifications=[{"method": "email", "value": email}]))
+    expect_json(push(account, tank["id"], [{"channel": 1, "value": 4}]), 200)
+    server.kill()
+    server.extra_args = []
+    server.start()
+    mail = mailbox.pop(email, timeout=90)
+    assert "Tank low" in mail.subject
+    time.sleep(2)
+    assert mailbox.count(email) == 1, "exactly one mail (count includes the one taken)"
+    rule = get_rule(account, rule_id)
+    assert rule["run_count"] == 1 and rule["active"] is True, "the firing committed with its reading"
+    # The reading that caused it is stored too, and a new low reading does not fire again.
+    expect_json(push(account, tank["id"], [{"channel": 1, "value": 3}]), 200)
+    assert get_rule(account, rule_id)["run_count"] == 1

@@ -1,0 +1,128 @@
+import Foundation
+import NimbusCore
+import SQLKit
+
+/// Rules with their definition, trigger states and outcomes as JSON text (read and written whole, never queried
+/// into), and the things each rule watches in `rule_triggers`.
+struct SQLRuleRepository: RuleRepository {
+    let db: any SQLDatabase
+
+    func insert(_ rule: Rule) async throws {
+        try await db.raw("""
+            INSERT INTO rules (id, project_id, home_id, title, enabled, definition, is_active, trigger_states, run_count, last_fired,
+                last_notified, creation_time, update_time)
+            VALUES (\(bind: rule.id), \(bind: rule.projectId), \(bind: rule.homeId), \(bind: rule.title), \(bind: rule.enabled),
+                \(bind: try Self.json(rule.definition)), \(bind: rule.isActive), \(bind: try Self.json(rule.triggerStates)), \(bind: rule.runCount),
+                \(bind: rule.lastFired), \(bind: rule.lastNotified), \(bind: rule.creationTime), \(bind: rule.updateTime))
+            """).run()
+        try await insertTriggers(of: rule)
+    }
+
+    func update(_ rule: Rule) async throws {
+        try await db.raw("""
+            UPDATE rules SET title = \(bind: rule.title), enabled = \(bind: rule.enabled), definition = \(bind: try Self.json(rule.definition)),
+                update_time = \(bind: rule.updateTime)
+            WHERE id = \(bind: rule.id)
+            """).run()
+        try await updateState(rule)
+        try await db.raw("DELETE FROM rule_triggers WHERE rule_id = \(bind: rule.id)").run()
+        try await insertTriggers(of: rule)
+    }
+
+    func updateState(_ rule: Rule) async throws {
+        try await db.raw("""
+            UPDATE rules SET is_active = \(bind: rule.isActive), trigger_states = \(bind: try Self.json(rule.triggerStates)),
+                run_count = \(bind: rule.runCount), last_fired = \(bind: rule.lastFired), last_notified = \(bind: rule.lastNotified)
+            WHERE id = \(bind: rule.id)
+            """).run()
+    }
+
+    private func insertTriggers(of rule: Rule) async throws {
+        let things = Array(Set(rule.definition.triggers.map(\.thingId))).sorted()
+        guard !things.isEmpty else { return }
+        try await db.raw(SQLQueryString.rows("INSERT INTO rule_triggers (rule_id, thing_id) VALUES ", things) { thing in
+            "(\(bind: rule.id), \(bind: thing))"
+        }).run()
+    }
+
+    func delete(id: String) async throws {
+        try await db.raw("DELETE FROM rules WHERE id = \(bind: id)").run()
+    }
+
+    func get(id: String) async throws -> Rule? {
+        try await db.raw("SELECT * FROM rules WHERE id = \(bind: id)").first().map(Self.rule)
+    }
+
+    func list(homeId: Int) async throws -> [Rule] {
+        try await db.raw("SELECT * FROM rules WHERE home_id = \(bind: homeId) ORDER BY creation_time, id").all().map(Self.rule)
+    }
+
+    func count(homeId: Int) async throws -> Int {
+        try await db.raw("SELECT COUNT(*) AS n FROM rules WHERE home_id = \(bind: homeId)").first()?.column("n") ?? 0
+    }
+
+    func watching(thingIds: [Int]) async throws -> [Rule] {
+        guard !thingIds.isEmpty else { return [] }
+        return try await db.raw("""
+            SELECT * FROM rules WHERE enabled = \(bind: true)
+                AND id IN (SELECT rule_id FROM rule_triggers WHERE thing_id IN (\(binds: thingIds)))
+            ORDER BY creation_time, id
+            """).all().map(Self.rule)
+    }
+
+    func appendLog(_ entry: RuleLogEntry, keep: Int) async throws -> RuleLogEntry {
+        var stored = entry
+        stored.id = try await db.insertReturningId("""
+            INSERT INTO rule_logs (rule_id, home_id, time, reading_id, thing_id, channel, value_json, outcomes)
+            VALUES (\(bind: entry.ruleId), \(bind: entry.homeId), \(bind: entry.time), \(bind: entry.readingId), \(bind: entry.thingId),
+                \(bind: entry.channel), \(bind: entry.value.jsonValue.jsonText), \(bind: try Self.json(entry.outcomes)))
+            """)
+        try await db.raw("""
+            DELETE FROM rule_logs WHERE rule_id = \(bind: entry.ruleId)
+                AND id < (SELECT MIN(id) FROM (SELECT id FROM rule_logs WHERE rule_id = \(bind: entry.ruleId) ORDER BY id DESC LIMIT \(bind: keep)) kept)
+            """).run()
+        return stored
+    }
+
+    func logs(homeId: Int, ruleId: String?, from: Date?, to: Date?, limit: Int) async throws -> [RuleLogEntry] {
+        var query: SQLQueryString = "SELECT * FROM rule_logs WHERE home_id = \(bind: homeId)"
+        if let ruleId { query = query + " AND rule_id = \(bind: ruleId)" }
+        if let from { query = query + " AND time >= \(bind: from)" }
+        if let to { query = query + " AND time <= \(bind: to)" }
+        return try await db.raw(query + " ORDER BY id DESC LIMIT \(bind: limit)").all().map(Self.entry)
+    }
+
+    // MARK: - Rows
+
+    private static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    private static func decoded<T: Decodable>(_ text: String, as type: T.Type) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+        } catch {
+            throw StoreError.unexpectedRow("rule JSON")
+        }
+    }
+
+    static func rule(_ row: any SQLRow) throws -> Rule {
+        Rule(
+            id: try row.column("id"), projectId: try row.column("project_id"), homeId: try row.column("home_id"), title: try row.column("title"),
+            enabled: try row.column("enabled"), definition: try decoded(try row.column("definition"), as: RuleDefinition.self),
+            isActive: try row.column("is_active"), triggerStates: try decoded(try row.column("trigger_states"), as: [Bool?].self),
+            runCount: try row.column("run_count"), lastFired: try row.column("last_fired"), lastNotified: try row.column("last_notified"),
+            creationTime: try row.column("creation_time"),
+            updateTime: try row.column("update_time"))
+    }
+
+    static func entry(_ row: any SQLRow) throws -> RuleLogEntry {
+        guard let json = JSONValue(jsonText: try row.column("value_json", as: String.self)), let value = ReadingValue(jsonValue: json) else {
+            throw StoreError.unexpectedRow("rule log value")
+        }
+        return RuleLogEntry(
+            id: try row.column("id"), ruleId: try row.column("rule_id"), homeId: try row.column("home_id"), time: try row.column("time"),
+            readingId: try row.column("reading_id"), thingId: try row.column("thing_id"), channel: try row.column("channel"), value: value,
+            outcomes: try decoded(try row.column("outcomes"), as: [RuleLogEntry.Outcome].self))
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+@testable import NimbusCore
+
+@Suite("Rule conditions")
+struct RuleConditionTests {
+    func holds(_ op: RuleCondition.Operator, _ values: [String], _ value: ReadingValue) -> Bool {
+        RuleCondition(operator: op, values: values).holds(for: value)
+    }
+
+    @Test("numbers compare as numbers, text as text, and each operator means what it says")
+    func operators() {
+        #expect(holds(.gt, ["20"], .number(20.5)) && !holds(.gt, ["20"], .number(20)))
+        #expect(holds(.gte, ["20"], .number(20)) && holds(.lte, ["20"], .number(20)) && !holds(.lt, ["20"], .number(20)))
+        #expect(holds(.eq, ["1"], .number(1)) && holds(.eq, ["1.0"], .number(1)) && holds(.neq, ["1"], .number(2)))
+        #expect(holds(.gt, ["9"], .number(10)), "10 > 9 as numbers, though not as text")
+        #expect(holds(.eq, ["on"], .text("on")) && holds(.neq, ["on"], .text("off")))
+        #expect(holds(.gt, ["abc"], .text("abd")) && !holds(.eq, ["1"], .text("one")), "text compares as text")
+        #expect(holds(.in, ["0", "2", "4"], .number(2)) && !holds(.in, ["0", "2"], .number(3)))
+        #expect(holds(.between, ["10", "20"], .number(10)) && holds(.between, ["10", "20"], .number(20)) && !holds(.between, ["10", "20"], .number(20.1)))
+        #expect(!holds(.between, ["10"], .number(15)), "a between without its two bounds never holds")
+        #expect(holds(.gt, ["52"], .numbers([52.3, 4.8])), "several numbers (GPS) compare by their first")
+    }
+
+    @Test("AND needs every trigger to hold, OR any; a trigger without a reading does not hold")
+    func combinations() {
+        let and = RuleDefinition(triggers: [], combination: .and)
+        let or = RuleDefinition(triggers: [], combination: .or)
+        #expect(and.holds([true, true]) && !and.holds([true, nil]) && !and.holds([true, false]) && !and.holds([]))
+        #expect(or.holds([nil, true]) && !or.holds([nil, false]) && !or.holds([]))
+    }
+
+    @Test("a trigger watches its thing's channel, whether it names the device or the channel's sensor")
+    func watching() {
+        let reading = Reading(id: 1, projectId: 1, homeId: 1, deviceId: 10, sensorId: 11, channel: "3", value: .number(1), type: nil, unit: nil, timestamp: Date())
+        #expect(RuleTrigger(thingId: 10, channel: "3", conditions: []).watches(reading))
+        #expect(RuleTrigger(thingId: 11, channel: "3", conditions: []).watches(reading))
+        #expect(!RuleTrigger(thingId: 10, channel: "4", conditions: []).watches(reading))
+        #expect(!RuleTrigger(thingId: 12, channel: "3", conditions: []).watches(reading))
+    }
+}
