@@ -145,3 +145,36 @@ def test_postgres_mqtt_sessions_queues_and_retained_quotas(postgres_url, nimbus_
         again.close()
     finally:
         server.stop()
+
+
+def test_two_servers_on_one_postgresql_run_each_job_once(postgres_url, nimbus_bin, mailbox, sms, tmp_path):
+    """Issue 15: every server runs the scheduler; the claim (`FOR UPDATE SKIP LOCKED`) lets exactly one of them run each
+    due job, whichever it is."""
+    from datetime import datetime, timedelta, timezone
+
+    from cayenne import Account, Cayenne, expect_json
+
+    first = NimbusServer(nimbus_bin, tmp_path / "one", database=postgres_url, mailbox=mailbox, sms=sms).start()
+    second = NimbusServer(nimbus_bin, tmp_path / "two", database=postgres_url, mailbox=mailbox, sms=sms).start()
+    try:
+        cayenne = Cayenne(first)
+        account = Account(cayenne, cayenne.app())
+        start = datetime.now(timezone.utc) + timedelta(seconds=3)
+        emails = [f"both-{i}-{uuid.uuid4().hex[:6]}@example.com" for i in range(5)]
+        jobs = [expect_json(account.call("POST", "/jobs", json={
+            "title": f"Job {i}", "notifications": [{"method": "email", "value": email}],
+            "config": {"type": "interval", "interval": 1, "unit": "minute", "start_date": start.strftime("%Y-%m-%d %H:%M:%S"), "tz": "UTC"},
+        }), 200) for i, email in enumerate(emails)]
+        for email in emails:
+            mailbox.pop(email, timeout=20)
+        time.sleep(3)
+        assert [mailbox.count(email) for email in emails] == [1] * 5, "each job's mail once"
+        for job in jobs:
+            assert len(expect_json(account.call("GET", f"/jobs/{job['_id']}/runs"), 200)) == 1, "one run in the shared store"
+        # Both schedulers were at work: each server's log shows no failed claim, and the second one ran the scheduler
+        # against the same jobs (its claims skipped or found nothing due).
+        for server in (first, second):
+            assert "could not run the scheduled jobs" not in server.log_path.read_text(errors="replace")
+    finally:
+        second.stop()
+        first.stop()

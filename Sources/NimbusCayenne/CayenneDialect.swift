@@ -57,6 +57,7 @@ public struct CayenneDialect: Sendable {
         CayenneHistoryController(telemetry: nimbus.telemetry).addRoutes(to: api)
         // Rules: the seed's `/v1.1/rules` and the executor's `/v1.0/rules…` (`RULES_HOST = <nimbus>/cayenne/`).
         CayenneRulesController(rules: nimbus.rules).addRoutes(platform: platform, executor: api.group("v1.0"))
+        CayenneJobsController(jobs: nimbus.jobs, clock: nimbus.environment.clock).addRoutes(to: platform)
         dataTypes.addRoutes(to: cayenne)
         // HTTP push and LoRaWAN uplinks, signed with the account's MQTT credentials (no Bearer token).
         CayennePushController(

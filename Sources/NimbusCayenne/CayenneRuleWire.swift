@@ -183,12 +183,17 @@ enum CayenneRuleWire {
                 "id": thingIds[entry.thingId].map { .string($0.lowercaseString) } ?? .null, "channel": JSONValue.channel(entry.channel),
                 "value": CayenneWire.value(entry.value, multiple: true), "reading_id": .number(Double(entry.readingId)),
             ]),
-            "results": .array(entry.outcomes.map { outcome in
-                .object([
-                    "type": .string(outcome.kind), "target": .string(outcome.target), "status": .string(outcome.status),
-                    "detail": outcome.detail.map(JSONValue.string) ?? .null,
-                ])
-            }),
+            "results": results(entry.outcomes),
         ])
+    }
+
+    /// What each action and notification of a firing or a job's run became.
+    static func results(_ outcomes: [RuleLogEntry.Outcome]) -> JSONValue {
+        .array(outcomes.map { outcome in
+            .object([
+                "type": .string(outcome.kind), "target": .string(outcome.target), "status": .string(outcome.status),
+                "detail": outcome.detail.map(JSONValue.string) ?? .null,
+            ])
+        })
     }
 }

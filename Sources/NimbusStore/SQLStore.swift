@@ -92,4 +92,5 @@ struct SQLStoreTransaction: StoreTransaction {
     var registry: any RegistryRepository { SQLRegistryRepository(db: db) }
     var thingCommands: any ThingCommandRepository { SQLThingCommandRepository(db: db) }
     var rules: any RuleRepository { SQLRuleRepository(db: db) }
+    var jobs: any JobRepository { SQLJobRepository(db: db, backend: backend) }
 }

@@ -8,18 +8,13 @@ import Foundation
 /// channel, and the rule fires when its condition turns true (or, with a repeat interval, while it stays true once
 /// the interval has passed since the last firing). The rules are looked up once per batch, by the things read.
 struct RuleObserver: IngestObserver {
-    struct Staged: Sendable {
-        var commands: [(command: ThingCommand, homeId: Int)] = []
-        var enqueued = false
-    }
-
     let environment: CoreEnvironment
 
-    func stage(_ readings: [Reading], in tx: any StoreTransaction) async throws -> Staged {
+    func stage(_ readings: [Reading], in tx: any StoreTransaction) async throws -> AutomationEffects {
         let thingIds = Set(readings.flatMap { [$0.sensorId, $0.deviceId] })
         var rules = try await tx.rules.watching(thingIds: Array(thingIds).sorted())
-        guard !rules.isEmpty else { return Staged() }
-        var staged = Staged()
+        guard !rules.isEmpty else { return AutomationEffects() }
+        var staged = AutomationEffects()
         var changed = Set<Int>()
         let now = environment.clock.now()
         for reading in readings.sorted(by: { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }) {
@@ -39,9 +34,8 @@ struct RuleObserver: IngestObserver {
         return staged
     }
 
-    func committed(_ readings: [Reading], staged: Staged) {
-        for (command, homeId) in staged.commands { ThingCommandUseCases.publish(command, homeId: homeId, bus: environment.bus) }
-        if staged.enqueued { environment.outboxSignal() }
+    func committed(_ readings: [Reading], staged: AutomationEffects) {
+        staged.published(environment: environment)
     }
 
     private func repeatIsDue(_ rule: Rule, at now: Date) -> Bool {
@@ -50,43 +44,15 @@ struct RuleObserver: IngestObserver {
     }
 
     /// Runs the rule's actions and notifications, and logs what each became.
-    private func fire(_ rule: inout Rule, by reading: Reading, at now: Date, staged: inout Staged, in tx: any StoreTransaction) async throws {
-        var outcomes: [RuleLogEntry.Outcome] = []
-        let things = Dictionary(
-            try await tx.devices.get(ids: Array(Set(rule.definition.actions.map(\.thingId) + [reading.sensorId, reading.deviceId])))
-                .map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        for action in rule.definition.actions {
-            let target = "\(things[action.thingId]?.uuid.uuidString.lowercased() ?? String(action.thingId)):\(action.channel)"
-            guard let thing = things[action.thingId], thing.homeId == rule.homeId else {
-                outcomes.append(.init(kind: "command", target: target, status: "failed", detail: "the thing no longer exists"))
-                continue
-            }
-            do {
-                let command = try await ThingCommandUseCases.stage(
-                    to: thing, channel: action.channel, value: action.value, at: now, environment: environment, in: tx)
-                staged.commands.append((command, rule.homeId))
-                outcomes.append(.init(kind: "command", target: target, status: "sent", detail: String(command.id)))
-            } catch NimbusError.limitReached(let what, let limit) {
-                outcomes.append(.init(kind: "command", target: target, status: "failed", detail: "\(limit) \(what) already"))
-            } catch NimbusError.invalidInput(_, let reason) {
-                outcomes.append(.init(kind: "command", target: target, status: "failed", detail: reason))
-            }
-        }
+    private func fire(
+        _ rule: inout Rule, by reading: Reading, at now: Date, staged: inout AutomationEffects, in tx: any StoreTransaction
+    ) async throws {
         let notifies = rule.lastNotified.map { now.timeIntervalSince($0) >= TimeInterval(environment.thingLimits.ruleNotificationInterval) } ?? true
-        for notification in rule.definition.notifications {
-            let kind = notification.method.rawValue
-            guard notifies else {
-                outcomes.append(.init(kind: kind, target: notification.recipient, status: "skipped", detail: "notified less than the interval ago"))
-                continue
-            }
-            let body = notification.body ?? Self.defaultBody(rule: rule, reading: reading, thing: things[reading.deviceId])
-            switch notification.method {
-            case .email: try await tx.outbox.enqueue(EmailMessage(to: notification.recipient, subject: "Nimbus alert: \(rule.title)", body: body), at: now)
-            case .sms: try await tx.outbox.enqueue(SMSMessage(to: notification.recipient, body: body), at: now)
-            }
-            staged.enqueued = true
-            outcomes.append(.init(kind: kind, target: notification.recipient, status: "queued"))
-        }
+        let body = rule.definition.notifications.allSatisfy({ $0.body != nil }) ? "" : Self.defaultBody(
+            rule: rule, reading: reading, thing: try await tx.devices.get(id: reading.deviceId))
+        let outcomes = try await staged.perform(
+            actions: rule.definition.actions, notifications: rule.definition.notifications, notify: notifies, homeId: rule.homeId,
+            subject: "Nimbus alert: \(rule.title)", body: body, environment: environment, at: now, in: tx)
         rule.runCount += 1
         rule.lastFired = now
         if notifies && !rule.definition.notifications.isEmpty { rule.lastNotified = now }

@@ -47,4 +47,5 @@ public protocol StoreTransaction: Sendable {
     var registry: any RegistryRepository { get }
     var thingCommands: any ThingCommandRepository { get }
     var rules: any RuleRepository { get }
+    var jobs: any JobRepository { get }
 }

@@ -23,6 +23,7 @@ public struct Nimbus: Sendable {
     public let telemetry: TelemetryUseCases
     public let timeSeries: TimeSeriesUseCases
     public let rules: RuleUseCases
+    public let jobs: JobUseCases
 
     public init(environment: CoreEnvironment) {
         self.environment = environment
@@ -48,6 +49,7 @@ public struct Nimbus: Sendable {
         self.telemetry = TelemetryUseCases(environment: environment)
         self.timeSeries = TimeSeriesUseCases(environment: environment)
         self.rules = RuleUseCases(environment: environment)
+        self.jobs = JobUseCases(environment: environment)
     }
 
     /// Gets the core ready to serve, once at start-up: loads (or makes) the token signing keys and

@@ -165,9 +165,9 @@ public struct RuleUseCases: Sendable {
         _ draft: Draft, base: RuleDefinition, triggers: [TriggerDraft]?, in home: Home, tx: any StoreTransaction
     ) async throws -> (RuleDefinition, [Int: UUID]) {
         var definition = base
-        func thing(_ id: UUID, field: String) async throws -> Device {
+        func thing(_ id: UUID) async throws -> Device {
             guard let thing = try? await ThingUseCases.device(id, in: home, tx: tx) else {
-                throw NimbusError.invalidInput(field: field, reason: "no such thing in this account")
+                throw NimbusError.invalidInput(field: "triggers.id", reason: "no such thing in this account")
             }
             return thing
         }
@@ -182,21 +182,11 @@ public struct RuleUseCases: Sendable {
                 for condition in trigger.conditions { try validate(condition) }
                 let unit = try trigger.unit.map { try Validation.text($0, field: "triggers.unit", maxLength: 64, allowEmpty: true) }
                 definition.triggers.append(RuleTrigger(
-                    thingId: try await thing(trigger.thingId, field: "triggers.id").id, channel: channel, unit: unit, conditions: trigger.conditions))
+                    thingId: try await thing(trigger.thingId).id, channel: channel, unit: unit, conditions: trigger.conditions))
             }
         }
-        if let actions = draft.actions {
-            guard actions.count <= maximumParts else { throw NimbusError.invalidInput(field: "actions", reason: "at most \(maximumParts)") }
-            definition.actions = []
-            for action in actions {
-                let channel = try ThingCommandUseCases.validated(channel: action.channel, value: action.value)
-                definition.actions.append(RuleAction(thingId: try await thing(action.thingId, field: "actions.id").id, channel: channel, value: action.value))
-            }
-        }
-        if let notifications = draft.notifications {
-            guard notifications.count <= maximumParts else { throw NimbusError.invalidInput(field: "notifications", reason: "at most \(maximumParts)") }
-            definition.notifications = try notifications.map(validated)
-        }
+        if let actions = draft.actions { definition.actions = try await Self.actions(actions, in: home, tx: tx) }
+        if let notifications = draft.notifications { definition.notifications = try Self.notifications(notifications) }
         if let combination = draft.combination { definition.combination = combination }
         if let interval = draft.repeatInterval {
             if let interval, !(60...31_536_000).contains(interval) {
@@ -205,6 +195,26 @@ public struct RuleUseCases: Sendable {
             definition.repeatInterval = interval
         }
         return (definition, try await wireIds(of: definition.thingIds, tx: tx))
+    }
+
+    /// Commands to things of the account, checked as `POST /things/{id}/cmd` checks them (shared with jobs).
+    static func actions(_ drafts: [ActionDraft], in home: Home, tx: any StoreTransaction) async throws -> [RuleAction] {
+        guard drafts.count <= maximumParts else { throw NimbusError.invalidInput(field: "actions", reason: "at most \(maximumParts)") }
+        var actions: [RuleAction] = []
+        for draft in drafts {
+            let channel = try ThingCommandUseCases.validated(channel: draft.channel, value: draft.value)
+            guard let thing = try? await ThingUseCases.device(draft.thingId, in: home, tx: tx) else {
+                throw NimbusError.invalidInput(field: "actions.id", reason: "no such thing in this account")
+            }
+            actions.append(RuleAction(thingId: thing.id, channel: channel, value: draft.value))
+        }
+        return actions
+    }
+
+    /// Notifications with their recipients checked and normalised (shared with jobs).
+    static func notifications(_ notifications: [RuleNotification]) throws -> [RuleNotification] {
+        guard notifications.count <= maximumParts else { throw NimbusError.invalidInput(field: "notifications", reason: "at most \(maximumParts)") }
+        return try notifications.map(validated)
     }
 
     private static func validate(_ condition: RuleCondition) throws {

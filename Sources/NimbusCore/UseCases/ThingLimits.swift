@@ -22,7 +22,9 @@ public struct ThingLimits: Sendable, Hashable {
     public var commandsKeptPerThing = 100
     /// Rules of one account: each reading of a watched thing evaluates every rule on it in the reading's transaction.
     public var rulesPerAccount = 1_000
-    /// Firings kept in each rule's log; older ones are forgotten as new ones come.
+    /// Scheduled jobs of one account: the scheduler claims due ones a hundred per transaction.
+    public var jobsPerAccount = 1_000
+    /// Firings kept in each rule's log, and runs in each job's; older ones are forgotten as new ones come.
     public var logsKeptPerRule = 1_000
     /// Seconds after a rule's notifications before its next firing may send more: a value that crosses its threshold
     /// back and forth on every reading fires the rule (its commands, its log) each time, but mails and texts its

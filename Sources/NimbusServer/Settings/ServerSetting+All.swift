@@ -146,8 +146,10 @@ extension ServerSetting {
                 help: "finished commands kept per thing for the status API; older ones are forgotten"),
         .number("cayenne-max-rules", \.thingLimits.rulesPerAccount, in: 1...1_000_000,
                 help: "rules (alerts included) of one Cayenne account; one more answers `409 limit_reached`"),
+        .number("cayenne-max-jobs", \.thingLimits.jobsPerAccount, in: 1...1_000_000,
+                help: "scheduled jobs of one Cayenne account; one more answers `409 limit_reached`"),
         .number("cayenne-kept-rule-logs", \.thingLimits.logsKeptPerRule, in: 1...1_000_000,
-                help: "firings kept in each rule's log; older ones are forgotten"),
+                help: "firings kept in each rule's log, and runs in each job's; older ones are forgotten"),
         .number("cayenne-rule-notification-interval", \.thingLimits.ruleNotificationInterval, in: 0...86_400,
                 help: "seconds after a rule's email or SMS before its next firing may send another"),
     ]

@@ -28,6 +28,7 @@ enum Migrations {
         .readingRollups,
         .readingRetention,
         .rules,
+        .jobs,
     ]
 
     /// Replaces the type placeholders with the backend's types.

@@ -26,7 +26,9 @@ struct SQLDeviceRepository: DeviceRepository {
     }
 
     func get(ids: [Int]) async throws -> [Device] {
-        try await db.raw("SELECT * FROM devices WHERE id IN (\(binds: ids))").all().map(Self.device)
+        // `IN ()` is an error on PostgreSQL (SQLite takes it).
+        guard !ids.isEmpty else { return [] }
+        return try await db.raw("SELECT * FROM devices WHERE id IN (\(binds: ids))").all().map(Self.device)
     }
 
     func eventOrigins(ids: [Int]) async throws -> [EventOrigin] {

@@ -12,7 +12,7 @@ struct SQLRuleRepository: RuleRepository {
             INSERT INTO rules (id, project_id, home_id, title, enabled, definition, is_active, trigger_states, run_count, last_fired,
                 last_notified, creation_time, update_time)
             VALUES (\(bind: rule.id), \(bind: rule.projectId), \(bind: rule.homeId), \(bind: rule.title), \(bind: rule.enabled),
-                \(bind: try Self.json(rule.definition)), \(bind: rule.isActive), \(bind: try Self.json(rule.triggerStates)), \(bind: rule.runCount),
+                \(bind: try JSONText.encode(rule.definition)), \(bind: rule.isActive), \(bind: try JSONText.encode(rule.triggerStates)), \(bind: rule.runCount),
                 \(bind: rule.lastFired), \(bind: rule.lastNotified), \(bind: rule.creationTime), \(bind: rule.updateTime))
             """).run()
         try await insertTriggers(of: rule)
@@ -20,7 +20,7 @@ struct SQLRuleRepository: RuleRepository {
 
     func update(_ rule: Rule) async throws {
         try await db.raw("""
-            UPDATE rules SET title = \(bind: rule.title), enabled = \(bind: rule.enabled), definition = \(bind: try Self.json(rule.definition)),
+            UPDATE rules SET title = \(bind: rule.title), enabled = \(bind: rule.enabled), definition = \(bind: try JSONText.encode(rule.definition)),
                 update_time = \(bind: rule.updateTime)
             WHERE id = \(bind: rule.id)
             """).run()
@@ -31,7 +31,7 @@ struct SQLRuleRepository: RuleRepository {
 
     func updateState(_ rule: Rule) async throws {
         try await db.raw("""
-            UPDATE rules SET is_active = \(bind: rule.isActive), trigger_states = \(bind: try Self.json(rule.triggerStates)),
+            UPDATE rules SET is_active = \(bind: rule.isActive), trigger_states = \(bind: try JSONText.encode(rule.triggerStates)),
                 run_count = \(bind: rule.runCount), last_fired = \(bind: rule.lastFired), last_notified = \(bind: rule.lastNotified)
             WHERE id = \(bind: rule.id)
             """).run()
@@ -75,7 +75,7 @@ struct SQLRuleRepository: RuleRepository {
         stored.id = try await db.insertReturningId("""
             INSERT INTO rule_logs (rule_id, home_id, time, reading_id, thing_id, channel, value_json, outcomes)
             VALUES (\(bind: entry.ruleId), \(bind: entry.homeId), \(bind: entry.time), \(bind: entry.readingId), \(bind: entry.thingId),
-                \(bind: entry.channel), \(bind: entry.value.jsonValue.jsonText), \(bind: try Self.json(entry.outcomes)))
+                \(bind: entry.channel), \(bind: entry.value.jsonValue.jsonText), \(bind: try JSONText.encode(entry.outcomes)))
             """)
         try await db.raw("""
             DELETE FROM rule_logs WHERE rule_id = \(bind: entry.ruleId)
@@ -94,23 +94,11 @@ struct SQLRuleRepository: RuleRepository {
 
     // MARK: - Rows
 
-    private static func json(_ value: some Encodable) throws -> String {
-        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
-    }
-
-    private static func decoded<T: Decodable>(_ text: String, as type: T.Type) throws -> T {
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
-        } catch {
-            throw StoreError.unexpectedRow("rule JSON")
-        }
-    }
-
     static func rule(_ row: any SQLRow) throws -> Rule {
         Rule(
             id: try row.column("id"), projectId: try row.column("project_id"), homeId: try row.column("home_id"), title: try row.column("title"),
-            enabled: try row.column("enabled"), definition: try decoded(try row.column("definition"), as: RuleDefinition.self),
-            isActive: try row.column("is_active"), triggerStates: try decoded(try row.column("trigger_states"), as: [Bool?].self),
+            enabled: try row.column("enabled"), definition: try JSONText.decode(try row.column("definition"), as: RuleDefinition.self),
+            isActive: try row.column("is_active"), triggerStates: try JSONText.decode(try row.column("trigger_states"), as: [Bool?].self),
             runCount: try row.column("run_count"), lastFired: try row.column("last_fired"), lastNotified: try row.column("last_notified"),
             creationTime: try row.column("creation_time"),
             updateTime: try row.column("update_time"))
@@ -123,6 +111,6 @@ struct SQLRuleRepository: RuleRepository {
         return RuleLogEntry(
             id: try row.column("id"), ruleId: try row.column("rule_id"), homeId: try row.column("home_id"), time: try row.column("time"),
             readingId: try row.column("reading_id"), thingId: try row.column("thing_id"), channel: try row.column("channel"), value: value,
-            outcomes: try decoded(try row.column("outcomes"), as: [RuleLogEntry.Outcome].self))
+            outcomes: try JSONText.decode(try row.column("outcomes"), as: [RuleLogEntry.Outcome].self))
     }
 }
