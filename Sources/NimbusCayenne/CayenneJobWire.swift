@@ -48,22 +48,15 @@ enum CayenneJobWire {
         }
         if let config = body.config { draft.schedule = try schedule(config) }
         draft.notifications = try body.notifications?.enumerated().map { index, notification in
-            guard let raw = notification.method ?? notification.Method, let method = RuleNotification.Method(rawValue: raw.lowercased()) else {
-                throw NimbusError.invalidInput(field: "notifications[\(index)].method", reason: "must be email or sms")
-            }
-            guard let value = notification.value ?? notification.Value else {
-                throw NimbusError.invalidInput(field: "notifications[\(index)].value", reason: "required")
-            }
-            return RuleNotification(method: method, recipient: value, body: notification.body)
+            try CayenneRuleWire.notification(
+                index, method: notification.method ?? notification.Method, value: notification.value ?? notification.Value, body: notification.body)
         }
         draft.actions = try body.actions?.enumerated().map { index, action in
             guard let raw = action.thing_id ?? action.id ?? action.sensor_id else {
                 throw NimbusError.invalidInput(field: "actions[\(index)].thing_id", reason: "required")
             }
-            guard let thingId = UUID(uuidString: raw) else {
-                throw NimbusError.invalidInput(field: "actions[\(index)].thing_id", reason: "must be a thing id (a UUID)")
-            }
-            return RuleUseCases.ActionDraft(thingId: thingId, channel: action.channel.text, value: action.value.text)
+            return RuleUseCases.ActionDraft(
+                thingId: try CayenneRuleWire.uuid(raw, field: "actions[\(index)].thing_id"), channel: action.channel.text, value: action.value.text)
         }
         return draft
     }

@@ -68,12 +68,7 @@ struct CayenneJobsController {
 
     /// The job's runs, newest first (`limit` up to 1,000, default 100).
     func runs(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        var limit = 100
-        if let raw = request.uri.queryParameters.get("limit") {
-            guard let value = Int(raw), value > 0 else { throw NimbusError.invalidInput(field: "limit", reason: "must be a positive integer") }
-            limit = value
-        }
-        let runs = try await jobs.runs(try Self.jobId(context), limit: limit, accountId: try CayenneThingWire.accountId(request), by: context.principal)
+        let runs = try await jobs.runs(try Self.jobId(context), limit: try CayenneWire.limit(request), accountId: try CayenneThingWire.accountId(request), by: context.principal)
         return CayenneResponse.json(.array(runs.map(CayenneJobWire.run)))
     }
 

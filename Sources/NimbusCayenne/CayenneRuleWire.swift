@@ -124,13 +124,20 @@ enum CayenneRuleWire {
     }
 
     private static func notification(_ index: Int, _ notification: Notification) throws -> RuleNotification {
-        guard let method = RuleNotification.Method(rawValue: notification.method.lowercased()) else {
-            throw NimbusError.invalidInput(field: "notifications[\(index)].method", reason: "must be email or sms")
-        }
-        return RuleNotification(method: method, recipient: notification.value, body: notification.body)
+        try self.notification(index, method: notification.method, value: notification.value, body: notification.body)
     }
 
-    private static func uuid(_ text: String, field: String) throws -> UUID {
+    /// A notification of a rule or a job, `index` naming it in an error.
+    static func notification(_ index: Int, method: String?, value: String?, body: String?) throws -> RuleNotification {
+        guard let raw = method, let method = RuleNotification.Method(rawValue: raw.lowercased()) else {
+            throw NimbusError.invalidInput(field: "notifications[\(index)].method", reason: "must be email or sms")
+        }
+        guard let value else { throw NimbusError.invalidInput(field: "notifications[\(index)].value", reason: "required") }
+        return RuleNotification(method: method, recipient: value, body: body)
+    }
+
+    /// A thing id of the body, `field` naming it in an error.
+    static func uuid(_ text: String, field: String) throws -> UUID {
         guard let id = UUID(uuidString: text) else { throw NimbusError.invalidInput(field: field, reason: "must be a thing id (a UUID)") }
         return id
     }

@@ -76,14 +76,9 @@ struct CayenneRulesController {
             guard let millis = Double(raw), millis.isFinite, millis >= 0 else { throw NimbusError.invalidInput(field: name, reason: "must be epoch milliseconds") }
             return Date(timeIntervalSince1970: millis / 1000)
         }
-        var limit = 100
-        if let raw = query.get("limit") {
-            guard let value = Int(raw), value > 0 else { throw NimbusError.invalidInput(field: "limit", reason: "must be a positive integer") }
-            limit = value
-        }
         let ruleId = context.parameters.get("ruleId")
         let (entries, thingIds) = try await rules.logs(
-            ruleId: ruleId, from: try date("startDate"), to: try date("endDate"), limit: limit,
+            ruleId: ruleId, from: try date("startDate"), to: try date("endDate"), limit: try CayenneWire.limit(request),
             accountId: try CayenneThingWire.accountId(request), by: context.principal)
         return CayenneResponse.json(.array(entries.map { CayenneRuleWire.log($0, thingIds: thingIds) }))
     }

@@ -14,6 +14,13 @@ enum CayenneWire {
         }
     }
 
+    /// A list's `limit` query parameter: a positive integer, `fallback` when absent (the use case caps it).
+    static func limit(_ request: Request, fallback: Int = 100) throws -> Int {
+        guard let raw = request.uri.queryParameters.get("limit") else { return fallback }
+        guard let value = Int(raw), value > 0 else { throw NimbusError.invalidInput(field: "limit", reason: "must be a positive integer") }
+        return value
+    }
+
     static func time(_ date: Date?) -> JSONValue {
         guard let date else { return .null }
         return .string(Timestamp.rfc3339(date))
