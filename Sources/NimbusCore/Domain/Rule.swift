@@ -46,6 +46,12 @@ public struct Rule: Sendable, Hashable {
         self.updateTime = updateTime
     }
 
+    /// Whether evaluation left this rule as `other` (what `RuleRepository.updateState` writes is the same).
+    public func hasSameState(as other: Rule) -> Bool {
+        isActive == other.isActive && triggerStates == other.triggerStates && runCount == other.runCount && lastFired == other.lastFired
+            && lastNotified == other.lastNotified
+    }
+
     /// A new rule id: 12 random bytes in hex.
     public static func newId() -> String {
         Secrets.randomBytes(12).map { String(format: "%02x", $0) }.joined()

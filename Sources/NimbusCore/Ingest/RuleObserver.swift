@@ -12,25 +12,35 @@ struct RuleObserver: IngestObserver {
 
     func stage(_ readings: [Reading], in tx: any StoreTransaction) async throws -> AutomationEffects {
         let thingIds = Set(readings.flatMap { [$0.sensorId, $0.deviceId] })
-        var rules = try await tx.rules.watching(thingIds: Array(thingIds).sorted())
-        guard !rules.isEmpty else { return AutomationEffects() }
+        let stored = try await tx.rules.watching(thingIds: Array(thingIds).sorted())
+        guard !stored.isEmpty else { return AutomationEffects() }
+        var rules = stored
+        // The rules of each thing a trigger names: a reading looks at its own channel's rules, not at every rule loaded.
+        var byThing: [Int: [Int]] = [:]
+        for (index, rule) in rules.enumerated() {
+            for thingId in Set(rule.definition.triggers.map(\.thingId)) { byThing[thingId, default: []].append(index) }
+        }
         var staged = AutomationEffects()
-        var changed = Set<Int>()
         let now = environment.clock.now()
         for reading in readings.sorted(by: { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }) {
-            for index in rules.indices where rules[index].homeId == reading.homeId {
+            var candidates = byThing[reading.sensorId] ?? []
+            if reading.deviceId != reading.sensorId, let more = byThing[reading.deviceId] { candidates = Array(Set(candidates + more)).sorted() }
+            for index in candidates where rules[index].homeId == reading.homeId {
                 let triggers = rules[index].definition.triggers
-                let watching = triggers.indices.filter { triggers[$0].watches(reading) }
-                guard !watching.isEmpty else { continue }
-                changed.insert(index)
-                for trigger in watching { rules[index].triggerStates[trigger] = triggers[trigger].holds(for: reading.value) }
+                var watched = false
+                for trigger in triggers.indices where triggers[trigger].watches(reading) {
+                    rules[index].triggerStates[trigger] = triggers[trigger].holds(for: reading.value)
+                    watched = true
+                }
+                guard watched else { continue }
                 let holds = rules[index].definition.holds(rules[index].triggerStates)
                 defer { rules[index].isActive = holds }
                 guard holds, !rules[index].isActive || repeatIsDue(rules[index], at: now) else { continue }
                 try await fire(&rules[index], by: reading, at: now, staged: &staged, in: tx)
             }
         }
-        for index in changed.sorted() { try await tx.rules.updateState(rules[index]) }
+        // Only what changed is written: most readings leave their rules as they were.
+        for index in rules.indices where !rules[index].hasSameState(as: stored[index]) { try await tx.rules.updateState(rules[index]) }
         return staged
     }
 

@@ -6,6 +6,9 @@ import SQLKit
 /// into), and the things each rule watches in `rule_triggers`.
 struct SQLRuleRepository: RuleRepository {
     let db: any SQLDatabase
+    /// Every batch of readings reads the rules watching its things: their definitions and states decoded once per text.
+    private static let definitions = JSONTextCache<RuleDefinition>()
+    private static let states = JSONTextCache<[Bool?]>(limit: 4_096)
 
     func insert(_ rule: Rule) async throws {
         try await db.raw("""
@@ -97,8 +100,8 @@ struct SQLRuleRepository: RuleRepository {
     static func rule(_ row: any SQLRow) throws -> Rule {
         Rule(
             id: try row.column("id"), projectId: try row.column("project_id"), homeId: try row.column("home_id"), title: try row.column("title"),
-            enabled: try row.column("enabled"), definition: try JSONText.decode(try row.column("definition"), as: RuleDefinition.self),
-            isActive: try row.column("is_active"), triggerStates: try JSONText.decode(try row.column("trigger_states"), as: [Bool?].self),
+            enabled: try row.column("enabled"), definition: try definitions.decode(try row.column("definition")),
+            isActive: try row.column("is_active"), triggerStates: try states.decode(try row.column("trigger_states")),
             runCount: try row.column("run_count"), lastFired: try row.column("last_fired"), lastNotified: try row.column("last_notified"),
             creationTime: try row.column("creation_time"),
             updateTime: try row.column("update_time"))
