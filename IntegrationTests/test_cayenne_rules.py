@@ -156,6 +156,42 @@ def test_and_waits_for_every_trigger(cayenne: Cayenne, account: Account) -> None
     assert get_rule(account, by_sensor)["run_count"] == 1
 
 
+def test_geofence_rules_fire_on_entering_and_on_leaving_a_circle(cayenne: Cayenne, account: Account) -> None:
+    credentials = account.mqtt_credentials()
+    car = account.thing(name="Van")
+    # A 500 m circle around the depot; the van's GPS on channel 5, as the C library writes it.
+    enter = create(account, {"title": "Van at the depot", "triggers": [
+        {"id": car["id"], "channel": 5, "geofence": True, "conditions": [{"operator": "enter", "value": "48.8566,2.3522,500"}]}]})
+    leave = create(account, {"title": "Van left the depot", "triggers": [
+        {"id": car["id"], "channel": 5, "conditions": [{"operator": "outside", "values": [48.8566, 2.3522, 500]}]}]})
+    stored = get_rule(account, enter)
+    assert stored["triggers"][0]["geofence"] is True
+    assert stored["triggers"][0]["conditions"] == [{"operator": "inside", "values": ["48.8566", "2.3522", "500"]}]
+    client = paho_client(credentials, car["id"])
+    client.connect("127.0.0.1", cayenne.server.mqtt_port)
+    client.loop_start()
+
+    def at(lat: float, lon: float) -> None:
+        info = client.publish(f"v1/{credentials['id']}/things/{car['id']}/data/5", f"gps,m={lat},{lon},35", qos=1)
+        info.wait_for_publish(timeout=5)
+        assert info.is_published()
+
+    try:
+        at(48.90, 2.40)  # ~6 km away: outside
+        assert (get_rule(account, enter)["run_count"], get_rule(account, leave)["run_count"]) == (0, 1)
+        at(48.8570, 2.3530)  # ~70 m from the centre: entered
+        at(48.8560, 2.3510)  # still inside
+        assert (get_rule(account, enter)["run_count"], get_rule(account, leave)["run_count"]) == (1, 1)
+        at(48.8600, 2.3522)  # ~380 m north: still inside
+        at(48.8700, 2.3522)  # ~1.5 km north: left
+        assert (get_rule(account, enter)["run_count"], get_rule(account, leave)["run_count"]) == (1, 2)
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    logs = expect_json(executor(account, "GET", f"/rules/{enter}/logs"), 200)
+    assert logs[0]["trigger"]["value"][:2] == [48.857, 2.353], logs[0]
+
+
 def test_bad_rules_are_refused_naming_the_field_and_store_nothing(cayenne: Cayenne, app: App, account: Account) -> None:
     tank = account.thing(name="Tank")
     other = Account(cayenne, app)
@@ -169,7 +205,9 @@ def test_bad_rules_are_refused_naming_the_field_and_store_nothing(cayenne: Cayen
         ({**good, "triggers": [{"id": tank["id"], "channel": 1, "conditions": [{"operator": "like", "value": 1}]}]}, "triggers[0].conditions[0].operator"),
         ({**good, "triggers": [{"id": tank["id"], "channel": 1, "conditions": []}]}, "triggers[0].conditions"),
         ({**good, "triggers": [{"id": tank["id"], "channel": 1, "operator": "BETWEEN", "values": [1]}]}, "triggers.conditions.value"),
-        ({**good, "triggers": [{"id": tank["id"], "channel": 1, "geofence": True, "conditions": [{"operator": "lt", "value": 1}]}]}, "triggers[0].geofence"),
+        ({**good, "triggers": [{"id": tank["id"], "channel": 1, "geofence": True, "conditions": [{"operator": "lt", "value": 1}]}]}, "triggers[0].conditions"),
+        ({**good, "triggers": [{"id": tank["id"], "channel": 1, "conditions": [{"operator": "enter", "value": "95,4.89,500"}]}]}, "triggers.conditions.value"),
+        ({**good, "triggers": [{"id": tank["id"], "channel": 1, "conditions": [{"operator": "inside", "values": [52.3, 4.8]}]}]}, "triggers.conditions.value"),
         ({**good, "triggers_condition": "XOR"}, "triggers_condition"),
         ({**good, "notifications": [{"method": "pigeon", "value": "x"}]}, "notifications[0].method"),
         ({**good, "notifications": [{"method": "email", "value": "not-an-address"}]}, "notifications.value"),

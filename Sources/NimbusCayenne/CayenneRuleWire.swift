@@ -93,7 +93,6 @@ enum CayenneRuleWire {
 
     private static func trigger(_ index: Int, _ trigger: Trigger) throws -> RuleUseCases.TriggerDraft {
         let field = "triggers[\(index)]"
-        if trigger.geofence == true { throw NimbusError.invalidInput(field: "\(field).geofence", reason: "geofence triggers are not supported yet") }
         if let query = trigger.query_type, query != "value" {
             throw NimbusError.invalidInput(field: "\(field).query_type", reason: "only value triggers are supported yet")
         }
@@ -104,16 +103,23 @@ enum CayenneRuleWire {
             conditions.append(try condition(name, value: trigger.value, values: trigger.values, field: field))
         }
         guard !conditions.isEmpty else { throw NimbusError.invalidInput(field: "\(field).conditions", reason: "required") }
+        // `geofence: true` takes the geofence's conditions only, and they need no flag.
+        if trigger.geofence == true, !conditions.allSatisfy(\.operator.isGeofence) {
+            throw NimbusError.invalidInput(field: "\(field).conditions", reason: "a geofence trigger's operators are inside and outside (enter, leave)")
+        }
         return RuleUseCases.TriggerDraft(thingId: try uuid(trigger.id, field: "\(field).id"), channel: trigger.channel.text, unit: trigger.unit, conditions: conditions)
     }
 
     private static func condition(_ name: String, value: Text?, values: [Text]?, field: String) throws -> RuleCondition {
-        guard let op = RuleCondition.Operator(rawValue: name.lowercased()) else {
+        let aliases = ["enter": "inside", "leave": "outside"]
+        guard let op = RuleCondition.Operator(rawValue: aliases[name.lowercased()] ?? name.lowercased()) else {
             let names = RuleCondition.Operator.allCases.map(\.rawValue).joined(separator: ", ")
             throw NimbusError.invalidInput(field: "\(field).operator", reason: "must be one of \(names) (any case)")
         }
-        let texts = (values ?? []).map(\.text) + (value.map { [$0.text] } ?? [])
+        var texts = (values ?? []).map(\.text) + (value.map { [$0.text] } ?? [])
         guard !texts.isEmpty else { throw NimbusError.invalidInput(field: "\(field).value", reason: "required") }
+        // A geofence written as one value: "latitude,longitude,radius".
+        if op.isGeofence, texts.count == 1 { texts = texts[0].split(separator: ",").map(String.init) }
         return RuleCondition(operator: op, values: texts)
     }
 
@@ -150,7 +156,8 @@ enum CayenneRuleWire {
         let triggers: [JSONValue] = rule.definition.triggers.enumerated().map { index, trigger in
             .object([
                 "_id": .string("\(rule.id)-t\(index)"), "id": thing(trigger.thingId), "channel": JSONValue.channel(trigger.channel),
-                "unit": trigger.unit.map(JSONValue.string) ?? .null, "geofence": .bool(false), "query_type": .string("value"),
+                "unit": trigger.unit.map(JSONValue.string) ?? .null, "geofence": .bool(trigger.conditions.contains { $0.operator.isGeofence }),
+                "query_type": .string("value"),
                 "conditions": .array(trigger.conditions.map { condition in
                     var object: [String: JSONValue] = ["operator": .string(condition.operator.rawValue)]
                     if condition.values.count == 1 { object["value"] = .string(condition.values[0]) }

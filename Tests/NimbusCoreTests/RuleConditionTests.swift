@@ -39,4 +39,14 @@ struct RuleConditionTests {
         #expect(!RuleTrigger(thingId: 10, channel: "4", conditions: []).watches(reading))
         #expect(!RuleTrigger(thingId: 12, channel: "3", conditions: []).watches(reading))
     }
+
+    @Test("a geofence holds inside its circle (or outside it), by great-circle distance, for locations only")
+    func geofence() {
+        let depot = ["48.8566", "2.3522", "500"]
+        #expect(holds(.inside, depot, .numbers([48.8570, 2.3530, 35])), "about 70 m away")
+        #expect(!holds(.inside, depot, .numbers([48.8700, 2.3522])) && holds(.outside, depot, .numbers([48.8700, 2.3522])), "about 1.5 km")
+        #expect(!holds(.inside, depot, .number(48.8566)) && !holds(.outside, depot, .number(48.8566)), "a plain number is no location")
+        #expect(abs(RuleCondition.metres(from: (48.8566, 2.3522), to: (51.5074, -0.1278)) - 343_500) < 1_500, "Paris to London")
+        #expect(RuleCondition.circle(["91", "0", "1"]) == nil && RuleCondition.circle(["0", "0", "0"]) == nil && RuleCondition.circle(["0", "0"]) == nil)
+    }
 }

@@ -113,15 +113,20 @@ public struct RuleTrigger: Sendable, Hashable, Codable {
     }
 }
 
-/// `value operator threshold`, numbers compared as numbers and anything else as text.
+/// `value operator threshold`, numbers compared as numbers and anything else as text; or, for a location, whether it
+/// lies inside or outside a circle (a geofence: with the rule's edge semantics `inside` fires on entering the circle and
+/// `outside` on leaving it).
 public struct RuleCondition: Sendable, Hashable, Codable {
-    /// The seed's lowercase operators and the older format's uppercase ones (`IN` and `BETWEEN` take `values`).
+    /// The seed's lowercase operators and the older format's uppercase ones (`IN` and `BETWEEN` take `values`), and the
+    /// geofence's `inside` and `outside` (`values`: latitude, longitude, radius in metres).
     public enum Operator: String, Sendable, Hashable, Codable, CaseIterable {
-        case gt, lt, eq, gte, lte, neq, `in`, between
+        case gt, lt, eq, gte, lte, neq, `in`, between, inside, outside
+
+        public var isGeofence: Bool { self == .inside || self == .outside }
     }
 
     public var `operator`: Operator
-    /// One value, or the list of `in`, or the two bounds of `between`.
+    /// One value, or the list of `in`, or the two bounds of `between`, or a geofence's latitude, longitude and radius.
     public var values: [String]
 
     public init(operator: Operator, values: [String]) {
@@ -130,6 +135,12 @@ public struct RuleCondition: Sendable, Hashable, Codable {
     }
 
     public func holds(for value: ReadingValue) -> Bool {
+        if self.operator.isGeofence {
+            // A location's first two numbers; anything else is neither inside nor outside.
+            guard case .numbers(let coordinates) = value, coordinates.count >= 2, let circle = Self.circle(values) else { return false }
+            let inside = Self.metres(from: (coordinates[0], coordinates[1]), to: (circle.latitude, circle.longitude)) <= circle.radius
+            return self.operator == .inside ? inside : !inside
+        }
         let number = value.primary
         let text: String = switch value {
         case .text(let text): text
@@ -152,7 +163,25 @@ public struct RuleCondition: Sendable, Hashable, Codable {
         case .between:
             guard values.count == 2 else { return false }
             return compare(values[0], >=, >=) && compare(values[1], <=, <=)
+        case .inside, .outside:
+            return false
         }
+    }
+
+    /// A geofence's circle from its three values, or `nil` when they are not a latitude, a longitude and a radius in metres.
+    public static func circle(_ values: [String]) -> (latitude: Double, longitude: Double, radius: Double)? {
+        let numbers = values.compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard numbers.count == 3, values.count == 3, (-90...90).contains(numbers[0]), (-180...180).contains(numbers[1]),
+              numbers[2] > 0, numbers[2] <= 20_000_000 else { return nil }
+        return (numbers[0], numbers[1], numbers[2])
+    }
+
+    /// The great-circle distance between two points (haversine, on a sphere of the Earth's mean radius).
+    static func metres(from a: (Double, Double), to b: (Double, Double)) -> Double {
+        let radians = Double.pi / 180
+        let dLat = (b.0 - a.0) * radians, dLon = (b.1 - a.1) * radians
+        let h = sin(dLat / 2) * sin(dLat / 2) + cos(a.0 * radians) * cos(b.0 * radians) * sin(dLon / 2) * sin(dLon / 2)
+        return 2 * 6_371_008.8 * asin(min(1, h.squareRoot()))
     }
 
     /// A number as readings print it: `20` rather than `20.0`.

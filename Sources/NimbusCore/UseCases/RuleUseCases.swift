@@ -218,6 +218,13 @@ public struct RuleUseCases: Sendable {
     }
 
     private static func validate(_ condition: RuleCondition) throws {
+        if condition.operator.isGeofence {
+            guard RuleCondition.circle(condition.values) != nil else {
+                throw NimbusError.invalidInput(
+                    field: "triggers.conditions.value", reason: "a geofence is latitude, longitude and radius in metres (\"52.37,4.89,500\")")
+            }
+            return
+        }
         let expected: ClosedRange<Int> = switch condition.operator {
         case .in: 1...maximumParts
         case .between: 2...2
