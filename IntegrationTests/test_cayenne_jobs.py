@@ -117,7 +117,7 @@ def test_bad_jobs_are_refused_naming_the_field(cayenne: Cayenne, app: App, accou
         ({**good, "actions": [{"thing_id": "x", "channel": 1, "value": 1}]}, "actions[0].thing_id"),
         ({**good, "actions": [{"thing_id": str(uuid.uuid4()), "channel": 1, "value": 1}]}, "actions.id"),
         ({**good, "actions": [{"thing_id": thing["id"], "channel": "a", "value": 1}]}, "channel"),
-        ({**good, "http_push": [{"url": "http://example.com"}]}, "http_push"),
+        ({**good, "http_push": [{"url": "gopher://example.com"}]}, "http_push[0].url"),
     ]
     for body, field in cases:
         error = oauth_error(account.call("POST", "/jobs", json=body), 400, "invalid_request")

@@ -6,6 +6,7 @@ still delivers that mail exactly once."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any
@@ -214,7 +215,6 @@ def test_bad_rules_are_refused_naming_the_field_and_store_nothing(cayenne: Cayen
         ({**good, "notifications": [{"method": "sms", "value": "12"}]}, "notifications.value"),
         ({**good, "actions": [{"id": tank["id"], "channel": "x", "value": 1}]}, "channel"),
         ({**good, "actions": [{"id": tank["id"], "channel": 1, "value": "a,b"}]}, "value"),
-        ({**good, "http_push": [{"url": "http://example.com"}]}, "http_push"),
         ({**good, "repeat_interval": 5}, "repeat_interval"),
         ({**good, "enabled": "yes"}, "enabled"),
     ]
@@ -256,3 +256,65 @@ def test_kill_9_between_a_reading_and_its_mail_still_mails_exactly_once(server_f
     # The reading that caused it is stored too, and a new low reading does not fire again.
     expect_json(push(account, tank["id"], [{"channel": 1, "value": 3}]), 200)
     assert get_rule(account, rule_id)["run_count"] == 1
+
+
+def test_http_push_is_signed_bounded_and_kept_off_private_addresses(server_factory, cayenne: Cayenne, http_sink) -> None:
+    """`http_push` reaches a local sink only where `http-push-allow` lets it; signed with the account's MQTT secret."""
+    import hashlib
+    import hmac
+    from datetime import datetime, timedelta, timezone
+
+    server = server_factory(extra_args=["--http-push-allow", "127.0.0.1/32", "--cayenne-http-push-per-minute", "3"])
+    allowed = Cayenne(server)
+    account = Account(allowed, allowed.app())
+    secret = account.mqtt_credentials()["clear_secret"]
+    tank = account.thing(name="Tank")
+    url = http_sink.url("/alerts?tank=1")
+    rule_id = create(account, rule_body(tank["id"], http_push=[
+        {"url": url, "method": "POST", "headers": {"X-Test": "yes"}, "payload": {"level": "low", "n": 1}},
+        {"url": "http://127.0.0.2:9/denied", "method": "PUT"},  # loopback, but outside the allowed range
+        {"url": "http://169.254.169.254/latest/meta-data/", "method": "GET"}]))  # cloud metadata
+    assert [p["url"] for p in get_rule(account, rule_id)["http_push"]][0] == url
+    expect_json(push(account, tank["id"], [{"channel": 1, "value": 5}]), 200)
+    received = http_sink.pop(lambda r: r.path.startswith("/alerts"))
+    assert received.method == "POST" and received.headers["x-test"] == "yes" and received.headers["content-type"] == "application/json"
+    assert json.loads(received.body) == {"level": "low", "n": 1}
+    expected = hmac.new(secret.encode(), url.encode() + received.body, hashlib.sha256).hexdigest()
+    assert received.headers["x-nimbus-signature"] == expected, "signed like MODE's webhooks, with the account's MQTT secret"
+    wait_for(lambda: server.log_path.read_text(errors="replace").count("which pushes may not reach") >= 2, "both refusals")
+    time.sleep(1)
+    assert http_sink.count() == 1, "the refused pushes never left"
+    log = expect_json(executor(account, "GET", f"/rules/{rule_id}/logs"), 200)[0]
+    assert [r["status"] for r in log["results"] if r["type"] == "http_push"] == ["queued", "queued", "queued"]
+    # Three pushes a minute for the account: the second firing's are skipped and logged so.
+    expect_json(push(account, tank["id"], [{"channel": 1, "value": 50}]), 200)
+    expect_json(push(account, tank["id"], [{"channel": 1, "value": 5}]), 200)
+    log = expect_json(executor(account, "GET", f"/rules/{rule_id}/logs"), 200)[0]
+    assert [r["status"] for r in log["results"] if r["type"] == "http_push"] == ["skipped"] * 3, log
+    # A job pushes too (the limit is spent: its push is skipped, and says so).
+    start = (datetime.now(timezone.utc) + timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S")
+    job = expect_json(account.call("POST", "/jobs", json={"title": "Ping", "http_push": [{"url": url}],
+                                                          "config": {"type": "date", "start_date": start}}), 200)
+    assert job["http_push"][0]["method"] == "POST"
+    runs = wait_for(lambda: expect_json(account.call("GET", f"/jobs/{job['_id']}/runs"), 200), "the job's run")
+    assert runs[0]["results"] == [{"type": "http_push", "target": url, "status": "skipped", "detail": "more than 3 a minute"}]
+    # Without the setting (the shared server), loopback is refused.
+    other = Account(cayenne, cayenne.app())
+    thing = other.thing(name="Tank")
+    create(other, rule_body(thing["id"], http_push=[{"url": http_sink.url("/never")}]))
+    expect_json(push(other, thing["id"], [{"channel": 1, "value": 5}]), 200)
+    time.sleep(2)
+    assert http_sink.count(lambda r: r.path == "/never") == 0
+
+
+def test_bad_http_pushes_are_refused_naming_the_field(cayenne: Cayenne, account: Account) -> None:
+    tank = account.thing(name="Tank")
+    for push_, field in [({"url": "ftp://example.com/x"}, "http_push[0].url"), ({"url": "/relative"}, "http_push[0].url"),
+                         ({"method": "POST"}, "http_push[0].url"), ({"url": "http://example.com", "method": "TRACE"}, "http_push[0].method"),
+                         ({"url": "http://example.com", "headers": {"X-A": "1\r\nX-B: 2"}}, "http_push[0].headers"),
+                         ({"url": "http://example.com", "headers": {"Bad Name": "1"}}, "http_push[0].headers"),
+                         ({"url": "http://example.com", "payload": {"blob": "x" * 20000}}, "http_push[0].payload"),
+                         ("http://example.com", "http_push[0]")]:
+        error = oauth_error(account.call("POST", "/rules", json=rule_body(tank["id"], http_push=[push_])), 400, "invalid_request")
+        assert field in error["message"], (field, error)
+    assert expect_json(account.call("GET", "/rules"), 200) == []

@@ -15,16 +15,22 @@ public final class OutboxWorker: Service, Sendable {
     private let mail: any MailSender
     private let sms: any SMSSender
     private let webhooks: WebhookSender
+    private let pushes: HTTPPushSender?
     private let logger: Logger
     private let pollInterval: Duration
     private let wakeUps: AsyncStream<Void>
     private let wakeUpContinuation: AsyncStream<Void>.Continuation
 
-    public init(store: any Store, mail: any MailSender, sms: any SMSSender, webhooks: WebhookSender, logger: Logger, pollInterval: Duration = .seconds(1)) {
+    /// - Parameter pushes: sends rules' and jobs' `http_push`; without one they are abandoned.
+    public init(
+        store: any Store, mail: any MailSender, sms: any SMSSender, webhooks: WebhookSender, pushes: HTTPPushSender? = nil, logger: Logger,
+        pollInterval: Duration = .seconds(1)
+    ) {
         self.store = store
         self.mail = mail
         self.sms = sms
         self.webhooks = webhooks
+        self.pushes = pushes
         self.logger = logger
         self.pollInterval = pollInterval
         (wakeUps, wakeUpContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -83,7 +89,7 @@ public final class OutboxWorker: Service, Sendable {
             let attempts = message.attempts + 1
             metadata["error"] = "\(error)"
             do {
-                if attempts >= Self.maximumAttempts {
+                if attempts >= Self.maximumAttempts || error is DeliveryRefused {
                     try await store.write { tx in try await tx.outbox.abandon(id: message.id, lastError: "\(error)") }
                     logger.error("outbox message abandoned", metadata: metadata)
                 } else {
@@ -110,6 +116,10 @@ public final class OutboxWorker: Service, Sendable {
         case .webhook:
             guard let delivery = WebhookDelivery(payload: message.payload) else { throw DeliveryError("malformed webhook payload") }
             _ = try await webhooks.send(delivery)
+        case .httpPush:
+            guard let delivery = HTTPPushDelivery(payload: message.payload) else { throw DeliveryRefused("malformed http push payload") }
+            guard let pushes else { throw DeliveryRefused("this process sends no http push") }
+            try await pushes.send(delivery)
         }
     }
 }

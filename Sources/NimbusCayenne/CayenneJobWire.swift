@@ -43,9 +43,7 @@ enum CayenneJobWire {
         var draft = JobUseCases.Draft()
         draft.title = body.title
         draft.active = body.active
-        if let push = body.http_push, !push.isEmpty {
-            throw NimbusError.invalidInput(field: "http_push", reason: "is not supported yet: leave it out or empty")
-        }
+        draft.httpPush = try body.http_push.map(CayenneRuleWire.pushes)
         if let config = body.config { draft.schedule = try schedule(config) }
         draft.notifications = try body.notifications?.enumerated().map { index, notification in
             try CayenneRuleWire.notification(
@@ -129,7 +127,7 @@ enum CayenneJobWire {
                     "sensor_id": .null, "channel": JSONValue.channel(action.channel), "unit": .string("std"), "value": .string(action.value),
                 ])
             }),
-            "http_push": .array([]), "created_at": CayenneWire.time(job.creationTime), "updated_at": CayenneWire.time(job.updateTime),
+            "http_push": CayenneRuleWire.pushes(job.httpPush, owner: job.id), "created_at": CayenneWire.time(job.creationTime), "updated_at": CayenneWire.time(job.updateTime),
         ])
     }
 

@@ -75,9 +75,7 @@ enum CayenneRuleWire {
         var draft = RuleUseCases.Draft()
         draft.title = body.title
         draft.enabled = body.enabled
-        if let push = body.http_push, !push.isEmpty {
-            throw NimbusError.invalidInput(field: "http_push", reason: "is not supported yet: leave it out or empty")
-        }
+        draft.httpPush = try body.http_push.map(pushes)
         if let combination = body.triggers_condition {
             guard let value = RuleDefinition.Combination(rawValue: combination.uppercased()) else {
                 throw NimbusError.invalidInput(field: "triggers_condition", reason: "must be AND or OR")
@@ -142,6 +140,42 @@ enum CayenneRuleWire {
         return RuleNotification(method: method, recipient: value, body: body)
     }
 
+    /// The `http_push` of a rule or a job: `{url, method (default POST), headers, payload}` each.
+    static func pushes(_ values: [JSONValue]) throws -> [HTTPPush] {
+        try values.enumerated().map { index, value in
+            let field = "http_push[\(index)]"
+            guard case .object(let object) = value else { throw NimbusError.invalidInput(field: field, reason: "must be an object") }
+            guard case .string(let url)? = object["url"] else { throw NimbusError.invalidInput(field: "\(field).url", reason: "required") }
+            var method = "POST"
+            switch object["method"] ?? object["Method"] {
+            case nil, .null?: break
+            case .string(let text)?: method = text
+            default: throw NimbusError.invalidInput(field: "\(field).method", reason: "must be a string")
+            }
+            var headers: [String: String] = [:]
+            switch object["headers"] {
+            case nil, .null?: break
+            case .object(let fields)?:
+                for (name, value) in fields {
+                    guard case .string(let text) = value else { throw NimbusError.invalidInput(field: "\(field).headers", reason: "values must be strings") }
+                    headers[name] = text
+                }
+            default: throw NimbusError.invalidInput(field: "\(field).headers", reason: "must be an object")
+            }
+            let payload = object["payload"].flatMap { $0 == .null ? nil : $0 }
+            return HTTPPush(url: url, method: method, headers: headers, payload: payload)
+        }
+    }
+
+    static func pushes(_ pushes: [HTTPPush], owner: String) -> JSONValue {
+        .array(pushes.enumerated().map { index, push in
+            .object([
+                "_id": .string("\(owner)-h\(index)"), "url": .string(push.url), "method": .string(push.method),
+                "headers": .object(push.headers.mapValues(JSONValue.string)), "payload": push.payload ?? .null,
+            ])
+        })
+    }
+
     /// A thing id of the body, `field` naming it in an error.
     static func uuid(_ text: String, field: String) throws -> UUID {
         guard let id = UUID(uuidString: text) else { throw NimbusError.invalidInput(field: field, reason: "must be a thing id (a UUID)") }
@@ -182,7 +216,7 @@ enum CayenneRuleWire {
         return .object([
             "id": .string(rule.id), "_id": .string(rule.id), "title": .string(rule.title), "account_id": .number(Double(rule.homeId)),
             "enabled": .bool(rule.enabled), "triggers_condition": .string(rule.definition.combination.rawValue),
-            "triggers": .array(triggers), "actions": .array(actions), "notifications": .array(notifications), "http_push": .array([]),
+            "triggers": .array(triggers), "actions": .array(actions), "notifications": .array(notifications), "http_push": pushes(rule.definition.httpPush, owner: rule.id),
             "repeat_interval": rule.definition.repeatInterval.map { .number(Double($0)) } ?? .null,
             "active": .bool(rule.isActive), "run_count": .number(Double(rule.runCount)), "last_fired": CayenneWire.time(rule.lastFired),
             "created_at": CayenneWire.time(rule.creationTime), "updated_at": CayenneWire.time(rule.updateTime),

@@ -20,7 +20,8 @@ public struct NimbusAssembly: Sendable {
         let sms = try smsSender(configuration, logger: logger)
         let secretBox = try SecretsKeyFile.load(configuration, logger: logger)
         let store = try await SQLStore.open(databaseURL: configuration.databaseURL, dataDirectory: configuration.dataDirectory, logger: logger)
-        let outbox = OutboxWorker(store: store, mail: mail, sms: sms, webhooks: WebhookSender(store: store), logger: logger)
+        let pushes = HTTPPushSender(store: store, secretBox: secretBox, policy: HTTPPushAddressPolicy(allowed: try HTTPPushAddressPolicy.parse(configuration.httpPushAllow).get()))
+        let outbox = OutboxWorker(store: store, mail: mail, sms: sms, webhooks: WebhookSender(store: store), pushes: pushes, logger: logger)
         let nimbus = Nimbus(environment: CoreEnvironment(
             store: store,
             bus: InProcessBus(queueLimit: configuration.liveSubscriberQueue, byteLimit: configuration.liveSubscriberQueueBytes),

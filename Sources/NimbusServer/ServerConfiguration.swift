@@ -32,6 +32,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// A PEM file of CA certificates trusted, besides the system's, for the SMTP server's certificate.
     public var smtpCA: String?
     public var mailFrom = "Nimbus <nimbus@localhost>"
+    /// Address ranges rules' and jobs' `http_push` may reach although they are private (`HTTPPushAddressPolicy`).
+    public var httpPushAllow = ""
     public var smsURL: String?
     public var smsFrom = "Nimbus"
     public var logLevel = Logger.Level.info

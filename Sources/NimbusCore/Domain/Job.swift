@@ -14,6 +14,7 @@ public struct Job: Sendable, Hashable {
     public var schedule: JobSchedule
     public var actions: [RuleAction]
     public var notifications: [RuleNotification]
+    public var httpPush: [HTTPPush]
     public var nextRuntime: Date?
     public var runCount: Int
     public var lastRun: Date?
@@ -24,7 +25,7 @@ public struct Job: Sendable, Hashable {
 
     public init(
         id: String, projectId: Int, homeId: Int, title: String, active: Bool, schedule: JobSchedule, actions: [RuleAction],
-        notifications: [RuleNotification], nextRuntime: Date?, runCount: Int = 0, lastRun: Date? = nil, version: Int = 0, creationTime: Date,
+        notifications: [RuleNotification], httpPush: [HTTPPush] = [], nextRuntime: Date?, runCount: Int = 0, lastRun: Date? = nil, version: Int = 0, creationTime: Date,
         updateTime: Date
     ) {
         self.id = id
@@ -35,6 +36,7 @@ public struct Job: Sendable, Hashable {
         self.schedule = schedule
         self.actions = actions
         self.notifications = notifications
+        self.httpPush = httpPush
         self.nextRuntime = nextRuntime
         self.runCount = runCount
         self.lastRun = lastRun

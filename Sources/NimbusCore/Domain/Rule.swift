@@ -68,15 +68,36 @@ public struct RuleDefinition: Sendable, Hashable, Codable {
     public var combination: Combination
     public var actions: [RuleAction]
     public var notifications: [RuleNotification]
+    public var httpPush: [HTTPPush]
     /// Seconds after a firing before a condition that stayed true fires again; `nil`: only when it becomes true.
     public var repeatInterval: Int?
 
-    public init(triggers: [RuleTrigger], combination: Combination = .and, actions: [RuleAction] = [], notifications: [RuleNotification] = [], repeatInterval: Int? = nil) {
+    public init(
+        triggers: [RuleTrigger], combination: Combination = .and, actions: [RuleAction] = [], notifications: [RuleNotification] = [],
+        httpPush: [HTTPPush] = [], repeatInterval: Int? = nil
+    ) {
         self.triggers = triggers
         self.combination = combination
         self.actions = actions
         self.notifications = notifications
+        self.httpPush = httpPush
         self.repeatInterval = repeatInterval
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case triggers, combination, actions, notifications, httpPush, repeatInterval
+    }
+
+    /// Definitions stored before `httpPush` existed read as having none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            triggers: try container.decode([RuleTrigger].self, forKey: .triggers),
+            combination: try container.decode(Combination.self, forKey: .combination),
+            actions: try container.decode([RuleAction].self, forKey: .actions),
+            notifications: try container.decode([RuleNotification].self, forKey: .notifications),
+            httpPush: try container.decodeIfPresent([HTTPPush].self, forKey: .httpPush) ?? [],
+            repeatInterval: try container.decodeIfPresent(Int.self, forKey: .repeatInterval))
     }
 
     /// Whether the triggers' states make the rule's condition hold (a trigger without a reading yet does not hold).

@@ -44,6 +44,8 @@ public struct OutboxMessage: Sendable, Hashable {
         case email
         case sms
         case webhook
+        /// A rule's or a job's `http_push`.
+        case httpPush = "http_push"
     }
 
     public var id: Int

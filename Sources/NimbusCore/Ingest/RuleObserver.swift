@@ -61,7 +61,7 @@ struct RuleObserver: IngestObserver {
         let body = rule.definition.notifications.allSatisfy({ $0.body != nil }) ? "" : Self.defaultBody(
             rule: rule, reading: reading, thing: try await tx.devices.get(id: reading.deviceId))
         let outcomes = try await staged.perform(
-            actions: rule.definition.actions, notifications: rule.definition.notifications, notify: notifies, homeId: rule.homeId,
+            actions: rule.definition.actions, notifications: rule.definition.notifications, pushes: rule.definition.httpPush, notify: notifies, homeId: rule.homeId,
             subject: "Nimbus alert: \(rule.title)", body: body, environment: environment, at: now, in: tx)
         rule.runCount += 1
         rule.lastFired = now

@@ -11,8 +11,8 @@ struct AutomationEffects: Sendable {
     /// rule or job. A command that cannot be sent (its thing gone or deactivated, too many waiting) is logged as
     /// `failed` and the others go on.
     mutating func perform(
-        actions: [RuleAction], notifications: [RuleNotification], notify: Bool, homeId: Int, subject: String, body: String,
-        environment: CoreEnvironment, at now: Date, in tx: any StoreTransaction
+        actions: [RuleAction], notifications: [RuleNotification], pushes: [HTTPPush], notify: Bool, homeId: Int, subject: String,
+        body: String, environment: CoreEnvironment, at now: Date, in tx: any StoreTransaction
     ) async throws -> [RuleLogEntry.Outcome] {
         var outcomes: [RuleLogEntry.Outcome] = []
         let things = Dictionary(try await tx.devices.get(ids: Array(Set(actions.map(\.thingId)))).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -46,6 +46,19 @@ struct AutomationEffects: Sendable {
             }
             enqueued = true
             outcomes.append(.init(kind: kind, target: notification.recipient, status: "queued"))
+        }
+        for push in pushes {
+            // Per account and minute, counted in the store's message log (it outlives the sent outbox rows).
+            let target = "http-push:\(homeId)"
+            let limit = environment.thingLimits.httpPushesPerMinute
+            guard try await tx.outbox.messageCount(target: target, since: now - 60) < limit else {
+                outcomes.append(.init(kind: "http_push", target: push.url, status: "skipped", detail: "more than \(limit) a minute"))
+                continue
+            }
+            try await tx.outbox.logMessage(target: target, at: now, forgettingBefore: now - 3_600)
+            try await tx.outbox.enqueue(HTTPPushDelivery(homeId: homeId, push: push), at: now)
+            enqueued = true
+            outcomes.append(.init(kind: "http_push", target: push.url, status: "queued"))
         }
         return outcomes
     }

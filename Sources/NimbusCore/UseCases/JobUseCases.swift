@@ -20,6 +20,7 @@ public struct JobUseCases: Sendable {
         public var schedule: JobSchedule?
         public var actions: [RuleUseCases.ActionDraft]?
         public var notifications: [RuleNotification]?
+        public var httpPush: [HTTPPush]?
 
         public init() {}
     }
@@ -126,7 +127,7 @@ public struct JobUseCases: Sendable {
             var effects = AutomationEffects()
             for var job in due {
                 let outcomes = try await effects.perform(
-                    actions: job.actions, notifications: job.notifications, notify: true, homeId: job.homeId, subject: "Nimbus job: \(job.title)",
+                    actions: job.actions, notifications: job.notifications, pushes: job.httpPush, notify: true, homeId: job.homeId, subject: "Nimbus job: \(job.title)",
                     body: "\(job.title): the scheduled job ran at \(Timestamp.rfc3339(now)).", environment: environment, at: now, in: tx)
                 try await tx.jobs.appendRun(
                     JobRun(id: 0, jobId: job.id, homeId: job.homeId, scheduledFor: job.nextRuntime ?? now, time: now, outcomes: outcomes),
@@ -167,5 +168,6 @@ public struct JobUseCases: Sendable {
         if let active = draft.active { job.active = active }
         if let actions = draft.actions { job.actions = try await RuleUseCases.actions(actions, in: home, tx: tx) }
         if let notifications = draft.notifications { job.notifications = try RuleUseCases.notifications(notifications) }
+        if let pushes = draft.httpPush { job.httpPush = try RuleUseCases.pushes(pushes) }
     }
 }

@@ -19,6 +19,7 @@ public struct RuleUseCases: Sendable {
         public var combination: RuleDefinition.Combination?
         public var actions: [ActionDraft]?
         public var notifications: [RuleNotification]?
+        public var httpPush: [HTTPPush]?
         /// `.some(nil)` removes the interval.
         public var repeatInterval: Int??
 
@@ -187,6 +188,7 @@ public struct RuleUseCases: Sendable {
         }
         if let actions = draft.actions { definition.actions = try await Self.actions(actions, in: home, tx: tx) }
         if let notifications = draft.notifications { definition.notifications = try Self.notifications(notifications) }
+        if let pushes = draft.httpPush { definition.httpPush = try Self.pushes(pushes) }
         if let combination = draft.combination { definition.combination = combination }
         if let interval = draft.repeatInterval {
             if let interval, !(60...31_536_000).contains(interval) {
@@ -215,6 +217,12 @@ public struct RuleUseCases: Sendable {
     static func notifications(_ notifications: [RuleNotification]) throws -> [RuleNotification] {
         guard notifications.count <= maximumParts else { throw NimbusError.invalidInput(field: "notifications", reason: "at most \(maximumParts)") }
         return try notifications.map(validated)
+    }
+
+    /// HTTP pushes checked (`HTTPPush.validated`), at most `maximumParts` (shared with jobs).
+    static func pushes(_ pushes: [HTTPPush]) throws -> [HTTPPush] {
+        guard pushes.count <= maximumParts else { throw NimbusError.invalidInput(field: "http_push", reason: "at most \(maximumParts)") }
+        return try pushes.enumerated().map { index, push in try push.validated(field: "http_push[\(index)]") }
     }
 
     private static func validate(_ condition: RuleCondition) throws {

@@ -22,6 +22,8 @@ public struct ThingLimits: Sendable, Hashable {
     public var commandsKeptPerThing = 100
     /// Rules of one account: each reading of a watched thing evaluates every rule on it in the reading's transaction.
     public var rulesPerAccount = 1_000
+    /// HTTP pushes one account's rules and jobs may send per minute; past it a firing logs its pushes as `skipped`.
+    public var httpPushesPerMinute = 60
     /// Scheduled jobs of one account: the scheduler claims due ones a hundred per transaction.
     public var jobsPerAccount = 1_000
     /// Firings kept in each rule's log, and runs in each job's; older ones are forgotten as new ones come.

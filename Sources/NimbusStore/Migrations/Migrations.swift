@@ -29,6 +29,7 @@ enum Migrations {
         .readingRetention,
         .rules,
         .jobs,
+        .jobHTTPPush,
     ]
 
     /// Replaces the type placeholders with the backend's types.

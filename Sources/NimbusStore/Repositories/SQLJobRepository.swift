@@ -9,11 +9,11 @@ struct SQLJobRepository: JobRepository {
 
     func insert(_ job: Job) async throws {
         try await db.raw("""
-            INSERT INTO jobs (id, project_id, home_id, title, active, schedule, actions, notifications, next_runtime, run_count, last_run,
-                version, creation_time, update_time)
+            INSERT INTO jobs (id, project_id, home_id, title, active, schedule, actions, notifications, http_push, next_runtime, run_count,
+                last_run, version, creation_time, update_time)
             VALUES (\(bind: job.id), \(bind: job.projectId), \(bind: job.homeId), \(bind: job.title), \(bind: job.active),
                 \(bind: try JSONText.encode(job.schedule)), \(bind: try JSONText.encode(job.actions)), \(bind: try JSONText.encode(job.notifications)),
-                \(bind: job.nextRuntime), \(bind: job.runCount), \(bind: job.lastRun), \(bind: job.version), \(bind: job.creationTime),
+                \(bind: try JSONText.encode(job.httpPush)), \(bind: job.nextRuntime), \(bind: job.runCount), \(bind: job.lastRun), \(bind: job.version), \(bind: job.creationTime),
                 \(bind: job.updateTime))
             """).run()
     }
@@ -22,7 +22,7 @@ struct SQLJobRepository: JobRepository {
         try await db.raw("""
             UPDATE jobs SET title = \(bind: job.title), active = \(bind: job.active), schedule = \(bind: try JSONText.encode(job.schedule)),
                 actions = \(bind: try JSONText.encode(job.actions)), notifications = \(bind: try JSONText.encode(job.notifications)),
-                next_runtime = \(bind: job.nextRuntime), run_count = \(bind: job.runCount), last_run = \(bind: job.lastRun),
+                http_push = \(bind: try JSONText.encode(job.httpPush)), next_runtime = \(bind: job.nextRuntime), run_count = \(bind: job.runCount), last_run = \(bind: job.lastRun),
                 version = \(bind: job.version), update_time = \(bind: job.updateTime)
             WHERE id = \(bind: job.id)
             """).run()
@@ -82,7 +82,7 @@ struct SQLJobRepository: JobRepository {
             active: try row.column("active"), schedule: try JSONText.decode(try row.column("schedule"), as: JobSchedule.self),
             actions: try JSONText.decode(try row.column("actions"), as: [RuleAction].self),
             notifications: try JSONText.decode(try row.column("notifications"), as: [RuleNotification].self),
-            nextRuntime: try row.column("next_runtime"), runCount: try row.column("run_count"), lastRun: try row.column("last_run"),
+            httpPush: try JSONText.decode(try row.column("http_push"), as: [HTTPPush].self), nextRuntime: try row.column("next_runtime"), runCount: try row.column("run_count"), lastRun: try row.column("last_run"),
             version: try row.column("version"), creationTime: try row.column("creation_time"), updateTime: try row.column("update_time"))
     }
 }
