@@ -264,7 +264,8 @@ def test_http_push_is_signed_bounded_and_kept_off_private_addresses(server_facto
     import hmac
     from datetime import datetime, timedelta, timezone
 
-    server = server_factory(extra_args=["--http-push-allow", "127.0.0.1/32", "--cayenne-http-push-per-minute", "3"])
+    server = server_factory(extra_args=["--http-push-allow", "127.0.0.1/32", "--cayenne-http-push-per-minute", "3",
+                                        "--cayenne-notifications-per-minute", "1"])
     allowed = Cayenne(server)
     account = Account(allowed, allowed.app())
     secret = account.mqtt_credentials()["clear_secret"]
@@ -298,6 +299,12 @@ def test_http_push_is_signed_bounded_and_kept_off_private_addresses(server_facto
     assert job["http_push"][0]["method"] == "POST"
     runs = wait_for(lambda: expect_json(account.call("GET", f"/jobs/{job['_id']}/runs"), 200), "the job's run")
     assert runs[0]["results"] == [{"type": "http_push", "target": url, "status": "skipped", "detail": "more than 3 a minute"}]
+    # Notifications are bounded per account and minute the same way (here 1): the second mail of a firing waits.
+    mailed = create(account, {"title": "Twice", "triggers": [{"id": tank["id"], "channel": 2, "conditions": [{"operator": "gt", "value": 0}]}],
+                              "notifications": [{"method": "email", "value": "a@example.com"}, {"method": "email", "value": "b@example.com"}]})
+    expect_json(push(account, tank["id"], [{"channel": 2, "value": 1}]), 200)
+    results = expect_json(executor(account, "GET", f"/rules/{mailed}/logs"), 200)[0]["results"]
+    assert [r["status"] for r in results] == ["queued", "skipped"] and results[1]["detail"] == "more than 1 a minute", results
     # Without the setting (the shared server), loopback is refused.
     other = Account(cayenne, cayenne.app())
     thing = other.thing(name="Tank")

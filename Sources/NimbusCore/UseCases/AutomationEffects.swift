@@ -1,7 +1,9 @@
 import Foundation
 
 /// What a rule's firing and a job's run do, inside the transaction that records them: each action becomes a command
-/// (`ThingCommandUseCases.stage`) and each notification an outbox item, and the outcome of each is told for the log.
+/// (`ThingCommandUseCases.stage`) and each notification and HTTP push an outbox item, and the outcome of each is told
+/// for the log. Notifications and pushes are each bounded per account and minute (`ThingLimits`), counted in the
+/// store's message log, so an account's rules and jobs cannot make the server mail, text or request without limit.
 /// Once the transaction has committed, `published` hands the commands to their things and wakes the outbox.
 struct AutomationEffects: Sendable {
     private(set) var commands: [(command: ThingCommand, homeId: Int)] = []
@@ -39,6 +41,13 @@ struct AutomationEffects: Sendable {
                 outcomes.append(.init(kind: kind, target: notification.recipient, status: "skipped", detail: "notified less than the interval ago"))
                 continue
             }
+            guard try await Self.withinRate(
+                "notify:\(homeId)", limit: environment.thingLimits.notificationsPerMinute, at: now, in: tx)
+            else {
+                outcomes.append(.init(kind: kind, target: notification.recipient, status: "skipped",
+                                      detail: "more than \(environment.thingLimits.notificationsPerMinute) a minute"))
+                continue
+            }
             let text = notification.body ?? body
             switch notification.method {
             case .email: try await tx.outbox.enqueue(EmailMessage(to: notification.recipient, subject: subject, body: text), at: now)
@@ -48,19 +57,24 @@ struct AutomationEffects: Sendable {
             outcomes.append(.init(kind: kind, target: notification.recipient, status: "queued"))
         }
         for push in pushes {
-            // Per account and minute, counted in the store's message log (it outlives the sent outbox rows).
-            let target = "http-push:\(homeId)"
             let limit = environment.thingLimits.httpPushesPerMinute
-            guard try await tx.outbox.messageCount(target: target, since: now - 60) < limit else {
+            guard try await Self.withinRate("http-push:\(homeId)", limit: limit, at: now, in: tx) else {
                 outcomes.append(.init(kind: "http_push", target: push.url, status: "skipped", detail: "more than \(limit) a minute"))
                 continue
             }
-            try await tx.outbox.logMessage(target: target, at: now, forgettingBefore: now - 3_600)
             try await tx.outbox.enqueue(HTTPPushDelivery(homeId: homeId, push: push), at: now)
             enqueued = true
             outcomes.append(.init(kind: "http_push", target: push.url, status: "queued"))
         }
         return outcomes
+    }
+
+    /// Whether `target` (an account's notifications or pushes) is under `limit` in the last minute, and if so counts one
+    /// more; the message log outlives the outbox rows, which are deleted once sent.
+    private static func withinRate(_ target: String, limit: Int, at now: Date, in tx: any StoreTransaction) async throws -> Bool {
+        guard try await tx.outbox.messageCount(target: target, since: now - 60) < limit else { return false }
+        try await tx.outbox.logMessage(target: target, at: now, forgettingBefore: now - 3_600)
+        return true
     }
 
     /// After the commit: the commands to their things' connections, the outbox woken.

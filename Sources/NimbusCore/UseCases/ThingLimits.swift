@@ -22,6 +22,9 @@ public struct ThingLimits: Sendable, Hashable {
     public var commandsKeptPerThing = 100
     /// Rules of one account: each reading of a watched thing evaluates every rule on it in the reading's transaction.
     public var rulesPerAccount = 1_000
+    /// Emails and texts one account's rules and jobs may send per minute (to recipients the account chooses); past it a
+    /// firing logs its notifications as `skipped`.
+    public var notificationsPerMinute = 60
     /// HTTP pushes one account's rules and jobs may send per minute; past it a firing logs its pushes as `skipped`.
     public var httpPushesPerMinute = 60
     /// Scheduled jobs of one account: the scheduler claims due ones a hundred per transaction.

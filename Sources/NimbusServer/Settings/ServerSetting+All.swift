@@ -148,6 +148,8 @@ extension ServerSetting {
                 help: "finished commands kept per thing for the status API; older ones are forgotten"),
         .number("cayenne-max-rules", \.thingLimits.rulesPerAccount, in: 1...1_000_000,
                 help: "rules (alerts included) of one Cayenne account; one more answers `409 limit_reached`"),
+        .number("cayenne-notifications-per-minute", \.thingLimits.notificationsPerMinute, in: 0...100_000,
+                help: "emails and texts one account's rules and jobs may send per minute; more are logged as skipped"),
         .number("cayenne-http-push-per-minute", \.thingLimits.httpPushesPerMinute, in: 0...100_000,
                 help: "HTTP pushes one account's rules and jobs may send per minute; more are logged as skipped"),
         .number("cayenne-max-jobs", \.thingLimits.jobsPerAccount, in: 1...1_000_000,
