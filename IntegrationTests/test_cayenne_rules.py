@@ -325,3 +325,37 @@ def test_bad_http_pushes_are_refused_naming_the_field(cayenne: Cayenne, account:
         error = oauth_error(account.call("POST", "/rules", json=rule_body(tank["id"], http_push=[push_])), 400, "invalid_request")
         assert field in error["message"], (field, error)
     assert expect_json(account.call("GET", "/rules"), 200) == []
+
+
+def test_rule_templates_are_served_to_the_sample_app_as_an_administrator_defined_them(cayenne: Cayenne, app: App, account: Account,
+                                                                                       tmp_path) -> None:
+    """`nimbus rule-template set` defines the templates of a thing type for an app; the sample app reads them from
+    `GET /v1.0/applicationRule/{deviceTypeId}/{appId}` (an empty array when none), fills them in and posts them as rules."""
+    type_id = str(uuid.uuid4())
+    templates = [
+        {"title": "Tank low", "triggers": [{"channel": "1", "query_type": "value", "conditions": [{"operator": "lt", "value": "20"}]}],
+         "notifications": []},
+        {"title": "Offline", "triggers": [{"query_type": "state", "conditions": [{"operator": "eq", "value": "offline"}]}]},
+    ]
+    file = tmp_path / "templates.json"
+    file.write_text(json.dumps(templates))
+    done = cayenne.server.cli("rule-template", "set", "--project", cayenne.project.id, "--thing-type", type_id, "--app", app.id,
+                              "--file", str(file))
+    assert done["templates"] == templates
+    assert expect_json(executor(account, "GET", f"/applicationRule/{type_id}/{app.id}"), 200) == templates
+    assert expect_json(executor(account, "GET", f"/applicationRule/{type_id}/other-app"), 200) == []
+    # The sample app's step: the first template with its thing's sensor and the user's email, posted as a rule.
+    tank = account.thing(name="Tank 7")
+    template = templates[0]
+    template["triggers"][0]["id"] = tank["id"]
+    template["notifications"].append({"method": "email", "value": account.user.email, "type": "msm-cayenne-notification", "body": None,
+                                      "data": {"device_name": "Tank 7", "connection_message ": "This is connected to Tank 7"}})
+    rule = expect_json(executor(account, "POST", "/rules", json={**template, "title": "Rule for Tank 7"}), 201)
+    assert get_rule(account, rule["id"])["notifications"][0]["value"] == account.user.email
+    # Anonymous callers are refused; another project's users see none of these templates.
+    oauth_error(cayenne.get(f"/cayenne/v1.0/applicationRule/{type_id}/{app.id}"), 401, ["invalid_request", "invalid_token", "unauthorized"])
+    other = Cayenne(cayenne.server)
+    stranger = Account(other, other.app())
+    assert expect_json(executor(stranger, "GET", f"/applicationRule/{type_id}/{app.id}"), 200) == []
+    cayenne.server.cli("rule-template", "set", "--project", cayenne.project.id, "--thing-type", type_id, "--app", app.id, "--clear")
+    assert expect_json(executor(account, "GET", f"/applicationRule/{type_id}/{app.id}"), 200) == []

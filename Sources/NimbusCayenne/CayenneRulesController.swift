@@ -20,6 +20,14 @@ struct CayenneRulesController {
         executor.put("rules/:ruleId/disable") { try await setEnabled($0, $1, false) }
         executor.get("rules/:ruleId/logs", use: logs)
         executor.get("rule-logs", use: logs)
+        executor.get("applicationRule/:typeId/:appId", use: templates)
+    }
+
+    /// The rule templates an administrator defined for a thing type and an app: a bare array, empty when none.
+    func templates(_ request: Request, context: NimbusRequestContext) async throws -> Response {
+        let templates = try await rules.templates(
+            thingTypeId: context.parameters.get("typeId") ?? "", appId: context.parameters.get("appId") ?? "", by: context.principal)
+        return CayenneResponse.json(templates)
     }
 
     /// A bare array of the account's rules, oldest first; `enabled=true|false` and `thing_id` filter it.

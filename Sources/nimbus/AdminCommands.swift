@@ -195,6 +195,37 @@ struct SmartModuleCommand: AsyncParsableCommand {
     }
 }
 
+struct RuleTemplateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rule-template",
+        abstract: "Define the rule templates the Cayenne sample app offers for a thing type (GET /cayenne/v1.0/applicationRule/{type}/{app}).",
+        subcommands: [Set.self])
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Replace the templates of a thing type for an app with a JSON array read from --file.")
+        @OptionGroup var store: StoreOptions
+        @Option var project: Int
+        @Option(help: "The thing type's id, as clients send it (a type's UUID or a built-in type's id).") var thingType: String
+        @Option(help: "The app's id (the sample app sends its app key).") var app: String
+        @Option(help: "A file with a JSON array of rule objects, or - for standard input.") var file: String?
+        @Flag(help: "Remove the templates instead.") var clear = false
+
+        func run() async throws {
+            var templates: JSONValue?
+            if !clear {
+                guard let file else { throw ValidationError("--file or --clear is required") }
+                let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
+                guard let parsed = JSONValue(jsonText: String(decoding: data, as: UTF8.self)) else { throw ValidationError("\(file) is not JSON") }
+                templates = parsed
+            }
+            try await AdminRunner(options: store).run { [templates] admin in
+                try await admin.setRuleTemplates(projectId: project, thingTypeId: thingType, appId: app, templates: templates, by: .system)
+                return ["project": AdminJSON.int(project), "thingType": .string(thingType), "app": .string(app), "templates": templates ?? .null]
+            }
+        }
+    }
+}
+
 struct SigningKeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "signing-key", abstract: "Manage the keys that sign OAuth access tokens.", subcommands: [Rotate.self])

@@ -9,6 +9,6 @@ struct NimbusCommand: AsyncParsableCommand {
         abstract: "Nimbus, a self-hosted IoT device cloud that speaks MODE, Cayenne and WiFi Motion.",
         subcommands: [
             ServeCommand.self, ProjectCommand.self, AppCommand.self, KeyCommand.self, DeviceClassCommand.self, DeviceCLICommand.self,
-            SmartModuleCommand.self, SigningKeyCommand.self, SettingsCommand.self,
+            SmartModuleCommand.self, RuleTemplateCommand.self, SigningKeyCommand.self, SettingsCommand.self,
         ])
 }

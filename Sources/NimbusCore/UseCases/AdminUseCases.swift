@@ -69,6 +69,28 @@ public struct AdminUseCases: Sendable {
         return IssuedDevice(device: device, apiKey: apiKey, claimCode: claimCode)
     }
 
+    /// Defines (or with `templates` nil removes) the rule templates of a thing type for an app of the project (`RuleUseCases`
+    /// serves them); `.system` only.
+    public func setRuleTemplates(projectId: Int, thingTypeId: String, appId: String, templates: JSONValue?, by principal: Principal) async throws {
+        try AccessPolicy.requireSystem(principal)
+        let type = try Validation.text(thingTypeId, field: "thing-type", maxLength: 64)
+        let app = try Validation.text(appId, field: "app", maxLength: 128)
+        var json: String?
+        if let templates {
+            guard case .array(let items) = templates, items.count <= RuleUseCases.maximumTemplates, items.allSatisfy({ if case .object = $0 { true } else { false } })
+            else { throw NimbusError.invalidInput(field: "templates", reason: "a JSON array of at most \(RuleUseCases.maximumTemplates) objects") }
+            json = templates.jsonText
+            guard json!.utf8.count <= RuleUseCases.maximumTemplateBytes else {
+                throw NimbusError.invalidInput(field: "templates", reason: "at most \(RuleUseCases.maximumTemplateBytes) bytes")
+            }
+        }
+        let now = environment.clock.now()
+        try await store.write { [json] tx in
+            guard try await tx.projects.get(id: projectId) != nil else { throw NimbusError.notFound("project") }
+            try await tx.rules.setTemplates(projectId: projectId, thingTypeId: type, appId: app, json: json, at: now)
+        }
+    }
+
     public func createSmartModule(
         projectId: Int, id: String, moduleType: String, description: String?, subscribedEvents: [String],
         configData: [String: JSONValue], by principal: Principal

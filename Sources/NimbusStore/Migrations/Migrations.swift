@@ -30,6 +30,7 @@ enum Migrations {
         .rules,
         .jobs,
         .jobHTTPPush,
+        .ruleTemplates,
     ]
 
     /// Replaces the type placeholders with the backend's types.

@@ -95,6 +95,23 @@ struct SQLRuleRepository: RuleRepository {
         return try await db.raw(query + " ORDER BY id DESC LIMIT \(bind: limit)").all().map(Self.entry)
     }
 
+    func templates(projectId: Int, thingTypeId: String, appId: String) async throws -> String? {
+        try await db.raw("""
+            SELECT templates FROM rule_templates WHERE project_id = \(bind: projectId) AND thing_type_id = \(bind: thingTypeId) AND app_id = \(bind: appId)
+            """).first()?.column("templates")
+    }
+
+    func setTemplates(projectId: Int, thingTypeId: String, appId: String, json: String?, at time: Date) async throws {
+        try await db.raw("""
+            DELETE FROM rule_templates WHERE project_id = \(bind: projectId) AND thing_type_id = \(bind: thingTypeId) AND app_id = \(bind: appId)
+            """).run()
+        guard let json else { return }
+        try await db.raw("""
+            INSERT INTO rule_templates (project_id, thing_type_id, app_id, templates, update_time)
+            VALUES (\(bind: projectId), \(bind: thingTypeId), \(bind: appId), \(bind: json), \(bind: time))
+            """).run()
+    }
+
     // MARK: - Rows
 
     static func rule(_ row: any SQLRow) throws -> Rule {

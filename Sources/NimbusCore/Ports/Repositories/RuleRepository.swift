@@ -19,4 +19,9 @@ public protocol RuleRepository: Sendable {
     func appendLog(_ entry: RuleLogEntry, keep: Int) async throws -> RuleLogEntry
     /// A rule's firings (or an account's, with `ruleId` nil), newest first, at most `limit`, in `from...to`.
     func logs(homeId: Int, ruleId: String?, from: Date?, to: Date?, limit: Int) async throws -> [RuleLogEntry]
+
+    /// The rule templates of a thing type for an app, as JSON text (`nil`: none defined).
+    func templates(projectId: Int, thingTypeId: String, appId: String) async throws -> String?
+    /// Defines them (`json` nil: removes them).
+    func setTemplates(projectId: Int, thingTypeId: String, appId: String, json: String?, at time: Date) async throws
 }
