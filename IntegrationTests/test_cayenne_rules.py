@@ -359,3 +359,56 @@ def test_rule_templates_are_served_to_the_sample_app_as_an_administrator_defined
     assert expect_json(executor(stranger, "GET", f"/applicationRule/{type_id}/{app.id}"), 200) == []
     cayenne.server.cli("rule-template", "set", "--project", cayenne.project.id, "--thing-type", type_id, "--app", app.id, "--clear")
     assert expect_json(executor(account, "GET", f"/applicationRule/{type_id}/{app.id}"), 200) == []
+
+
+def test_connection_state_rules_fire_when_a_thing_goes_offline_for_a_while_and_comes_back(cayenne: Cayenne, account: Account,
+                                                                                          mailbox) -> None:
+    credentials = account.mqtt_credentials()
+    pump = account.thing(name="Pump")
+    email = f"offline-{uuid.uuid4().hex[:8]}@example.com"
+    # The sample app's offline rule: query_type state; here offline for 0.05 minutes (3 s) so the test stays short.
+    offline = create(account, {"title": "Pump offline", "triggers": [{"id": pump["id"], "query_type": "state",
+                                                                      "conditions": [{"operator": "offline", "value": 0.05}]}],
+                               "notifications": [{"method": "email", "value": email}]}, version="v1.0")
+    online = create(account, {"title": "Pump back", "triggers": [{"id": pump["id"], "query_type": "state",
+                                                                 "conditions": [{"operator": "eq", "value": "online"}]}]})
+    stored = get_rule(account, offline)
+    assert stored["triggers"][0]["query_type"] == "state" and stored["triggers"][0]["channel"] is None
+    time.sleep(1.5)
+    assert get_rule(account, offline)["run_count"] == 0, "a thing that never connected is not offline"
+
+    def connect() -> paho.Client:
+        client = paho_client(credentials, pump["id"])
+        client.connect("127.0.0.1", cayenne.server.mqtt_port)
+        client.loop_start()
+        return client
+
+    def disconnect(client: paho.Client) -> None:
+        client.loop_stop()
+        client.disconnect()
+
+    client = connect()
+    wait_for(lambda: get_rule(account, online)["run_count"] == 1, "online on connect")
+    disconnect(client)
+    mail = mailbox.pop(email, timeout=15)
+    assert "went offline" in mail.text and '"Pump"' in mail.text, mail.text
+    rule = get_rule(account, offline)
+    assert rule["run_count"] == 1 and rule["active"] is True
+    assert get_rule(account, online)["active"] is False
+    client = connect()
+    wait_for(lambda: get_rule(account, online)["run_count"] == 2, "online again")
+    assert get_rule(account, offline)["active"] is False, "re-armed"
+    # Away for less than the minutes: no alert.
+    disconnect(client)
+    client = connect()
+    wait_for(lambda: get_rule(account, online)["run_count"] == 3, "back at once")
+    time.sleep(4.5)
+    assert get_rule(account, offline)["run_count"] == 1
+    disconnect(client)
+    logs = expect_json(executor(account, "GET", f"/rules/{offline}/logs"), 200)
+    assert logs[0]["trigger"]["id"] == pump["id"] and logs[0]["trigger"]["value"] == "offline"
+    for bad in [{"operator": "offline", "value": -1}, {"operator": "gt", "value": 1}, {"operator": "offline", "value": "soon"}]:
+        oauth_error(account.call("POST", "/rules", json={"title": "x", "triggers": [{"id": pump["id"], "query_type": "state", "conditions": [bad]}]}),
+                    400, "invalid_request")
+    oauth_error(account.call("POST", "/rules", json={"title": "x", "triggers": [{"id": pump["id"], "query_type": "sometimes", "conditions": []}]}),
+                400, "invalid_request")

@@ -21,7 +21,8 @@ enum CayenneRuleWire {
 
     struct Trigger: Decodable {
         var id: String
-        var channel: Text
+        /// Required but for a connection-state trigger (`query_type: "state"`).
+        var channel: Text?
         var unit: String?
         var geofence: Bool?
         var query_type: String?
@@ -91,26 +92,42 @@ enum CayenneRuleWire {
 
     private static func trigger(_ index: Int, _ trigger: Trigger) throws -> RuleUseCases.TriggerDraft {
         let field = "triggers[\(index)]"
-        if let query = trigger.query_type, query != "value" {
-            throw NimbusError.invalidInput(field: "\(field).query_type", reason: "only value triggers are supported yet")
+        let isState: Bool
+        switch trigger.query_type?.lowercased() {
+        case nil, "value"?: isState = false
+        case "state"?: isState = true
+        default: throw NimbusError.invalidInput(field: "\(field).query_type", reason: "must be value or state")
         }
         var conditions = try (trigger.conditions ?? []).enumerated().map { offset, condition in
-            try self.condition(condition.operator, value: condition.value, values: condition.values, field: "\(field).conditions[\(offset)]")
+            try self.condition(condition.operator, value: condition.value, values: condition.values, field: "\(field).conditions[\(offset)]",
+                               state: isState)
         }
         if let name = trigger.operator {
-            conditions.append(try condition(name, value: trigger.value, values: trigger.values, field: field))
+            conditions.append(try condition(name, value: trigger.value, values: trigger.values, field: field, state: isState))
         }
         guard !conditions.isEmpty else { throw NimbusError.invalidInput(field: "\(field).conditions", reason: "required") }
         // `geofence: true` takes the geofence's conditions only, and they need no flag.
         if trigger.geofence == true, !conditions.allSatisfy(\.operator.isGeofence) {
             throw NimbusError.invalidInput(field: "\(field).conditions", reason: "a geofence trigger's operators are inside and outside (enter, leave)")
         }
-        return RuleUseCases.TriggerDraft(thingId: try uuid(trigger.id, field: "\(field).id"), channel: trigger.channel.text, unit: trigger.unit, conditions: conditions)
+        guard isState || trigger.channel != nil else { throw NimbusError.invalidInput(field: "\(field).channel", reason: "required") }
+        return RuleUseCases.TriggerDraft(
+            thingId: try uuid(trigger.id, field: "\(field).id"), channel: isState ? "" : trigger.channel?.text ?? "", unit: trigger.unit,
+            conditions: conditions)
     }
 
-    private static func condition(_ name: String, value: Text?, values: [Text]?, field: String) throws -> RuleCondition {
+    /// A condition; in a state trigger `offline` (value: minutes, default 0) and `online`, also written `eq offline`.
+    private static func condition(_ name: String, value: Text?, values: [Text]?, field: String, state: Bool) throws -> RuleCondition {
+        if state {
+            let operatorName = name.lowercased() == "eq" ? value?.text.lowercased() ?? "" : name.lowercased()
+            switch operatorName {
+            case "online": return RuleCondition(operator: .online, values: [])
+            case "offline": return RuleCondition(operator: .offline, values: [name.lowercased() == "eq" ? "0" : value?.text ?? "0"])
+            default: throw NimbusError.invalidInput(field: "\(field).operator", reason: "a state trigger is online, or offline with minutes as value")
+            }
+        }
         let aliases = ["enter": "inside", "leave": "outside"]
-        guard let op = RuleCondition.Operator(rawValue: aliases[name.lowercased()] ?? name.lowercased()) else {
+        guard let op = RuleCondition.Operator(rawValue: aliases[name.lowercased()] ?? name.lowercased()), !op.isState else {
             let names = RuleCondition.Operator.allCases.map(\.rawValue).joined(separator: ", ")
             throw NimbusError.invalidInput(field: "\(field).operator", reason: "must be one of \(names) (any case)")
         }
@@ -189,9 +206,9 @@ enum CayenneRuleWire {
         let thing = { (id: Int) in described.thingIds[id].map { JSONValue.string($0.lowercaseString) } ?? .null }
         let triggers: [JSONValue] = rule.definition.triggers.enumerated().map { index, trigger in
             .object([
-                "_id": .string("\(rule.id)-t\(index)"), "id": thing(trigger.thingId), "channel": JSONValue.channel(trigger.channel),
+                "_id": .string("\(rule.id)-t\(index)"), "id": thing(trigger.thingId), "channel": trigger.isState ? .null : JSONValue.channel(trigger.channel),
                 "unit": trigger.unit.map(JSONValue.string) ?? .null, "geofence": .bool(trigger.conditions.contains { $0.operator.isGeofence }),
-                "query_type": .string("value"),
+                "query_type": .string(trigger.isState ? "state" : "value"),
                 "conditions": .array(trigger.conditions.map { condition in
                     var object: [String: JSONValue] = ["operator": .string(condition.operator.rawValue)]
                     if condition.values.count == 1 { object["value"] = .string(condition.values[0]) }

@@ -56,7 +56,7 @@ public func buildApplication(
                 earlyRoutes: mode.earlyRoutes(logger: logger), serverName: serverName),
             configuration: .init(address: .hostname(configuration.bind, port: configuration.httpPort), serverName: serverName),
             services: [
-                store, outbox, CommandTimeoutWatcher(commands: nimbus.thingCommands, logger: logger), JobScheduler(jobs: nimbus.jobs, logger: logger),
+                store, outbox, CommandTimeoutWatcher(commands: nimbus.thingCommands, logger: logger), JobScheduler(jobs: nimbus.jobs, rules: nimbus.rules, logger: logger),
                 ReadingRetentionWorker(readings: nimbus.readings, interval: .seconds(configuration.readingRetentionInterval), logger: logger),
             ] + mqttListeners,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.httpPort) },

@@ -91,6 +91,6 @@ struct SQLStoreTransaction: StoreTransaction {
     var readings: any ReadingRepository { SQLReadingRepository(db: db) }
     var registry: any RegistryRepository { SQLRegistryRepository(db: db) }
     var thingCommands: any ThingCommandRepository { SQLThingCommandRepository(db: db) }
-    var rules: any RuleRepository { SQLRuleRepository(db: db) }
+    var rules: any RuleRepository { SQLRuleRepository(db: db, backend: backend) }
     var jobs: any JobRepository { SQLJobRepository(db: db, backend: backend) }
 }

@@ -49,4 +49,17 @@ struct RuleConditionTests {
         #expect(abs(RuleCondition.metres(from: (48.8566, 2.3522), to: (51.5074, -0.1278)) - 343_500) < 1_500, "Paris to London")
         #expect(RuleCondition.circle(["91", "0", "1"]) == nil && RuleCondition.circle(["0", "0", "0"]) == nil && RuleCondition.circle(["0", "0"]) == nil)
     }
+
+    @Test("a state trigger: online while connected, offline once disconnected for its minutes, never before a first connection")
+    func connectionState() {
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        let online = RuleTrigger(thingId: 1, channel: "", conditions: [RuleCondition(operator: .online, values: [])])
+        let offline = RuleTrigger(thingId: 1, channel: "", conditions: [RuleCondition(operator: .offline, values: ["5"])])
+        #expect(online.isState && offline.isState && !RuleTrigger(thingId: 1, channel: "1", conditions: [RuleCondition(operator: .gt, values: ["1"])]).isState)
+        #expect(online.holds(connected: true, since: now, at: now) && !online.holds(connected: false, since: now, at: now))
+        #expect(!offline.holds(connected: false, since: now - 299, at: now) && offline.holds(connected: false, since: now - 300, at: now))
+        #expect(!offline.holds(connected: true, since: now - 3_600, at: now) && !offline.holds(connected: false, since: nil, at: now))
+        let reading = Reading(id: 1, projectId: 1, homeId: 1, deviceId: 1, sensorId: 1, channel: "", value: .number(1), type: nil, unit: nil, timestamp: now)
+        #expect(!online.watches(reading), "readings never drive a state trigger")
+    }
 }

@@ -126,7 +126,26 @@ public struct RuleTrigger: Sendable, Hashable, Codable {
 
     /// Whether a reading is of this trigger's channel.
     public func watches(_ reading: Reading) -> Bool {
-        reading.channel == channel && (reading.sensorId == thingId || reading.deviceId == thingId)
+        !isState && reading.channel == channel && (reading.sensorId == thingId || reading.deviceId == thingId)
+    }
+
+    /// Whether the trigger is on the thing's connection state (`query_type: "state"`), not on a channel's readings.
+    public var isState: Bool { conditions.contains { $0.operator.isState } }
+
+    /// A state trigger's truth for a thing connected or not since `since`, at `now`: `online` holds while connected,
+    /// `offline` once it has been disconnected for its minutes (never for a thing that has not connected yet).
+    public func holds(connected: Bool, since: Date?, at now: Date) -> Bool {
+        conditions.allSatisfy { condition in
+            switch condition.operator {
+            case .online: return connected
+            case .offline:
+                // A thing that never connected has no state to lose: it is not "offline" until it has been online.
+                guard !connected, let since else { return false }
+                let minutes = condition.values.first.flatMap(Double.init) ?? 0
+                return now.timeIntervalSince(since) >= minutes * 60
+            default: return false
+            }
+        }
     }
 
     public func holds(for value: ReadingValue) -> Bool {
@@ -141,9 +160,12 @@ public struct RuleCondition: Sendable, Hashable, Codable {
     /// The seed's lowercase operators and the older format's uppercase ones (`IN` and `BETWEEN` take `values`), and the
     /// geofence's `inside` and `outside` (`values`: latitude, longitude, radius in metres).
     public enum Operator: String, Sendable, Hashable, Codable, CaseIterable {
-        case gt, lt, eq, gte, lte, neq, `in`, between, inside, outside
+        case gt, lt, eq, gte, lte, neq, `in`, between, inside, outside, online, offline
 
         public var isGeofence: Bool { self == .inside || self == .outside }
+        /// A connection-state operator: `online` (the thing has a connection) or `offline` (it has had none for the
+        /// minutes in the condition's value); decided by connects, disconnects and time, not by readings.
+        public var isState: Bool { self == .online || self == .offline }
     }
 
     public var `operator`: Operator
@@ -184,7 +206,7 @@ public struct RuleCondition: Sendable, Hashable, Codable {
         case .between:
             guard values.count == 2 else { return false }
             return compare(values[0], >=, >=) && compare(values[1], <=, <=)
-        case .inside, .outside:
+        case .inside, .outside, .online, .offline:
             return false
         }
     }

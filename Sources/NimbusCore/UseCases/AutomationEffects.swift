@@ -8,6 +8,8 @@ import Foundation
 struct AutomationEffects: Sendable {
     private(set) var commands: [(command: ThingCommand, homeId: Int)] = []
     private(set) var enqueued = false
+    /// Rules whose state a pass changed (the offline check reports it).
+    var changedRules = 0
 
     /// Stages the actions and, when `notify` (else each is logged as `skipped`), the notifications of an account's
     /// rule or job. A command that cannot be sent (its thing gone or deactivated, too many waiting) is logged as

@@ -53,9 +53,14 @@ public final class DeviceConnectionTracker: Sendable {
     private func record(_ deviceId: Int) async {
         let connected = isConnected(deviceId)
         do {
-            try await environment.store.write { tx in
-                try await tx.devices.setConnected(id: deviceId, connected: connected, at: self.environment.clock.now())
+            // The rules watching the thing's connection state are evaluated in the same transaction.
+            let effects = try await environment.store.write { tx in
+                let now = self.environment.clock.now()
+                try await tx.devices.setConnected(id: deviceId, connected: connected, at: now)
+                return try await RuleUseCases.connectionChanged(
+                    thingId: deviceId, connected: connected, at: now, environment: self.environment, in: tx)
             }
+            effects.published(environment: environment)
         } catch {
             environment.logger.warning("could not record device connection state", metadata: ["device.id": "\(deviceId)", "error": "\(error)"])
         }

@@ -176,7 +176,11 @@ public struct RuleUseCases: Sendable {
             guard triggers.count <= maximumParts else { throw NimbusError.invalidInput(field: "triggers", reason: "at most \(maximumParts)") }
             definition.triggers = []
             for trigger in triggers {
-                let channel = try Validation.text(trigger.channel, field: "triggers.channel", maxLength: 64)
+                let state = trigger.conditions.contains { $0.operator.isState }
+                guard !state || trigger.conditions.allSatisfy(\.operator.isState) else {
+                    throw NimbusError.invalidInput(field: "triggers.conditions", reason: "a state trigger has only online and offline conditions")
+                }
+                let channel = state ? "" : try Validation.text(trigger.channel, field: "triggers.channel", maxLength: 64)
                 guard !trigger.conditions.isEmpty, trigger.conditions.count <= maximumParts else {
                     throw NimbusError.invalidInput(field: "triggers.conditions", reason: "1 to \(maximumParts) conditions")
                 }
@@ -226,6 +230,13 @@ public struct RuleUseCases: Sendable {
     }
 
     private static func validate(_ condition: RuleCondition) throws {
+        if condition.operator == .offline {
+            guard condition.values.count == 1, let minutes = Double(condition.values[0]), (0...10_080).contains(minutes) else {
+                throw NimbusError.invalidInput(field: "triggers.conditions.value", reason: "offline takes minutes, 0 to 10080 (fractions allowed)")
+            }
+            return
+        }
+        if condition.operator == .online { return }
         if condition.operator.isGeofence {
             guard RuleCondition.circle(condition.values) != nil else {
                 throw NimbusError.invalidInput(

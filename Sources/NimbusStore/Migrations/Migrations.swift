@@ -31,6 +31,7 @@ enum Migrations {
         .jobs,
         .jobHTTPPush,
         .ruleTemplates,
+        .ruleStateTriggers,
     ]
 
     /// Replaces the type placeholders with the backend's types.

@@ -6,16 +6,18 @@ import SQLKit
 /// into), and the things each rule watches in `rule_triggers`.
 struct SQLRuleRepository: RuleRepository {
     let db: any SQLDatabase
+    let backend: SQLBackend
     /// Every batch of readings reads the rules watching its things: their definitions and states decoded once per text.
     private static let definitions = JSONTextCache<RuleDefinition>()
     private static let states = JSONTextCache<[Bool?]>(limit: 4_096)
 
     func insert(_ rule: Rule) async throws {
         try await db.raw("""
-            INSERT INTO rules (id, project_id, home_id, title, enabled, definition, is_active, trigger_states, run_count, last_fired,
-                last_notified, creation_time, update_time)
+            INSERT INTO rules (id, project_id, home_id, title, enabled, definition, watches_state, is_active, trigger_states, run_count,
+                last_fired, last_notified, creation_time, update_time)
             VALUES (\(bind: rule.id), \(bind: rule.projectId), \(bind: rule.homeId), \(bind: rule.title), \(bind: rule.enabled),
-                \(bind: try JSONText.encode(rule.definition)), \(bind: rule.isActive), \(bind: try JSONText.encode(rule.triggerStates)), \(bind: rule.runCount),
+                \(bind: try JSONText.encode(rule.definition)),
+                \(bind: rule.definition.triggers.contains(where: \.isState)), \(bind: rule.isActive), \(bind: try JSONText.encode(rule.triggerStates)), \(bind: rule.runCount),
                 \(bind: rule.lastFired), \(bind: rule.lastNotified), \(bind: rule.creationTime), \(bind: rule.updateTime))
             """).run()
         try await insertTriggers(of: rule)
@@ -24,7 +26,7 @@ struct SQLRuleRepository: RuleRepository {
     func update(_ rule: Rule) async throws {
         try await db.raw("""
             UPDATE rules SET title = \(bind: rule.title), enabled = \(bind: rule.enabled), definition = \(bind: try JSONText.encode(rule.definition)),
-                update_time = \(bind: rule.updateTime)
+                watches_state = \(bind: rule.definition.triggers.contains(where: \.isState)), update_time = \(bind: rule.updateTime)
             WHERE id = \(bind: rule.id)
             """).run()
         try await updateState(rule)
@@ -70,8 +72,17 @@ struct SQLRuleRepository: RuleRepository {
             SELECT * FROM rules WHERE enabled = \(bind: true)
                 AND id IN (SELECT rule_id FROM rule_triggers WHERE thing_id IN (\(binds: thingIds)))
             ORDER BY creation_time, id
-            """).all().map(Self.rule)
+            """ + locked).all().map(Self.rule)
     }
+
+    func watchingState(locking: Bool) async throws -> [Rule] {
+        try await db.raw("SELECT * FROM rules WHERE watches_state = \(bind: true) AND enabled = \(bind: true) ORDER BY creation_time, id" + (locking ? locked : ""))
+            .all().map(Self.rule)
+    }
+
+    /// Locks the rules read until the transaction ends, so that two servers on one PostgreSQL database evaluating the
+    /// same rule take turns and the second sees the first's new state (SQLite has one writer).
+    private var locked: SQLQueryString { backend == .postgres ? " FOR UPDATE" : "" }
 
     func appendLog(_ entry: RuleLogEntry, keep: Int) async throws -> RuleLogEntry {
         var stored = entry

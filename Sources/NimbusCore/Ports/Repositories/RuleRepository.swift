@@ -12,8 +12,11 @@ public protocol RuleRepository: Sendable {
     /// An account's rules, oldest first.
     func list(homeId: Int) async throws -> [Rule]
     func count(homeId: Int) async throws -> Int
-    /// The enabled rules with a trigger on one of these things (devices or channel sensors).
+    /// The enabled rules with a trigger on one of these things (devices or channel sensors), locked until the write
+    /// transaction that evaluates them ends.
     func watching(thingIds: [Int]) async throws -> [Rule]
+    /// The enabled rules with a connection-state trigger, `locking` them in a write transaction.
+    func watchingState(locking: Bool) async throws -> [Rule]
 
     /// Records a firing; `entry.id` is ignored. Forgets the rule's firings but the `keep` most recent.
     func appendLog(_ entry: RuleLogEntry, keep: Int) async throws -> RuleLogEntry
