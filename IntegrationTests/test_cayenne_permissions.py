@@ -609,3 +609,34 @@ def test_mode_members_and_cayenne_roles_match(account: Account):
     assert a.device_ids(by=member) == [device.id]
     expect_error(member.mode().delete(f"/devices/{device.id}"), [403])
     assert a.device_ids() == [device.id]
+
+
+# --------------------------------------------------------------------------------------------
+# Rules, alerts and jobs (docs/automation.md "Who may do what")
+
+
+def test_rules_alerts_and_jobs_permissions_apply(account: Account):
+    a = account
+    thing = expect_json(a.c.post("/cayenne/v1.1/things", a.owner.token, json={"name": "Tank"}), 201)
+    rule = {"title": "Low", "triggers": [{"id": thing["id"], "channel": 1, "conditions": [{"operator": "lt", "value": 5}]}]}
+    alert = {**rule, "title": "Low alert", "notifications": [{"method": "email", "value": "driver@example.com"}]}
+    job = {"title": "Hourly", "config": {"type": "interval", "interval": 1, "unit": "hour", "start_date": "2030-01-01 00:00"}}
+    viewer = a.add(role=3, permissions={"rules": ["view"], "alerts": ["view"], "jobs": ["view"]})
+    rules_only = a.add(role=3, permissions={"rules": ALL, "alerts": ["view"], "jobs": []})
+    # Viewing lets one list, not add; a rule needs `rules`, an alert also `alerts`.
+    refused(a.c.post("/cayenne/v1.1/rules", viewer.token, json=rule))
+    created = expect_json(a.c.post("/cayenne/v1.1/rules", rules_only.token, json=rule), 201)
+    refused(a.c.post("/cayenne/v1.1/rules", rules_only.token, json=alert))
+    owned_alert = expect_json(a.c.post("/cayenne/v1.1/rules", a.owner.token, json=alert), 201)
+    assert [r["id"] for r in expect_json(a.c.get("/cayenne/v1.1/rules", viewer.token), 200)] == [created["id"], owned_alert["id"]]
+    refused(a.c.request("DELETE", f"/cayenne/v1.1/rules/{created['id']}", viewer.token))
+    refused(a.c.request("PUT", f"/cayenne/v1.1/rules/{owned_alert['id']}", rules_only.token, json={"title": "mine now"}))
+    refused(a.c.request("DELETE", f"/cayenne/v1.1/rules/{owned_alert['id']}", rules_only.token))
+    assert expect_json(a.c.request("DELETE", f"/cayenne/v1.1/rules/{created['id']}", rules_only.token), 200) == {"success": True}
+    # Jobs: none for `rules_only`, view for the viewer.
+    refused(a.c.post("/cayenne/v1.1/jobs", rules_only.token, json=job))
+    refused(a.c.get("/cayenne/v1.1/jobs", rules_only.token))
+    refused(a.c.post("/cayenne/v1.1/jobs", viewer.token, json=job))
+    made = expect_json(a.c.post("/cayenne/v1.1/jobs", a.owner.token, json=job), 200)
+    assert [j["_id"] for j in expect_json(a.c.get("/cayenne/v1.1/jobs", viewer.token), 200)] == [made["_id"]]
+    refused(a.c.request("PUT", f"/cayenne/v1.1/jobs/{made['_id']}/inactive", viewer.token))
