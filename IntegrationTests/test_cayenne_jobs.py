@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from cayenne import Account, App, Cayenne, expect_json, oauth_error
+from test_cayenne_limits import push
 from test_cayenne_things import paho_client, wait_for
 
 
@@ -40,6 +41,7 @@ def get_job(account: Account, job_id: str) -> dict[str, Any]:
 def test_a_job_runs_on_time_with_its_actions_and_notifications(cayenne: Cayenne, account: Account, mailbox, sms) -> None:
     credentials = account.mqtt_credentials()
     pump = account.thing(name="Pump")
+    expect_json(push(account, pump["id"], [{"channel": 4, "value": 0}]), 200)  # its channel 4, as a device makes it
     email, phone = f"farm-{uuid.uuid4().hex[:8]}@example.com", f"+3162{uuid.uuid4().int % 10**7:07d}"
     commands: list[tuple[str, str]] = []
     listener = paho_client(credentials, pump["id"])

@@ -618,6 +618,7 @@ def test_mode_members_and_cayenne_roles_match(account: Account):
 def test_rules_alerts_and_jobs_permissions_apply(account: Account):
     a = account
     thing = expect_json(a.c.post("/cayenne/v1.1/things", a.owner.token, json={"name": "Tank"}), 201)
+    expect_json(a.c.post("/cayenne/v1.1/things", a.owner.token, json={"name": "Level", "parent_id": thing["id"], "properties": {"channel": 1}}), 201)
     rule = {"title": "Low", "triggers": [{"id": thing["id"], "channel": 1, "conditions": [{"operator": "lt", "value": 5}]}]}
     alert = {**rule, "title": "Low alert", "notifications": [{"method": "email", "value": "driver@example.com"}]}
     job = {"title": "Hourly", "config": {"type": "interval", "interval": 1, "unit": "hour", "start_date": "2030-01-01 00:00"}}

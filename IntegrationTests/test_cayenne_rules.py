@@ -34,6 +34,11 @@ def get_rule(account: Account, rule_id: str) -> dict[str, Any]:
     return expect_json(account.call("GET", f"/rules/{rule_id}"), 200)
 
 
+def channels(account: Account, thing_id: str, *numbers: int) -> None:
+    """Gives a thing its channels as a device does, with a first reading on each: rules name existing channels only."""
+    expect_json(push(account, thing_id, [{"channel": n, "value": 0} for n in numbers]), 200)
+
+
 def executor(account: Account, method: str, path: str, **kwargs: Any):
     return account.cayenne.request(method, "/cayenne/v1.0" + path, account.token, **kwargs)
 
@@ -41,6 +46,8 @@ def executor(account: Account, method: str, path: str, **kwargs: Any):
 def test_a_threshold_mails_texts_and_commands_once_until_it_re_arms(cayenne: Cayenne, account: Account, mailbox, sms) -> None:
     credentials = account.mqtt_credentials()
     tank, valve = account.thing(name="Tank 1"), account.thing(name="Valve")
+    channels(account, tank["id"], 1)
+    channels(account, valve["id"], 2)
     email, phone = f"driver-{uuid.uuid4().hex[:8]}@example.com", f"+3161{uuid.uuid4().int % 10**7:07d}"
     rule_id = create(account, rule_body(tank["id"], actions=[{"id": valve["id"], "channel": 2, "unit": "std", "value": 1}],
                                         notifications=[{"method": "email", "value": email},
@@ -106,6 +113,8 @@ def test_a_threshold_mails_texts_and_commands_once_until_it_re_arms(cayenne: Cay
 
 def test_rules_are_managed_in_the_seed_and_the_executor_shapes(cayenne: Cayenne, account: Account) -> None:
     tank, pump = account.thing(name="Tank"), account.thing(name="Pump")
+    channels(account, tank["id"], 1)
+    channels(account, pump["id"], 3, 4)
     seed = create(account, rule_body(tank["id"]))
     # The older format: operator and values on the trigger, uppercase operators, OR between triggers, `_id` answers.
     older = create(account, {"title": "Pump odd", "triggers_condition": "OR", "triggers": [
@@ -140,6 +149,7 @@ def test_rules_are_managed_in_the_seed_and_the_executor_shapes(cayenne: Cayenne,
 
 def test_and_waits_for_every_trigger(cayenne: Cayenne, account: Account) -> None:
     tank = account.thing(name="Boiler")
+    channels(account, tank["id"], 1, 2)
     rule_id = create(account, {"title": "Hot and high", "triggers_condition": "AND", "triggers": [
         {"id": tank["id"], "channel": "1", "conditions": [{"operator": "gt", "value": 80}]},
         {"id": tank["id"], "channel": "2", "conditions": [{"operator": "gte", "value": 2}, {"operator": "lt", "value": 5}]}]})
@@ -160,6 +170,7 @@ def test_and_waits_for_every_trigger(cayenne: Cayenne, account: Account) -> None
 def test_geofence_rules_fire_on_entering_and_on_leaving_a_circle(cayenne: Cayenne, account: Account) -> None:
     credentials = account.mqtt_credentials()
     car = account.thing(name="Van")
+    channels(account, car["id"], 5)
     # A 500 m circle around the depot; the van's GPS on channel 5, as the C library writes it.
     enter = create(account, {"title": "Van at the depot", "triggers": [
         {"id": car["id"], "channel": 5, "geofence": True, "conditions": [{"operator": "enter", "value": "48.8566,2.3522,500"}]}]})
@@ -195,6 +206,7 @@ def test_geofence_rules_fire_on_entering_and_on_leaving_a_circle(cayenne: Cayenn
 
 def test_bad_rules_are_refused_naming_the_field_and_store_nothing(cayenne: Cayenne, app: App, account: Account) -> None:
     tank = account.thing(name="Tank")
+    channels(account, tank["id"], 1)
     other = Account(cayenne, app)
     foreign = other.thing(name="Not mine")
     good = rule_body(tank["id"])
@@ -216,6 +228,8 @@ def test_bad_rules_are_refused_naming_the_field_and_store_nothing(cayenne: Cayen
         ({**good, "actions": [{"id": tank["id"], "channel": "x", "value": 1}]}, "channel"),
         ({**good, "actions": [{"id": tank["id"], "channel": 1, "value": "a,b"}]}, "value"),
         ({**good, "repeat_interval": 5}, "repeat_interval"),
+        ({**good, "triggers": [{"id": tank["id"], "channel": 9, "conditions": [{"operator": "lt", "value": 1}]}]}, "triggers.channel"),
+        ({**good, "actions": [{"id": tank["id"], "channel": 7, "value": 1}]}, "actions.channel"),
         ({**good, "enabled": "yes"}, "enabled"),
     ]
     for body, field in bad_cases:
@@ -241,6 +255,7 @@ def test_kill_9_between_a_reading_and_its_mail_still_mails_exactly_once(server_f
     cayenne = Cayenne(server)
     account = Account(cayenne, cayenne.app())
     tank = account.thing(name="Tank")
+    channels(account, tank["id"], 1)
     email = f"night-{uuid.uuid4().hex[:8]}@example.com"
     rule_id = create(account, rule_body(tank["id"], notifications=[{"method": "email", "value": email}]))
     expect_json(push(account, tank["id"], [{"channel": 1, "value": 4}]), 200)
@@ -270,6 +285,7 @@ def test_http_push_is_signed_bounded_and_kept_off_private_addresses(server_facto
     account = Account(allowed, allowed.app())
     secret = account.mqtt_credentials()["clear_secret"]
     tank = account.thing(name="Tank")
+    channels(account, tank["id"], 1, 2)
     url = http_sink.url("/alerts?tank=1")
     rule_id = create(account, rule_body(tank["id"], http_push=[
         {"url": url, "method": "POST", "headers": {"X-Test": "yes"}, "payload": {"level": "low", "n": 1}},
@@ -308,6 +324,7 @@ def test_http_push_is_signed_bounded_and_kept_off_private_addresses(server_facto
     # Without the setting (the shared server), loopback is refused.
     other = Account(cayenne, cayenne.app())
     thing = other.thing(name="Tank")
+    channels(other, thing["id"], 1)
     create(other, rule_body(thing["id"], http_push=[{"url": http_sink.url("/never")}]))
     expect_json(push(other, thing["id"], [{"channel": 1, "value": 5}]), 200)
     time.sleep(2)
@@ -316,6 +333,7 @@ def test_http_push_is_signed_bounded_and_kept_off_private_addresses(server_facto
 
 def test_bad_http_pushes_are_refused_naming_the_field(cayenne: Cayenne, account: Account) -> None:
     tank = account.thing(name="Tank")
+    channels(account, tank["id"], 1)
     for push_, field in [({"url": "ftp://example.com/x"}, "http_push[0].url"), ({"url": "/relative"}, "http_push[0].url"),
                          ({"method": "POST"}, "http_push[0].url"), ({"url": "http://example.com", "method": "TRACE"}, "http_push[0].method"),
                          ({"url": "http://example.com", "headers": {"X-A": "1\r\nX-B: 2"}}, "http_push[0].headers"),
@@ -346,6 +364,7 @@ def test_rule_templates_are_served_to_the_sample_app_as_an_administrator_defined
     assert expect_json(executor(account, "GET", f"/applicationRule/{type_id}/other-app"), 200) == []
     # The sample app's step: the first template with its thing's sensor and the user's email, posted as a rule.
     tank = account.thing(name="Tank 7")
+    channels(account, tank["id"], 1)
     template = templates[0]
     template["triggers"][0]["id"] = tank["id"]
     template["notifications"].append({"method": "email", "value": account.user.email, "type": "msm-cayenne-notification", "body": None,

@@ -38,13 +38,15 @@ def main() -> int:
     events = max(1, min(args.events, MAX_EVENTS))
     with tempfile.TemporaryDirectory(prefix="nimbus-notify-") as tmp:
         mailbox, sms = Mailbox().start(), SmsGateway().start()
-        # The interval between one rule's notifications is 0 here: every firing mails.
+        # No interval between one rule's notifications and no cap per minute here: every firing mails.
         server = NimbusServer(args.nimbus_bin, Path(tmp) / "data", mailbox=mailbox, sms=sms,
-                              extra_args=["--cayenne-rule-notification-interval", "0"]).start()
+                              extra_args=["--cayenne-rule-notification-interval", "0",
+                                          "--cayenne-notifications-per-minute", str(100_000)]).start()
         try:
             cayenne = Cayenne(server)
             account = Account(cayenne, cayenne.app())
             thing = account.thing(name="Tank")
+            expect_json(push(account, thing["id"], [{"channel": 1, "value": 50}]), 200)  # its channel 1, as a device makes it
             email = f"latency-{uuid.uuid4().hex[:8]}@example.com"
             expect_json(account.call("POST", "/rules", json={
                 "title": "Tank low", "notifications": [{"method": "email", "value": email}],

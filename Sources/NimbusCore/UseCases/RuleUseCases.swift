@@ -186,8 +186,9 @@ public struct RuleUseCases: Sendable {
                 }
                 for condition in trigger.conditions { try validate(condition) }
                 let unit = try trigger.unit.map { try Validation.text($0, field: "triggers.unit", maxLength: 64, allowEmpty: true) }
-                definition.triggers.append(RuleTrigger(
-                    thingId: try await thing(trigger.thingId).id, channel: channel, unit: unit, conditions: trigger.conditions))
+                let watched = try await thing(trigger.thingId)
+                if !state { try await requireChannel(channel, of: watched, field: "triggers.channel", tx: tx) }
+                definition.triggers.append(RuleTrigger(thingId: watched.id, channel: channel, unit: unit, conditions: trigger.conditions))
             }
         }
         if let actions = draft.actions { definition.actions = try await Self.actions(actions, in: home, tx: tx) }
@@ -212,9 +213,25 @@ public struct RuleUseCases: Sendable {
             guard let thing = try? await ThingUseCases.device(draft.thingId, in: home, tx: tx) else {
                 throw NimbusError.invalidInput(field: "actions.id", reason: "no such thing in this account")
             }
+            try await requireChannel(channel, of: thing, field: "actions.channel", tx: tx)
             actions.append(RuleAction(thingId: thing.id, channel: channel, value: draft.value))
         }
         return actions
+    }
+
+    /// Refuses a channel the thing does not have: a channel sensor's own, one of a device's channel sensors (made by its
+    /// first reading), or one its thing type declares.
+    static func requireChannel(_ channel: String, of thing: Device, field: String, tx: any StoreTransaction) async throws {
+        if thing.parentId != nil {
+            guard thing.channel == channel else { throw NimbusError.invalidInput(field: field, reason: "this sensor is channel \(thing.channel ?? "?")") }
+            return
+        }
+        if try await tx.devices.children(of: [thing.id]).contains(where: { $0.channel == channel }) { return }
+        if let typeId = UUID(uuidString: thing.deviceClass), try await tx.thingTypes.channels(typeId: typeId).contains(where: { $0.channel == channel }) {
+            return
+        }
+        throw NimbusError.invalidInput(
+            field: field, reason: "the thing has no channel \(channel) (a channel appears with its first reading, or on the thing's type)")
     }
 
     /// Notifications with their recipients checked and normalised (shared with jobs).
