@@ -26,12 +26,10 @@ extension RuleUseCases {
         let (changed, effects) = try await store.write { tx in
             let stored = try await tx.rules.watchingState(locking: true)
             let things = try await Self.things(of: stored, in: tx)
-            var effects = try await Self.apply(stored, at: now, environment: environment, in: tx) { trigger in
+            let effects = try await Self.apply(stored, at: now, environment: environment, in: tx) { trigger in
                 things[trigger.thingId].map { ($0.isConnected, $0.isConnected ? $0.lastConnectTime : $0.lastDisconnectTime) }
             }
-            let count = effects.changedRules
-            effects.changedRules = 0
-            return (count, effects)
+            return (effects.changedRules, effects)
         }
         effects.published(environment: environment)
         return changed
