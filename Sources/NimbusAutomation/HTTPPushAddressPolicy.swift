@@ -38,6 +38,25 @@ public struct HTTPPushAddressPolicy: Sendable {
             return nil
         }
 
+        /// The bytes of the IPv4 or IPv6 address in a socket address (an interface's, a resolved name's); `nil` for
+        /// another family.
+        static func bytes(of socket: UnsafePointer<sockaddr>) -> [UInt8]? {
+            switch Int32(socket.pointee.sa_family) {
+            case AF_INET:
+                return socket.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
+                    var address = v4.pointee.sin_addr
+                    return withUnsafeBytes(of: &address) { Array($0) }
+                }
+            case AF_INET6:
+                return socket.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
+                    var address = v6.pointee.sin6_addr
+                    return withUnsafeBytes(of: &address) { Array($0) }
+                }
+            default:
+                return nil
+            }
+        }
+
         static func text(of bytes: [UInt8]) -> String {
             var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
             let family = bytes.count == 4 ? AF_INET : AF_INET6
@@ -96,21 +115,7 @@ public struct HTTPPushAddressPolicy: Sendable {
         var addresses: [[UInt8]] = []
         var cursor = first
         while let entry = cursor {
-            if let socket = entry.pointee.ifa_addr {
-                switch Int32(socket.pointee.sa_family) {
-                case AF_INET:
-                    socket.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
-                        var address = v4.pointee.sin_addr
-                        addresses.append(withUnsafeBytes(of: &address) { Array($0) })
-                    }
-                case AF_INET6:
-                    socket.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
-                        var address = v6.pointee.sin6_addr
-                        addresses.append(withUnsafeBytes(of: &address) { Array($0) })
-                    }
-                default: break
-                }
-            }
+            if let socket = entry.pointee.ifa_addr, let address = Range.bytes(of: socket) { addresses.append(address) }
             cursor = entry.pointee.ifa_next
         }
         return addresses

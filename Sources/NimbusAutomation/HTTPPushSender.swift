@@ -75,19 +75,7 @@ public struct HTTPPushSender: Sendable {
             var addresses: [[UInt8]] = []
             var cursor = first
             while let entry = cursor {
-                if let socket = entry.pointee.ai_addr {
-                    if entry.pointee.ai_family == AF_INET {
-                        socket.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
-                            var address = v4.pointee.sin_addr
-                            addresses.append(withUnsafeBytes(of: &address) { Array($0) })
-                        }
-                    } else if entry.pointee.ai_family == AF_INET6 {
-                        socket.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
-                            var address = v6.pointee.sin6_addr
-                            addresses.append(withUnsafeBytes(of: &address) { Array($0) })
-                        }
-                    }
-                }
+                if let socket = entry.pointee.ai_addr, let address = HTTPPushAddressPolicy.Range.bytes(of: socket) { addresses.append(address) }
                 cursor = entry.pointee.ai_next
             }
             return addresses

@@ -49,8 +49,7 @@ struct CayenneReadingExport {
         buffer.writeString(quoted(reading.channel))
         buffer.writeInteger(UInt8(ascii: ","))
         switch reading.value {
-        case .number(let number): buffer.writeString(number.csvText)
-        case .numbers(let numbers): buffer.writeString(numbers.map(\.csvText).joined(separator: ";"))
+        case .number, .numbers: buffer.writeString(reading.value.text(separator: ";"))
         case .text(let text): buffer.writeString(quoted(text))
         }
         buffer.writeInteger(UInt8(ascii: ","))
@@ -65,13 +64,5 @@ struct CayenneReadingExport {
     static func quoted(_ field: String) -> String {
         guard field.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-}
-
-private extension Double {
-    /// A whole number without `.0`, else Swift's shortest form that reads back the same.
-    var csvText: String {
-        if let whole = Int64(exactly: self) { return String(whole) }
-        return String(self)
     }
 }

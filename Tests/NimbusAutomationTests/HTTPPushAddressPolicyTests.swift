@@ -25,4 +25,13 @@ struct HTTPPushAddressPolicyTests {
             #expect(throws: HTTPPushAddressPolicy.ParseError.self, "\(bad)") { try HTTPPushAddressPolicy.parse(bad).get() }
         }
     }
+
+    @Test("a name resolves to its addresses, which the policy then judges; an address written as such is itself")
+    func resolution() async throws {
+        let local = try await HTTPPushSender.resolve(host: "localhost", port: 80)
+        #expect(!local.isEmpty && local.allSatisfy { $0 == bytes("127.0.0.1") || $0 == bytes("::1") }, "\(local)")
+        #expect(!local.contains(where: HTTPPushAddressPolicy().allows), "localhost is refused by default")
+        #expect(try await HTTPPushSender.resolve(host: "[::1]", port: 80) == [bytes("::1")])
+        #expect(try await HTTPPushSender.resolve(host: "10.0.0.7", port: 80) == [bytes("10.0.0.7")])
+    }
 }

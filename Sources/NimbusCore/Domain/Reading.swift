@@ -70,6 +70,21 @@ public enum ReadingValue: Sendable, Hashable {
         }
     }
 
+    /// The value as text: a whole number without `.0` (else Swift's shortest form that reads back the same), several
+    /// numbers separated by `separator`, text as it is. Rules compare and write readings this way, exports write them so.
+    public func text(separator: String = ",") -> String {
+        switch self {
+        case .number(let value): Self.text(value)
+        case .numbers(let values): values.map(Self.text).joined(separator: separator)
+        case .text(let text): text
+        }
+    }
+
+    public static func text(_ number: Double) -> String {
+        if let whole = Int64(exactly: number) { return String(whole) }
+        return String(number)
+    }
+
     public var jsonValue: JSONValue {
         switch self {
         case .number(let value): .number(value)

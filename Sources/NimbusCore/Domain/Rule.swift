@@ -185,11 +185,7 @@ public struct RuleCondition: Sendable, Hashable, Codable {
             return self.operator == .inside ? inside : !inside
         }
         let number = value.primary
-        let text: String = switch value {
-        case .text(let text): text
-        case .number(let number): Self.text(number)
-        case .numbers(let numbers): numbers.map(Self.text).joined(separator: ",")
-        }
+        let text = value.text()
         func compare(_ threshold: String, _ numbers: (Double, Double) -> Bool, _ texts: (String, String) -> Bool) -> Bool {
             if let number, let bound = Double(threshold) { return numbers(number, bound) }
             return texts(text, threshold)
@@ -225,11 +221,6 @@ public struct RuleCondition: Sendable, Hashable, Codable {
         let dLat = (b.0 - a.0) * radians, dLon = (b.1 - a.1) * radians
         let h = sin(dLat / 2) * sin(dLat / 2) + cos(a.0 * radians) * cos(b.0 * radians) * sin(dLon / 2) * sin(dLon / 2)
         return 2 * 6_371_008.8 * asin(min(1, h.squareRoot()))
-    }
-
-    /// A number as readings print it: `20` rather than `20.0`.
-    static func text(_ number: Double) -> String {
-        number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
     }
 }
 

@@ -62,13 +62,8 @@ struct RuleEvaluator: Sendable {
         case .connection(_, let connected):
             return "\(rule.title): \(name) \(connected ? "came online" : "went offline") (checked at \(Timestamp.rfc3339(now)))."
         case .reading(let reading):
-            let value: String = switch reading.value {
-            case .number(let number): RuleCondition.text(number)
-            case .numbers(let numbers): numbers.map(RuleCondition.text).joined(separator: ",")
-            case .text(let text): text
-            }
             let unit = reading.unit.map { " \($0)" } ?? ""
-            return "\(rule.title): \(name) channel \(reading.channel) read \(value)\(unit) at \(Timestamp.rfc3339(reading.timestamp))."
+            return "\(rule.title): \(name) channel \(reading.channel) read \(reading.value.text())\(unit) at \(Timestamp.rfc3339(reading.timestamp))."
         }
     }
 }

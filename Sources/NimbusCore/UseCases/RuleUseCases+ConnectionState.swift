@@ -27,7 +27,7 @@ extension RuleUseCases {
             let stored = try await tx.rules.watchingState(locking: true)
             let things = try await Self.things(of: stored, in: tx)
             let effects = try await Self.apply(stored, at: now, environment: environment, in: tx) { trigger in
-                things[trigger.thingId].map { ($0.isConnected, $0.isConnected ? $0.lastConnectTime : $0.lastDisconnectTime) }
+                things[trigger.thingId].map(Self.connection)
             }
             return (effects.changedRules, effects)
         }
@@ -39,14 +39,29 @@ extension RuleUseCases {
     private static func stale(_ rules: [Rule], at now: Date, in tx: any StoreTransaction) async throws -> Bool {
         guard !rules.isEmpty else { return false }
         let things = try await things(of: rules, in: tx)
-        return rules.contains { rule in
-            rule.definition.triggers.indices.contains { index in
-                let trigger = rule.definition.triggers[index]
-                guard trigger.isState, let thing = things[trigger.thingId] else { return false }
-                let since = thing.isConnected ? thing.lastConnectTime : thing.lastDisconnectTime
-                return rule.triggerStates[index] != trigger.holds(connected: thing.isConnected, since: since, at: now)
-            }
+        return rules.contains { rule in !changes(of: rule, at: now) { things[$0.thingId].map(connection) }.updates.isEmpty }
+    }
+
+    /// A thing's connection state as state triggers read it: connected or not, and since when.
+    private static func connection(of thing: Device) -> (connected: Bool, since: Date?) {
+        (thing.isConnected, thing.isConnected ? thing.lastConnectTime : thing.lastDisconnectTime)
+    }
+
+    /// The state triggers of `rule` that hold now otherwise than they last did, given each one's thing's state from
+    /// `state` (`nil`: unknown, left as it is), with the thing and connection of the first as the cause.
+    private static func changes(
+        of rule: Rule, at now: Date, state: (RuleTrigger) -> (connected: Bool, since: Date?)?
+    ) -> (updates: [(trigger: Int, holds: Bool)], cause: RuleEvaluator.Cause?) {
+        var updates: [(trigger: Int, holds: Bool)] = []
+        var cause: RuleEvaluator.Cause?
+        for (index, trigger) in rule.definition.triggers.enumerated() where trigger.isState {
+            guard let (connected, since) = state(trigger) else { continue }
+            let holds = trigger.holds(connected: connected, since: since, at: now)
+            guard holds != rule.triggerStates[index] else { continue }
+            updates.append((index, holds))
+            cause = cause ?? .connection(thingId: trigger.thingId, connected: connected)
         }
+        return (updates, cause)
     }
 
     private static func things(of rules: [Rule], in tx: any StoreTransaction) async throws -> [Int: Device] {
@@ -64,15 +79,7 @@ extension RuleUseCases {
         let evaluator = RuleEvaluator(environment: environment)
         for original in stored {
             var rule = original
-            var updates: [(trigger: Int, holds: Bool)] = []
-            var cause: RuleEvaluator.Cause?
-            for (index, trigger) in rule.definition.triggers.enumerated() where trigger.isState {
-                guard let (connected, since) = state(trigger) else { continue }
-                let holds = trigger.holds(connected: connected, since: since, at: now)
-                guard holds != rule.triggerStates[index] else { continue }
-                updates.append((index, holds))
-                cause = cause ?? .connection(thingId: trigger.thingId, connected: connected)
-            }
+            let (updates, cause) = changes(of: rule, at: now, state: state)
             guard let cause else { continue }
             try await evaluator.apply(updates, to: &rule, cause: cause, at: now, staged: &staged, in: tx)
             if !rule.hasSameState(as: original) {

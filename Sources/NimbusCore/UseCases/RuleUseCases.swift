@@ -60,15 +60,14 @@ public struct RuleUseCases: Sendable {
 
     public func create(_ draft: Draft, accountId: Int?, by principal: Principal) async throws -> Described {
         let title = try Validation.requiredText(draft.title, "title")
-        guard let triggers = draft.triggers, !triggers.isEmpty else { throw NimbusError.invalidInput(field: "triggers", reason: "at least one trigger") }
+        guard !(draft.triggers ?? []).isEmpty else { throw NimbusError.invalidInput(field: "triggers", reason: "at least one trigger") }
         let now = environment.clock.now()
         return try await store.write { tx in
             let (home, member) = try await AccessPolicy.account(accountId, of: principal, needs: (.rules, .addEdit), in: tx)
             if !(draft.notifications ?? []).isEmpty { try await AccessPolicy.require(.alerts, .addEdit, of: member, in: tx) }
             let limit = environment.thingLimits.rulesPerAccount
             guard try await tx.rules.count(homeId: home.id) < limit else { throw NimbusError.limitReached(what: "rules", limit: limit) }
-            let (definition, things) = try await Self.definition(
-                draft, base: RuleDefinition(triggers: []), triggers: triggers, in: home, tx: tx)
+            let (definition, things) = try await Self.definition(draft, base: RuleDefinition(triggers: []), in: home, tx: tx)
             let rule = Rule(
                 id: Rule.newId(), projectId: home.projectId, homeId: home.id, title: title, enabled: draft.enabled ?? true,
                 definition: definition, creationTime: now, updateTime: now)
@@ -106,7 +105,7 @@ public struct RuleUseCases: Sendable {
             if !rule.definition.notifications.isEmpty || !(draft.notifications ?? []).isEmpty {
                 try await AccessPolicy.require(.alerts, .addEdit, of: member, in: tx)
             }
-            let (definition, things) = try await Self.definition(draft, base: rule.definition, triggers: draft.triggers, in: home, tx: tx)
+            let (definition, things) = try await Self.definition(draft, base: rule.definition, in: home, tx: tx)
             if draft.triggers != nil {
                 rule.triggerStates = Array(repeating: nil, count: definition.triggers.count)
                 rule.isActive = false
@@ -163,16 +162,10 @@ public struct RuleUseCases: Sendable {
 
     /// `base` with what the draft sets, its things resolved within the account and every part checked.
     private static func definition(
-        _ draft: Draft, base: RuleDefinition, triggers: [TriggerDraft]?, in home: Home, tx: any StoreTransaction
+        _ draft: Draft, base: RuleDefinition, in home: Home, tx: any StoreTransaction
     ) async throws -> (RuleDefinition, [Int: UUID]) {
         var definition = base
-        func thing(_ id: UUID) async throws -> Device {
-            guard let thing = try? await ThingUseCases.device(id, in: home, tx: tx) else {
-                throw NimbusError.invalidInput(field: "triggers.id", reason: "no such thing in this account")
-            }
-            return thing
-        }
-        if let triggers {
+        if let triggers = draft.triggers {
             guard triggers.count <= maximumParts else { throw NimbusError.invalidInput(field: "triggers", reason: "at most \(maximumParts)") }
             definition.triggers = []
             for trigger in triggers {
@@ -186,7 +179,7 @@ public struct RuleUseCases: Sendable {
                 }
                 for condition in trigger.conditions { try validate(condition) }
                 let unit = try trigger.unit.map { try Validation.text($0, field: "triggers.unit", maxLength: 64, allowEmpty: true) }
-                let watched = try await thing(trigger.thingId)
+                let watched = try await thing(trigger.thingId, field: "triggers.id", in: home, tx: tx)
                 if !state { try await requireChannel(channel, of: watched, field: "triggers.channel", tx: tx) }
                 definition.triggers.append(RuleTrigger(thingId: watched.id, channel: channel, unit: unit, conditions: trigger.conditions))
             }
@@ -210,13 +203,19 @@ public struct RuleUseCases: Sendable {
         var actions: [RuleAction] = []
         for draft in drafts {
             let channel = try ThingCommandUseCases.validated(channel: draft.channel, value: draft.value)
-            guard let thing = try? await ThingUseCases.device(draft.thingId, in: home, tx: tx) else {
-                throw NimbusError.invalidInput(field: "actions.id", reason: "no such thing in this account")
-            }
+            let thing = try await thing(draft.thingId, field: "actions.id", in: home, tx: tx)
             try await requireChannel(channel, of: thing, field: "actions.channel", tx: tx)
             actions.append(RuleAction(thingId: thing.id, channel: channel, value: draft.value))
         }
         return actions
+    }
+
+    /// A thing of the account that a trigger or an action names; any other id is invalid input naming `field`.
+    private static func thing(_ id: UUID, field: String, in home: Home, tx: any StoreTransaction) async throws -> Device {
+        guard let thing = try? await ThingUseCases.device(id, in: home, tx: tx) else {
+            throw NimbusError.invalidInput(field: field, reason: "no such thing in this account")
+        }
+        return thing
     }
 
     /// Refuses a channel the thing does not have: a channel sensor's own, one of a device's channel sensors (made by its

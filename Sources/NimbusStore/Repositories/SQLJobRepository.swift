@@ -61,10 +61,7 @@ struct SQLJobRepository: JobRepository {
             INSERT INTO job_runs (job_id, home_id, scheduled_for, time, outcomes)
             VALUES (\(bind: run.jobId), \(bind: run.homeId), \(bind: run.scheduledFor), \(bind: run.time), \(bind: try JSONText.encode(run.outcomes)))
             """).run()
-        try await db.raw("""
-            DELETE FROM job_runs WHERE job_id = \(bind: run.jobId)
-                AND id < (SELECT MIN(id) FROM (SELECT id FROM job_runs WHERE job_id = \(bind: run.jobId) ORDER BY id DESC LIMIT \(bind: keep)) kept)
-            """).run()
+        try await db.keepNewest(keep, in: "job_runs", where: "job_id", is: run.jobId)
     }
 
     func runs(jobId: String, limit: Int) async throws -> [JobRun] {

@@ -23,6 +23,16 @@ extension SQLDatabase {
         return try row.column("id")
     }
 
+    /// Deletes the rows of `table` whose `owner` column is `id` but the `keep` newest (by `id`): a log kept to a bound per
+    /// owner (a rule's firings, a job's runs). `table` and `owner` are the repository's own names, never input.
+    func keepNewest(_ keep: Int, in table: String, where owner: String, is id: String) async throws {
+        let table = SQLRaw(table), owner = SQLRaw(owner)
+        try await raw("""
+            DELETE FROM \(table) WHERE \(owner) = \(bind: id)
+                AND id < (SELECT MIN(id) FROM (SELECT id FROM \(table) WHERE \(owner) = \(bind: id) ORDER BY id DESC LIMIT \(bind: keep)) kept)
+            """).run()
+    }
+
     /// One page of a list: `rows` selects the page (with LIMIT/OFFSET), `count` the total.
     func page<T>(
         _ rows: SQLQueryString, count: SQLQueryString, page: PageRequest, map: (any SQLRow) throws -> T

@@ -91,10 +91,7 @@ struct SQLRuleRepository: RuleRepository {
             VALUES (\(bind: entry.ruleId), \(bind: entry.homeId), \(bind: entry.time), \(bind: entry.readingId), \(bind: entry.thingId),
                 \(bind: entry.channel), \(bind: entry.value.jsonValue.jsonText), \(bind: try JSONText.encode(entry.outcomes)))
             """)
-        try await db.raw("""
-            DELETE FROM rule_logs WHERE rule_id = \(bind: entry.ruleId)
-                AND id < (SELECT MIN(id) FROM (SELECT id FROM rule_logs WHERE rule_id = \(bind: entry.ruleId) ORDER BY id DESC LIMIT \(bind: keep)) kept)
-            """).run()
+        try await db.keepNewest(keep, in: "rule_logs", where: "rule_id", is: entry.ruleId)
         return stored
     }
 
