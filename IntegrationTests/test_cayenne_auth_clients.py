@@ -63,6 +63,10 @@ def test_the_sample_app_setup_flow_without_a_client_id(cayenne_default: Cayenne)
         "device_type_id": "8f93f0f0-db59-44c1-aaa4-bd48707de97b", "properties": {"channel": 1}}), 201)
     things = expect_json(platform("GET", "/things"), 200)
     assert [child["properties"]["channel"] for child in things[0]["children"]] == [1]
+    # A command to the gateway's channel 1 (the device is offline: it waits for it). The app reads `success`.
+    sent = expect_json(platform("POST", f"/things/{gateway['id']}/cmd", json={"channel": 1, "value": 1}), 200)
+    assert sent["success"] is True and sent["status"] == "pending" and sent["seq"], sent
+    assert [c["id"] for c in expect_json(platform("GET", f"/things/{gateway['id']}/cmd"), 200)] == [sent["id"]]
     # The interceptor's refresh: JSON, no client id; the sample app requires 200 and keeps the new tokens.
     refreshed = expect_json(c.token(json_body={"grant_type": "refresh_token", "refresh_token": signed_up["refresh_token"]}), 200)
     assert refreshed["refresh_token"] != signed_up["refresh_token"]

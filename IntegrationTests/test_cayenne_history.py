@@ -175,6 +175,37 @@ def test_rollups_stay_consistent_with_the_readings_after_kill_9(server_factory) 
         assert abs(sum(b["sum"] for b in buckets) - sum(values)) < 1e-6 and min(b["min"] for b in buckets) == min(values)
 
 
+def test_readings_acknowledged_over_mqtt_survive_kill_9(server_factory) -> None:
+    """Four things publish QoS 1 readings on `data/1` (the value a sequence number) as fast as they are acknowledged;
+    after 300 PUBACKs the server gets SIGKILL. After a restart, every reading whose PUBACK a thing had received is
+    stored, and nothing that was never published."""
+    from mqtt import V311, Broker, MqttClient, qos1_storm_then_stop
+    server = server_factory()
+    cayenne = Cayenne(server)
+    account = Account(cayenne, cayenne.app())
+    credentials = account.mqtt_credentials()
+    things = [account.thing(name=f"Storm {index}") for index in range(4)]
+    broker = Broker(server.mqtt_port, username=credentials["id"], password=credentials["clear_secret"])
+
+    def connect(index: int) -> MqttClient:
+        client = MqttClient(broker, version=V311, client_id=things[index]["id"], max_inflight=200)
+        client.connect()
+        return client
+
+    def publish(client: MqttClient, index: int, seq: int):
+        topic = f"v1/{credentials['id']}/things/{things[index]['id']}/data/1"
+        return client.paho.publish(topic, f"counter,null={seq}", qos=1), f"{index}-{seq}"
+
+    result = qos1_storm_then_stop(broker, publish, server.kill, publishers=len(things), stop_after_acks=300, connect=connect)
+    assert result.acked_count >= 300, result.acked_count
+    server.start()
+    stored = {f"{index}-{int(item['value'])}" for index, thing in enumerate(things)
+              for item in walk(account, f"/cayenne/devices/{thing['id']}/readings", channel="1", limit=1000)}
+    missing = result.acknowledged - stored
+    assert not missing, f"{len(missing)} of {result.acked_count} acknowledged readings lost, e.g. {sorted(missing)[:5]}"
+    assert stored <= set(result.published.values()), "readings that were never published"
+
+
 def test_retention_deletes_old_readings_and_keeps_the_rollups(server_factory) -> None:
     """A project that keeps readings 15 days and minute rollups 30: a retention pass (every second here) deletes what
     is older, and hour and day rollups and the latest values stay."""

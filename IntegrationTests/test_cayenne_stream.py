@@ -111,7 +111,13 @@ def test_command_status_sent_answered_and_timed_out(cayenne: Cayenne, account: A
         wait_for(lambda: "40" in stream.frames, "the stream's connect packet")
         client = paho_client(credentials, valve["id"], paho.MQTTv311)
         prefix = f"v1/{credentials['id']}/things/{valve['id']}/"
-        client.on_message = lambda c, u, message: c.publish(prefix + "response", "ok," + message.payload.decode().split(",")[0], qos=1)
+
+        def answer(c: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
+            """The valve opens (`1`) but is jammed when asked to go half way."""
+            seq, value = message.payload.decode().split(",")
+            c.publish(prefix + "response", f"error,{seq}=valve jammed" if value == "0.5" else f"ok,{seq}", qos=1)
+
+        client.on_message = answer
         client.connect("127.0.0.1", cayenne.server.mqtt_port)
         client.loop_start()
         try:
@@ -119,6 +125,12 @@ def test_command_status_sent_answered_and_timed_out(cayenne: Cayenne, account: A
             time.sleep(0.3)
             answered = expect_json(account.call("POST", f"/things/{valve['id']}/cmd", json={"channel": 1, "value": 1}), 200)
             wait_for(lambda: any(s["id"] == answered["id"] and s["status"] == "ok" for s in stream.named("command-status")), "the ok")
+            failed = expect_json(account.call("POST", f"/things/{valve['id']}/cmd", json={"channel": 1, "value": 0.5}), 200)
+            error = wait_for(lambda: next((s for s in stream.named("command-status") if s["id"] == failed["id"] and s["status"] == "error"), None),
+                             "the error")
+            assert error["message"] == "valve jammed" and error["answered_at"], error
+            assert error == {**expect_json(account.call("GET", f"/things/{valve['id']}/cmd/{failed['id']}"), 200), "thingId": valve["id"]}, \
+                "the command as GET shows it, with thingId"
         finally:
             client.loop_stop()
             client.disconnect()
@@ -127,7 +139,8 @@ def test_command_status_sent_answered_and_timed_out(cayenne: Cayenne, account: A
         wait_for(lambda: any(s["id"] == waiting["id"] and s["status"] == "timed_out" for s in stream.named("command-status")),
                  "the timeout", timeout=LIFETIME + 5)
         statuses = {(s["id"], s["status"]) for s in stream.named("command-status")}
-        assert {(answered["id"], "pending"), (answered["id"], "ok"), (waiting["id"], "pending")} <= statuses, statuses
+        assert {(answered["id"], "pending"), (answered["id"], "ok"), (failed["id"], "pending"), (failed["id"], "error"),
+                (waiting["id"], "pending")} <= statuses, statuses
         assert all(s["thingId"] == valve["id"] and s["channel"] == 1 for s in stream.named("command-status"))
     finally:
         stream.close()

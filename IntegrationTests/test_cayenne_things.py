@@ -5,6 +5,7 @@ each stored before it is acknowledged and turning its channel into a child thing
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -82,6 +83,55 @@ def test_mqtt_credentials_are_the_same_on_every_call_until_rotated(account: Acco
     assert account.mqtt_credentials()["clear_secret"] == rotated["clear_secret"]
 
 
+def sub_user(account: Account, app: App, **body: Any) -> str:
+    """A sub-user of `account` made by its owner (`permission_role_id`, `permissions` in `body`), signed in; its access token."""
+    email = unique_email()
+    expect_json(account.call_auth("POST", "/cayenne/users", json={
+        "first_name": "Sub", "last_name": "User", "email": email, "password": PASSWORD, **body}), 201)
+    return expect_json(account.cayenne.token(grant_type="password", email=email, password=PASSWORD, client_id=app.id), 200)["access_token"]
+
+
+def files_containing(directory: Path, needle: bytes) -> list[Path]:
+    return [path for path in directory.rglob("*") if path.is_file() and needle in path.read_bytes()]
+
+
+def test_the_mqtt_secret_is_sealed_at_rest_rotated_by_owners_only_and_kept_across_a_restart(server_factory) -> None:
+    """The secret is shown again on every `POST /clients`, so the store keeps it sealed with `secrets.key` (mode 0600):
+    its clear text is in no file of the data dir. Only an owner rotates it; the old one is refused at CONNECT from
+    then on, and the rotated one is what `POST /clients` answers after a restart."""
+    server = server_factory()
+    cayenne = Cayenne(server)
+    app = cayenne.app()
+    owner = Account(cayenne, app)
+    first = owner.mqtt_credentials()
+    name = f"Sealed {uuid.uuid4().hex}"
+    thing = owner.thing(name=name)
+    assert connack(paho_client(first, thing["id"], paho.MQTTv311), "127.0.0.1", server.mqtt_port) == 0
+
+    key = server.data_dir / "secrets.key"
+    assert key.stat().st_mode & 0o777 == 0o600 and key.stat().st_size == 32, oct(key.stat().st_mode)
+    assert files_containing(server.data_dir, name.encode()), "the scan reads the store's files (the thing's name is there)"
+    assert files_containing(server.data_dir, first["clear_secret"].encode()) == [], "the secret is never written in clear"
+
+    # An admin of the account is given the same credentials (devices: add_edit) but may not rotate them.
+    admin = sub_user(owner, app, permission_role_id=2)
+    assert expect_json(cayenne.request("POST", PLATFORM + "/clients", admin, json={}), 200) == first
+    oauth_error(cayenne.request("POST", PLATFORM + "/clients/rotate", admin, json={}), 403, "access_denied")
+    assert owner.mqtt_credentials() == first, "a refused rotation changes nothing"
+
+    rotated = expect_json(owner.call("POST", "/clients/rotate", json={}), 200)
+    assert rotated["id"] == first["id"] and rotated["clear_secret"] != first["clear_secret"]
+    assert connack(paho_client(first, thing["id"], paho.MQTTv311), "127.0.0.1", server.mqtt_port) == 0x86, \
+        "the old secret is refused at CONNECT (bad user name or password)"
+    assert connack(paho_client(rotated, thing["id"], paho.MQTTv311), "127.0.0.1", server.mqtt_port) == 0
+    for secret in (first["clear_secret"], rotated["clear_secret"]):
+        assert files_containing(server.data_dir, secret.encode()) == [], "neither secret is written in clear"
+
+    server.restart()
+    assert owner.mqtt_credentials() == rotated, "the same credentials after a restart: the sealed secret opens again"
+    assert connack(paho_client(rotated, thing["id"]), "127.0.0.1", server.mqtt_port) == 0
+
+
 def test_gateway_and_child_sensors_as_the_sample_app_makes_them(account: Account) -> None:
     account.mqtt_credentials()
     gateway = account.thing(name="Tank gateway", hardware_id="00-11-22-33", active=1, status="ACTIVATED",
@@ -107,6 +157,12 @@ def test_gateway_and_child_sensors_as_the_sample_app_makes_them(account: Account
     kept = expect_json(account.call("GET", f"/things/{gateway['id']}"), 200)
     assert kept["status"] == "DEACTIVATED" and kept["children"][0]["status"] == "DEACTIVATED", "a soft delete, children too"
 
+    # A deactivated thing is activated again through PUT (`active: 1`, as the sample app writes it), and listed again.
+    again = expect_json(account.call("PUT", f"/things/{gateway['id']}", json={"active": 1}), 200)
+    assert again["status"] == "ACTIVATED" and again["active"] == 1 and again["deactivated_at"] is None, again
+    assert again["name"] == "North tank" and again["hardware_id"] == "00-11-22-33"
+    assert [t["id"] for t in account.things()] == [gateway["id"]]
+
 
 def test_things_of_another_account_are_not_found(cayenne: Cayenne, app: App, account: Account) -> None:
     thing = account.thing()
@@ -116,6 +172,23 @@ def test_things_of_another_account_are_not_found(cayenne: Cayenne, app: App, acc
     assert other.things() == []
     oauth_error(other.call("POST", "/things", json={"name": "x", "parent_id": thing["id"]}), 400, "invalid_request")
     oauth_error(account.cayenne.get(PLATFORM + "/things"), 401, "invalid_token")
+
+    # The account's own thing types and its things' commands are "not found" to another account too.
+    own_type = expect_json(account.call("POST", "/things/types", json={"name": "Private type"}), 201)
+    channel = expect_json(account.call("POST", f"/things/types/{own_type['id']}/channels", json={"name": "Level", "channel": 1}), 201)
+    command = expect_json(account.call("POST", f"/things/{thing['id']}/cmd", json={"channel": 1, "value": 1}), 200)
+    type_path, channel_path = f"/things/types/{own_type['id']}", f"/things/types/{own_type['id']}/channels"
+    for method, path in (("GET", type_path), ("PUT", type_path), ("DELETE", type_path), ("GET", channel_path), ("POST", channel_path),
+                         ("PUT", f"{channel_path}/{channel['id']}"), ("DELETE", f"{channel_path}/{channel['id']}"),
+                         ("POST", f"/things/{thing['id']}/cmd"), ("GET", f"/things/{thing['id']}/cmd"),
+                         ("GET", f"/things/{thing['id']}/cmd/{command['id']}")):
+        oauth_error(other.call(method, path, json={"name": "mine", "channel": 2, "value": 0}), 404, "not_found")
+    oauth_error(other.call("POST", "/things", json={"name": "x", "device_type_id": own_type["id"]}), 404, "not_found")
+    assert own_type["id"] not in [row["id"] for row in expect_json(other.call("GET", "/things/types"), 200)["rows"]]
+    assert other.things() == []
+    kept = expect_json(account.call("GET", type_path), 200)
+    assert kept["name"] == "Private type" and [c["name"] for c in kept["channels"]] == ["Level"], "nothing changed"
+    assert [c["id"] for c in expect_json(account.call("GET", f"/things/{thing['id']}/cmd"), 200)] == [command["id"]], "no command was added"
 
 
 @pytest.mark.parametrize("body, field", [
@@ -146,31 +219,79 @@ def test_thing_types_with_channels(account: Account) -> None:
     assert "8f93f0f0-db59-44c1-aaa4-bd48707de97b" in [row["id"] for row in listed["rows"]], "the generic sensor type is built in"
 
     created = expect_json(account.call("POST", "/things/types", json={
-        "name": "Tank monitor", "description": "LoRa tank level", "transport_protocol": "lorawan", "category": "module",
+        "name": "Tank monitor", "description": "LoRa tank level", "transport_protocol": "lorawan", "category": "sensor",
         "codec": "lpp", "parent_constraint": "NOT_ALLOWED", "child_constraint": "ALLOWED", "version": 2}), 201)
     type_id = created["id"]
     assert created["codec"] == "lpp" and created["version"] == "2" and created["channels"] == []
+    assert (created["parent_constraint"], created["child_constraint"]) == ("NOT_ALLOWED", "ALLOWED"), created
+    assert (created["category"], created["transport_protocol"]) == ("sensor", "lorawan"), created
     channel = expect_json(account.call("POST", f"/things/types/{type_id}/channels",
                                        json={"name": "Level", "channel": 1, "datatype": "tl"}), 201)
     assert channel["channel"] == 1 and channel["datatype"] == "tl"
     oauth_error(account.call("POST", f"/things/types/{type_id}/channels", json={"name": "Again", "channel": "1"}), 409, "conflict")
     assert [c["name"] for c in expect_json(account.call("GET", f"/things/types/{type_id}/channels"), 200)] == ["Level"]
 
+    # A channel is changed and deleted by its id; it may not take another channel's number.
+    spare = expect_json(account.call("POST", f"/things/types/{type_id}/channels", json={"name": "Spare", "channel": "2"}), 201)
+    changed = expect_json(account.call("PUT", f"/things/types/{type_id}/channels/{channel['id']}", json={"name": "Depth", "datatype": "len"}), 200)
+    assert changed["id"] == channel["id"] and changed["name"] == "Depth" and changed["datatype"] == "len" and changed["channel"] == 1
+    oauth_error(account.call("PUT", f"/things/types/{type_id}/channels/{spare['id']}", json={"channel": 1}), 409, "conflict")
+    assert expect_json(account.call("DELETE", f"/things/types/{type_id}/channels/{spare['id']}"), 200) == {"success": True}
+    assert [(c["name"], c["channel"]) for c in expect_json(account.call("GET", f"/things/types/{type_id}/channels"), 200)] == [("Depth", 1)]
+    oauth_error(account.call("DELETE", f"/things/types/{type_id}/channels/{spare['id']}"), 404, "not_found")
+
     thing = account.thing(device_type_id=type_id)
     assert thing["device_type_id"] == type_id
     oauth_error(account.call("DELETE", f"/things/types/{type_id}"), 409, "conflict")
     oauth_error(account.call("PUT", "/things/types/8f93f0f0-db59-44c1-aaa4-bd48707de97b", json={"name": "mine"}), 403, "access_denied")
-    updated = expect_json(account.call("PUT", f"/things/types/{type_id}", json={"description": "v2"}), 200)
+    updated = expect_json(account.call("PUT", f"/things/types/{type_id}", json={"description": "v2", "child_constraint": "not_allowed"}), 200)
     assert updated["description"] == "v2" and updated["name"] == "Tank monitor" and len(updated["channels"]) == 1
+    assert (updated["parent_constraint"], updated["child_constraint"]) == ("NOT_ALLOWED", "NOT_ALLOWED"), updated
+    assert expect_json(account.call("GET", f"/things/types/{type_id}"), 200) == updated, "GET answers the type with its channels"
+
+    # Bad bodies answer 400 naming the field and change nothing.
+    count = expect_json(account.call("GET", "/things/types"), 200)["count"]
+    for method, path, body, field in (("POST", "/things/types", {"name": "x", "parent_constraint": "SOMETIMES"}, "parent_constraint"),
+                                      ("POST", "/things/types", {"description": "no name"}, "name"),
+                                      ("POST", "/things/types", {"name": ""}, "name"),
+                                      ("PUT", f"/things/types/{type_id}", {"name": "y", "child_constraint": "MAYBE"}, "child_constraint"),
+                                      ("PUT", f"/things/types/{type_id}", {"name": ""}, "name")):
+        error = oauth_error(account.call(method, path, json=body), 400, "invalid_request")
+        assert field in error["message"], (body, error)
+    assert expect_json(account.call("GET", "/things/types"), 200)["count"] == count
+    assert expect_json(account.call("GET", f"/things/types/{type_id}"), 200) == updated
+
+    # A type no thing uses is deleted.
+    unused = expect_json(account.call("POST", "/things/types", json={"name": "Unused"}), 201)
+    assert expect_json(account.call("DELETE", f"/things/types/{unused['id']}"), 200) == {"success": True}
+    oauth_error(account.call("GET", f"/things/types/{unused['id']}"), 404, "not_found")
+    assert unused["id"] not in [row["id"] for row in expect_json(account.call("GET", "/things/types"), 200)["rows"]]
 
 
 def test_data_types_are_public_and_name_every_unit(cayenne: Cayenne) -> None:
-    for path in ("/cayenne/v1.1/ui/datatypes", "/cayenne/ui/datatypes"):
-        table = expect_json(cayenne.get(path), 200)
-        temp = next(t for t in table if t["payload_type"] == "temp")
-        assert {u["payload_unit"] for u in temp["units"]} == {"c", "f", "k"}
-        assert next(u for u in temp["units"] if u["payload_unit"] == "c")["unit_label"] == "Celsius"
-        assert any(u["payload_unit"] == "null" for t in table for u in t["units"]), "no unit is listed as null"
+    tables = [expect_json(cayenne.get(path), 200) for path in ("/cayenne/v1.1/ui/datatypes", "/cayenne/ui/datatypes")]
+    assert tables[0] == tables[1], "both paths serve the same table"
+    table = tables[0]
+    temp = next(t for t in table if t["payload_type"] == "temp")
+    assert {u["payload_unit"] for u in temp["units"]} == {"c", "f", "k"}
+    assert next(u for u in temp["units"] if u["payload_unit"] == "c")["unit_label"] == "Celsius"
+    assert any(u["payload_unit"] == "null" for t in table for u in t["units"]), "no unit is listed as null"
+
+    # Every type: a label, at least one unit, exactly one default; every unit but `null` has a label.
+    assert len(table) > 100 and len({t["payload_type"] for t in table}) == len(table), "each type once"
+    for data_type in table:
+        assert data_type["payload_type"] and data_type["label"] and data_type["units"], data_type
+        assert [u["default"] for u in data_type["units"]].count(True) == 1, data_type
+        assert all(u["payload_unit"] and (u["unit_label"] or u["payload_unit"] == "null") for u in data_type["units"]), data_type
+    labels = {(t["payload_type"], u["payload_unit"]): (t["label"], u["unit_label"]) for t in table for u in t["units"]}
+    assert labels[("rel_hum", "p")] == ("Relative Humidity", "%")
+    assert labels[("bp", "hpa")] == ("Barometric pressure", "Hectopascal")
+    assert labels[("lum", "lux")] == ("Luminosity", "Lux")
+    assert labels[("voltage", "v")] == ("Voltage", "Volts")
+    assert labels[("digital_sensor", "d")] == ("Digital Sensor", "Digital (0/1)")
+    assert labels[("analog_sensor", "null")] == ("Analog Sensor", "")
+    defaults = {t["payload_type"]: next(u["payload_unit"] for u in t["units"] if u["default"]) for t in table}
+    assert (defaults["temp"], defaults["bp"], defaults["lum"], defaults["lt_lum"]) == ("c", "hpa", "lux", "p"), "Appendix A's defaults"
 
 
 # --------------------------------------------------------------------------------------------
@@ -246,14 +367,87 @@ def test_mqtt31_clients_publish_like_the_c_library(cayenne: Cayenne, account: Ac
         assert set(children) == {"4", "5", "6", "7", "8"}, "readings are stored before the PUBACK"
         assert account.call("GET", f"/things/{thing['id']}").json()["properties"]["sys"] == {
             "model": "Arduino Uno", "cpu_model": "ATmega328P", "cpu_speed": "16000000", "conn": "W5100"}
-        # Refused payloads are acknowledged (MQTT 3.1 cannot say no) and store nothing.
-        for topic, payload in [("data/9", "temp,c=warm"), ("data/010", "1"), ("data/json", "{}"), ("data/10", ""), ("sys/model", "x" * 65)]:
-            client.publish(prefix + topic, payload, qos=1).wait_for_publish(timeout=5)
+        # The libraries subscribe to commands, and to the digital and analog commands and configuration when enabled.
+        subacks: list[Any] = []
+        client.on_subscribe = lambda c, u, mid, codes, p=None: subacks.extend(codes)
+        filters = [prefix + f"{kind}/+" for kind in ("cmd", "digital-cmd", "analog-cmd", "digital-conf", "analog-conf")]
+        client.subscribe([(topic_filter, 0) for topic_filter in filters])
+        wait_for(lambda: subacks, "SUBACK")
+        assert [code.value for code in subacks] == [0] * len(filters), f"every filter granted at QoS 0: {subacks}"
+        # Refused payloads are acknowledged (MQTT 3.1 cannot say no), logged, counted, and store nothing.
+        refused_before = refused_count(cayenne)
+        bad = [("data/9", "temp,c=warm"), ("data/010", "1"), ("data/json", "{}"), ("data/10", "")]
+        for topic, payload in bad:
+            client.publish(prefix + topic, payload, qos=1, retain=True).wait_for_publish(timeout=5)
+        assert refused_count(cayenne) - refused_before == len(bad), "each refusal is counted (nimbus_cayenne_mqtt_refused_total)"
+        for topic, _ in bad:
+            assert logged_refusal(cayenne, prefix + topic), f"the refusal of {topic} is logged with its reason"
+        # NOTE: a refusal made past the payload's parsing (here a sys/model longer than 64 bytes; also more than 64
+        # readings in one data/json) is logged but not counted in nimbus_cayenne_mqtt_refused_total (reported).
+        client.publish(prefix + "sys/model", "x" * 65, qos=1, retain=True).wait_for_publish(timeout=5)
         assert set(account.children(thing["id"])) == set(children)
         assert account.call("GET", f"/things/{thing['id']}").json()["properties"]["sys"]["model"] == "Arduino Uno"
     finally:
         client.loop_stop()
         client.disconnect()
+
+    # The broker kept the thing's retained data: it comes back when the thing connects and subscribes again
+    # (what the Arduino library relies on instead of syncing); refused payloads were not kept.
+    retained: dict[str, tuple[str, bool]] = {}
+    again = paho_client(credentials, thing["id"])
+    again.on_message = lambda c, u, m: retained.__setitem__(m.topic[len(prefix):], (m.payload.decode(), m.retain))
+    again.connect("127.0.0.1", cayenne.server.mqtt_port)
+    again.loop_start()
+    try:
+        again.subscribe(prefix + "data/+", qos=0)
+        wait_for(lambda: {"data/4", "data/7", "data/json"} <= set(retained), "the retained data")
+        time.sleep(0.3)
+    finally:
+        again.loop_stop()
+        again.disconnect()
+    assert retained["data/4"] == ("temp,c=21.5", True) and retained["data/7"] == ("gps,lat,lon,alt=52.37,4.89,12.5", True), retained
+    assert not {"data/9", "data/010", "data/10"} & set(retained), f"a refused payload is not retained: {retained}"
+    assert retained["data/json"][0].startswith("["), "the good data/json is retained, not the refused `{}` after it"
+
+
+def test_an_mqtt5_thing_is_told_0x99_for_a_bad_payload_and_a_half_bad_message_stores_nothing(cayenne: Cayenne, account: Account) -> None:
+    from mqtt import V5, Broker, MqttClient
+    credentials = account.mqtt_credentials()
+    thing = account.thing(name="ESP32")
+    prefix = f"v1/{credentials['id']}/things/{thing['id']}/"
+    broker = Broker(cayenne.server.mqtt_port, username=credentials["id"], password=credentials["clear_secret"])
+    refused_before = refused_count(cayenne)
+    with MqttClient(broker, version=V5, client_id=thing["id"]) as client:
+        client.connect()
+        accepted = {0x00, 0x10}  # success, or "no matching subscribers"
+        assert client.publish(prefix + "data/1", "temp,c=20.5", qos=1) in accepted
+        assert client.publish(prefix + "data/2", "temp,c=warm", qos=1) == 0x99, "Payload format invalid"
+        mixed = json.dumps([{"channel": 3, "value": 21, "type": "temp", "unit": "c"}, {"channel": 4, "value": "warm"}])
+        assert client.publish(prefix + "data/json", mixed, qos=1) == 0x99, "one bad reading refuses the whole message"
+        assert client.publish(prefix + "digital/5", "on", qos=1) == 0x99
+        assert client.publish(prefix + "digital-cmd/5", "1", qos=1) == 0x99, "an unknown topic"
+        too_many = json.dumps([{"channel": channel, "value": channel} for channel in range(10, 75)])
+        assert client.publish(prefix + "data/json", too_many, qos=1) == 0x99, "more than 64 readings in one message"
+        assert client.publish(prefix + "data/6", "1", qos=1) in accepted, "the connection goes on"
+        assert client.connected
+    assert set(account.children(thing["id"])) == {"1", "6"}, "nothing of a refused message is stored, channel 3 included"
+    assert refused_count(cayenne) - refused_before == 4, "data/2, the mixed data/json, digital/5 and digital-cmd/5 are counted"
+    # NOTE: the message of 65 readings is refused and logged, but not counted (reported; see the MQTT 3.1 test).
+    for topic in ("data/2", "data/json", "digital/5", "digital-cmd/5"):
+        assert logged_refusal(cayenne, prefix + topic), f"the refusal of {topic} is logged with its reason"
+
+
+def refused_count(cayenne: Cayenne) -> float:
+    """`nimbus_cayenne_mqtt_refused_total` of the server's `/metrics` (0 before the first refusal)."""
+    text = cayenne.get("/metrics").text
+    values = [float(line.split()[-1]) for line in text.splitlines() if line.startswith("nimbus_cayenne_mqtt_refused_total")]
+    return sum(values)
+
+
+def logged_refusal(cayenne: Cayenne, topic: str) -> bool:
+    """Whether the server's log has a refused Cayenne publication on `topic`, with its reason."""
+    return any("refused a Cayenne publication" in line and topic in line and "reason" in line
+               for line in cayenne.server.log_path.read_text(errors="replace").splitlines())
 
 
 def test_mqtt_over_tls_with_the_account_credentials(nimbus_mqtt) -> None:
@@ -301,24 +495,45 @@ def test_mqtt_credentials_and_topics_are_confined_to_the_account(cayenne: Cayenn
     assert connect_code(credentials["id"], credentials["clear_secret"], str(uuid.uuid4())) != 0, "an unknown thing is refused"
     expect_json(account.call("DELETE", f"/things/{thing['id']}"), 200)
     assert connect_code(credentials["id"], credentials["clear_secret"], thing["id"]) != 0, "a deactivated thing is refused"
+    expect_json(account.call("PUT", f"/things/{thing['id']}", json={"status": "ACTIVATED"}), 200)
+    assert connect_code(credentials["id"], credentials["clear_secret"], thing["id"]) == 0, "a thing activated again connects again"
 
-    # Publishing or subscribing outside its own prefix: into another account's thing.
+    # Publishing or subscribing outside its own prefix: into another account's thing, or a sibling thing of its own
+    # account (the same credentials, another client id).
     live = account.thing(name="live")
+    sibling = account.thing(name="sibling")
     client = paho_client(credentials, live["id"], paho.MQTTv311)
-    granted: list[Any] = []
-    client.on_subscribe = lambda c, u, mid, codes, p=None: granted.extend(codes)
+    subacks: dict[int, list[Any]] = {}
+    client.on_subscribe = lambda c, u, mid, codes, p=None: subacks.__setitem__(mid, codes)
+
+    def suback(topic_filter: str) -> Any:
+        _, mid = client.subscribe(topic_filter, qos=0)
+        return wait_for(lambda: subacks.get(mid), f"SUBACK of {topic_filter}")[0]
+
+    own = f"v1/{credentials['id']}/things/{live['id']}/"
     client.connect("127.0.0.1", cayenne.server.mqtt_port)
     client.loop_start()
     try:
-        client.subscribe(f"v1/{other_credentials['id']}/things/{other_thing['id']}/cmd/+", qos=0)
-        wait_for(lambda: granted, "SUBACK")
-        assert granted[0].is_failure, "another account's topics cannot be subscribed to"
+        assert suback(f"v1/{other_credentials['id']}/things/{other_thing['id']}/cmd/+").is_failure, \
+            "another account's topics cannot be subscribed to"
+        for topic_filter in (f"v1/{credentials['id']}/things/{sibling['id']}/cmd/+", f"v1/{credentials['id']}/things/{sibling['id']}/#",
+                             f"v1/{credentials['id']}/things/+/cmd/+", f"v1/{credentials['id']}/#"):
+            assert suback(topic_filter).is_failure, f"{topic_filter}: a sibling thing's topics cannot be subscribed to"
+        assert not suback(own + "cmd/+").is_failure, "its own topics can"
         client.publish(f"v1/{other_credentials['id']}/things/{other_thing['id']}/data/1", "temp,c=99", qos=1)
-        time.sleep(0.3)
+        client.publish(f"v1/{credentials['id']}/things/{sibling['id']}/data/1", "temp,c=99", qos=1)
+        client.publish(f"v1/{credentials['id']}/things/{sibling['id']}/sys/model", "Hijacked", qos=1)
+        # Its own reading, published after them on the same connection, is stored: the refused ones were handled by then.
+        info = client.publish(own + "data/2", "temp,c=20", qos=1)
+        info.wait_for_publish(timeout=5)
+        assert info.is_published()
     finally:
         client.loop_stop()
         client.disconnect()
+    assert set(account.children(live["id"])) == {"2"}
     assert other.children(other_thing["id"]) == {}, "nothing reached the other account"
+    assert account.children(sibling["id"]) == {}, "nothing reached the sibling thing"
+    assert "sys" not in expect_json(account.call("GET", f"/things/{sibling['id']}"), 200)["properties"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -388,6 +603,59 @@ def test_a_lorawan_uplink_encoded_with_pycayennelpp_is_stored(cayenne: Cayenne, 
     oauth_error(cayenne.post("/cayenne/lora/ttn/uplink", json=uplink("70B3D57ED0001234", bytes(frame)), auth=(credentials["id"], "x")),
                 401, "invalid_client")
     assert set(account.children(thing["id"])) == {"1", "2", "3", "4"}
+
+
+# Every LPP type the server decodes (the official ones and pycayennelpp 2.4's extensions, docs/cayenne.md): the
+# pycayennelpp helper and its arguments, the stored value, and the type and unit of its MQTT twin. The values encode
+# exactly (pycayennelpp truncates value x scale to an integer).
+LPP_TYPES = [
+    ("add_digital_input", (1,), 1, "digital_sensor", "d"),
+    ("add_digital_output", (1,), 1, "digital_actuator", "d"),
+    ("add_analog_input", (-12.5,), -12.5, "analog_sensor", None),
+    ("add_analog_output", (3.75,), 3.75, "analog_actuator", None),
+    ("add_generic", (4_000_000_000,), 4_000_000_000, "analog_sensor", None),
+    ("add_luminosity", (800,), 800, "lum", "lux"),
+    ("add_presence", (1,), 1, "prox", "d"),
+    ("add_temperature", (-4.5,), -4.5, "temp", "c"),
+    ("add_humidity", (47.5,), 47.5, "rel_hum", "p"),
+    ("add_accelerometer", (0.5, -0.25, 1.0), [0.5, -0.25, 1.0], "accel", "g"),
+    ("add_barometer", (1013.2,), 1013.2, "bp", "hpa"),
+    ("add_voltage", (3.3,), 3.3, "voltage", "v"),
+    ("add_current", (0.125,), 0.125, "current", "a"),
+    ("add_frequency", (868,), 868, "freq", "hz"),
+    ("add_percentage", (75,), 75, "analog_sensor", "p"),
+    ("add_altitude", (-12,), -12, "alt", "m"),
+    ("add_load", (-1.5,), -1.5, "weight", "kg"),
+    ("add_concentration", (412,), 412, "co2", "ppm"),
+    ("add_power", (1500,), 1500, "pow", "w"),
+    ("add_distance", (12.345,), 12.345, "len", "m"),
+    ("add_energy", (4.25,), 4.25, "energy", "kwh"),
+    ("add_direction", (270,), 270, "ori_azim", "deg"),
+    ("add_unix_time", (1_764_900_000,), 1_764_900_000, "time", "sec"),
+    ("add_gyrometer", (1.5, -2.25, 0), [1.5, -2.25, 0], "gyro", "dps"),
+    ("add_colour", (255, 128, 0), [255, 128, 0], "color", None),
+    ("add_gps", (52.5, -4.25, 12.5), [52.5, -4.25, 12.5], "gps", "gps"),
+    ("add_switch", (1,), 1, "switch", "d"),
+]
+
+
+def test_every_lpp_type_is_stored_with_its_value_type_and_unit(cayenne: Cayenne, account: Account) -> None:
+    """One TTS v3 uplink per LPP type, each on a channel of its own; the thing's state shows each stored reading."""
+    from cayennelpp import LppFrame
+    credentials = account.mqtt_credentials()
+    auth = (credentials["id"], credentials["clear_secret"])
+    thing = account.thing(name="Every sensor", hardware_id="70B3D57ED000C0DE", properties={"codec": "lpp"})
+    for channel, (helper, args, _, _, _) in enumerate(LPP_TYPES, start=1):
+        frame = LppFrame()
+        getattr(frame, helper)(channel, *args)
+        resp = cayenne.post("/cayenne/lora/ttn/uplink", json=uplink("70B3D57ED000C0DE", bytes(frame)), auth=auth)
+        assert expect_json(resp, 200) == {"success": True, "readings": 1}, f"{helper}: {describe(resp)}"
+    state = {str(s["channel"]): s for s in expect_json(account.call_auth("GET", f"/cayenne/devices/{thing['id']}/state"), 200)}
+    assert set(state) == {str(channel) for channel in range(1, len(LPP_TYPES) + 1)}
+    for channel, (helper, _, value, data_type, unit) in enumerate(LPP_TYPES, start=1):
+        stored = state[str(channel)]
+        assert (stored["value"], stored["type"], stored["unit"]) == (value, data_type, unit), f"{helper}: {stored}"
+        assert stored["timestamp"] == "2026-12-05T01:02:03.100Z", "the uplink's time"
 
 
 # --------------------------------------------------------------------------------------------
@@ -477,6 +745,34 @@ def test_registry_entries_belong_to_their_account_pairing_to_the_project_and_a_v
     # The MQTT credentials let their holder report as any thing of the account: a viewer is not given them.
     oauth_error(cayenne.request("GET", PLATFORM + "/clients", viewer), 403, "access_denied")
     assert expect_json(cayenne.request("GET", PLATFORM + "/things", viewer), 200) == account.things()
+
+    # Nor may a viewer change or delete the account's things, types and channels, delete a registry entry or rotate
+    # the credentials; each is refused (403) and changes nothing.
+    mine = account.thing(name="Mine")
+    own_type = expect_json(account.call("POST", "/things/types", json={"name": "Tank type"}), 201)
+    channel = expect_json(account.call("POST", f"/things/types/{own_type['id']}/channels", json={"name": "Level", "channel": 1}), 201)
+    credentials = account.mqtt_credentials()
+    pending = expect_json(account.call("GET", "/things/registry/eui/SHARED-2"), 200)
+    type_path = f"/things/types/{own_type['id']}"
+    for method, path in (("PUT", f"/things/{mine['id']}"), ("DELETE", f"/things/{mine['id']}"), ("POST", "/things/types"),
+                         ("PUT", type_path), ("DELETE", type_path), ("POST", f"{type_path}/channels"),
+                         ("PUT", f"{type_path}/channels/{channel['id']}"), ("DELETE", f"{type_path}/channels/{channel['id']}"),
+                         ("DELETE", f"/things/registry/{pending['id']}"), ("POST", "/clients/rotate")):
+        oauth_error(cayenne.request(method, PLATFORM + path, viewer, json={"name": "Hijacked", "channel": 2, "active": 0}),
+                    403, "access_denied")
+    assert expect_json(account.call("GET", f"/things/{mine['id']}"), 200)["name"] == "Mine"
+    assert [t["status"] for t in account.things()] == ["ACTIVATED"]
+    kept = expect_json(account.call("GET", type_path), 200)
+    assert kept["name"] == "Tank type" and [c["name"] for c in kept["channels"]] == ["Level"]
+    assert [row["name"] for row in expect_json(account.call("GET", "/things/types"), 200)["rows"]].count("Hijacked") == 0
+    assert expect_json(account.call("GET", f"/things/registry/{pending['id']}"), 200)["status"] == "PENDING"
+    assert account.mqtt_credentials() == credentials
+
+    # `add_edit` without `delete`: things are changed but not deleted.
+    editor = sub_user(account, app, permissions={"devices": ["view", "add_edit"]})
+    assert expect_json(cayenne.request("PUT", PLATFORM + f"/things/{mine['id']}", editor, json={"name": "Renamed"}), 200)["name"] == "Renamed"
+    oauth_error(cayenne.request("DELETE", PLATFORM + f"/things/{mine['id']}", editor), 403, "access_denied")
+    assert expect_json(account.call("GET", f"/things/{mine['id']}"), 200)["status"] == "ACTIVATED"
 
 
 # --------------------------------------------------------------------------------------------
