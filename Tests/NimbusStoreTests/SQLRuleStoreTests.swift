@@ -5,7 +5,8 @@ import Testing
 @testable import NimbusStore
 
 /// Migration 15's rules: stored with their definition and state, found by the things they watch (enabled ones only),
-/// and their logs kept to a bound per rule — on SQLite, and on PostgreSQL when it is configured.
+/// each change giving the account's rules a new version (migration 20), and their logs kept to a bound per rule — on
+/// SQLite, and on PostgreSQL when it is configured.
 @Suite("SQL store: rules", .serialized)
 struct SQLRuleStoreTests {
     @Test("a rule round-trips, is found by the things it watches while enabled, and its log keeps the newest entries", arguments: StoreBackend.available)
@@ -22,6 +23,9 @@ struct SQLRuleStoreTests {
             let ruleId = rule.id
             try await store.write { [rule] tx in try await tx.rules.insert(rule) }
             #expect(try await store.read { tx in try await tx.rules.get(id: ruleId) } == rule)
+            #expect(try await store.read { tx in try await tx.rules.enabled(homeId: homeId) } == [rule])
+            let inserted = try #require(try await store.read { tx in try await tx.rules.versions(homeIds: [homeId, 999_999]) }[homeId])
+            #expect(try await store.read { tx in try await tx.rules.versions(homeIds: [999_999]) }.isEmpty, "an account without rules has none")
             #expect(try await store.read { tx in try await tx.rules.watching(thingIds: [sensor, 999_999]) }.map(\.id) == [ruleId])
             #expect(try await store.read { tx in try await tx.rules.watching(thingIds: [parent]) }.isEmpty, "the parent is only a target")
 
@@ -30,13 +34,28 @@ struct SQLRuleStoreTests {
             rule.runCount = 3
             rule.lastFired = now + 60
             rule.lastNotified = now + 60
-            try await store.write { [rule] tx in try await tx.rules.updateState(rule) }
+            let written = try await store.write { [rule] tx in try await tx.rules.updateStates(of: homeId, [rule]) }
             #expect(try await store.read { tx in try await tx.rules.get(id: ruleId) } == rule)
+            let afterWrite = try await store.read { tx in try await tx.rules.versions(homeIds: [homeId]) }[homeId]
+            #expect(written != inserted && written == afterWrite)
+
+            // A rolled-back change leaves the version as it was; the next change gives one never seen before.
+            struct RolledBack: Error {}
+            await #expect(throws: RolledBack.self) {
+                try await store.write { [rule] tx in
+                    _ = try await tx.rules.updateStates(of: homeId, [rule])
+                    throw RolledBack()
+                }
+            }
+            #expect(try await store.read { tx in try await tx.rules.versions(homeIds: [homeId]) }[homeId] == written)
 
             rule.enabled = false
             rule.definition.triggers[0].thingId = parent
             try await store.write { [rule] tx in try await tx.rules.update(rule) }
             #expect(try await store.read { tx in try await tx.rules.watching(thingIds: [sensor, parent]) }.isEmpty, "disabled")
+            #expect(try await store.read { tx in try await tx.rules.enabled(homeId: homeId) }.isEmpty)
+            let updated = try #require(try await store.read { tx in try await tx.rules.versions(homeIds: [homeId]) }[homeId])
+            #expect(updated != written)
             #expect(try await store.read { tx in try await tx.rules.list(homeId: homeId) } == [rule])
 
             for index in 0..<5 {
@@ -54,6 +73,7 @@ struct SQLRuleStoreTests {
 
             // Deleting the rule takes its log and its watched things; deleting a thing it watches takes the watch.
             try await store.write { tx in try await tx.rules.delete(id: ruleId) }
+            #expect(try await store.read { tx in try await tx.rules.versions(homeIds: [homeId]) }[homeId] != updated, "a deletion is a change")
             #expect(try await store.read { tx in try await tx.rules.logs(homeId: homeId, ruleId: nil, from: nil, to: nil, limit: 10) }.isEmpty)
             #expect(try await store.read { tx in try await tx.rules.count(homeId: homeId) } == 0)
         }

@@ -5,34 +5,48 @@ import Foundation
 /// firing nor makes it twice. Once committed, the commands go to their things and the outbox is woken.
 ///
 /// The readings of a batch are taken in time order; each one updates the state of the triggers that watch its
-/// channel (`RuleEvaluator` decides whether the rule fires). The rules are looked up once per batch, by the things read.
+/// channel (`RuleEvaluator` decides whether the rule fires). A batch reads one version per account (which also takes
+/// the account's rule lock on PostgreSQL); an account's rules themselves come from `RuleSetCache` while the store
+/// still has the version they were kept at, so most batches read no rule at all.
 struct RuleObserver: IngestObserver {
     let environment: CoreEnvironment
 
     func stage(_ readings: [Reading], in tx: any StoreTransaction) async throws -> AutomationEffects {
-        let thingIds = Set(readings.flatMap { [$0.sensorId, $0.deviceId] })
-        let stored = try await tx.rules.watching(thingIds: Array(thingIds).sorted())
-        guard !stored.isEmpty else { return AutomationEffects() }
-        var rules = stored
-        // The rules of each thing a trigger names: a reading looks at its own channel's rules, not at every rule loaded.
-        var byThing: [Int: [Int]] = [:]
-        for (index, rule) in rules.enumerated() {
-            for thingId in Set(rule.definition.triggers.map(\.thingId)) { byThing[thingId, default: []].append(index) }
+        let versions = try await tx.rules.versions(homeIds: Array(Set(readings.compactMap(\.homeId))))
+        guard !versions.isEmpty else { return AutomationEffects() }
+        var sets: [RuleSet] = []
+        var setOfHome: [Int: Int] = [:]
+        for (homeId, version) in versions.sorted(by: { $0.key < $1.key }) {
+            setOfHome[homeId] = sets.count
+            if let kept = environment.ruleSets.take(homeId: homeId, version: version) {
+                sets.append(kept)
+            } else {
+                sets.append(RuleSet(homeId: homeId, version: version, rules: try await tx.rules.enabled(homeId: homeId)))
+            }
         }
+        var changed = Array(repeating: Set<Int>(), count: sets.count)
         var staged = AutomationEffects()
         let now = environment.clock.now()
         let evaluator = RuleEvaluator(environment: environment)
         for reading in readings.sorted(by: { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }) {
-            var candidates = byThing[reading.sensorId] ?? []
-            if reading.deviceId != reading.sensorId, let more = byThing[reading.deviceId] { candidates = Array(Set(candidates + more)).sorted() }
-            for index in candidates where rules[index].homeId == reading.homeId {
-                let triggers = rules[index].definition.triggers
-                let updates = triggers.indices.filter { triggers[$0].watches(reading) }.map { ($0, triggers[$0].holds(for: reading.value)) }
-                try await evaluator.apply(updates, to: &rules[index], cause: .reading(reading), at: now, staged: &staged, in: tx)
+            guard let homeId = reading.homeId, let s = setOfHome[homeId] else { continue }
+            for index in sets[s].watching(sensorId: reading.sensorId, deviceId: reading.deviceId) {
+                var updates: [(trigger: Int, holds: Bool)] = []
+                for (position, trigger) in sets[s].rules[index].definition.triggers.enumerated() where trigger.watches(reading) {
+                    updates.append((position, trigger.holds(for: reading.value)))
+                }
+                guard !updates.isEmpty else { continue }
+                var rule = sets[s].rules[index]
+                guard try await evaluator.apply(updates, to: &rule, cause: .reading(reading), at: now, staged: &staged, in: tx) else { continue }
+                sets[s].rules[index] = rule
+                changed[s].insert(index)
             }
         }
         // Only what changed is written: most readings leave their rules as they were.
-        for index in rules.indices where !rules[index].hasSameState(as: stored[index]) { try await tx.rules.updateState(rules[index]) }
+        for s in sets.indices where !changed[s].isEmpty {
+            sets[s].version = try await tx.rules.updateStates(of: sets[s].homeId, changed[s].sorted().map { sets[s].rules[$0] })
+        }
+        for set in sets { environment.ruleSets.put(set) }
         return staged
     }
 

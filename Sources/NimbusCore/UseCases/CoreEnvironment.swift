@@ -23,6 +23,8 @@ public struct CoreEnvironment: Sendable {
     public let signInThrottle: SignInThrottle
     /// Messages sent to addresses callers choose, by target and by client address.
     public let messageThrottle: MessageThrottle
+    /// The accounts' enabled rules that ingest evaluates, kept between batches.
+    let ruleSets = RuleSetCache()
     public var oauth: OAuthSettings
     /// How long a Cayenne command waits for its thing to connect and answer before it times out.
     public var commandLifetime: TimeInterval

@@ -15,16 +15,26 @@ struct RuleEvaluator: Sendable {
     let environment: CoreEnvironment
 
     /// Sets the triggers' new states on `rule` and fires it if its condition turned true.
+    /// - Returns: whether the rule's state changed (what `RuleRepository.updateStates` writes).
+    @discardableResult
     func apply(
         _ updates: [(trigger: Int, holds: Bool)], to rule: inout Rule, cause: Cause, at now: Date, staged: inout AutomationEffects,
         in tx: any StoreTransaction
-    ) async throws {
-        guard !updates.isEmpty else { return }
+    ) async throws -> Bool {
+        guard !updates.isEmpty else { return false }
+        // Most readings leave every trigger as it was, and the rule holding as it did (`isActive`): only a repeat can fire.
+        let unchanged = !updates.contains { rule.triggerStates[$0.trigger] != $0.holds }
+        if unchanged && !(rule.isActive && rule.definition.repeatInterval != nil) && rule.isActive == rule.definition.holds(rule.triggerStates) {
+            return false
+        }
+        let before = rule
         for (trigger, holds) in updates { rule.triggerStates[trigger] = holds }
         let holds = rule.definition.holds(rule.triggerStates)
-        defer { rule.isActive = holds }
-        guard holds, !rule.isActive || repeatIsDue(rule, at: now) else { return }
-        try await fire(&rule, cause: cause, at: now, staged: &staged, in: tx)
+        if holds, !rule.isActive || repeatIsDue(rule, at: now) {
+            try await fire(&rule, cause: cause, at: now, staged: &staged, in: tx)
+        }
+        rule.isActive = holds
+        return !rule.hasSameState(as: before)
     }
 
     private func repeatIsDue(_ rule: Rule, at now: Date) -> Bool {

@@ -77,15 +77,16 @@ extension RuleUseCases {
     ) async throws -> AutomationEffects {
         var staged = AutomationEffects()
         let evaluator = RuleEvaluator(environment: environment)
+        var changed: [Int: [Rule]] = [:]
         for original in stored {
             var rule = original
             let (updates, cause) = changes(of: rule, at: now, state: state)
-            guard let cause else { continue }
-            try await evaluator.apply(updates, to: &rule, cause: cause, at: now, staged: &staged, in: tx)
-            if !rule.hasSameState(as: original) {
-                try await tx.rules.updateState(rule)
-                staged.changedRules += 1
-            }
+            guard let cause, try await evaluator.apply(updates, to: &rule, cause: cause, at: now, staged: &staged, in: tx) else { continue }
+            changed[rule.homeId, default: []].append(rule)
+        }
+        for (homeId, rules) in changed.sorted(by: { $0.key < $1.key }) {
+            _ = try await tx.rules.updateStates(of: homeId, rules)
+            staged.changedRules += rules.count
         }
         return staged
     }

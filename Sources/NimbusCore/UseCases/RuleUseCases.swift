@@ -101,6 +101,8 @@ public struct RuleUseCases: Sendable {
         let now = environment.clock.now()
         return try await store.write { tx in
             let (home, member) = try await AccessPolicy.account(accountId, of: principal, needs: (.rules, .addEdit), in: tx)
+            // Waits for an evaluation of the account's rules to commit (PostgreSQL), so that the state written back is current.
+            _ = try await tx.rules.versions(homeIds: [home.id])
             var rule = try await Self.rule(id, in: home, tx: tx)
             if !rule.definition.notifications.isEmpty || !(draft.notifications ?? []).isEmpty {
                 try await AccessPolicy.require(.alerts, .addEdit, of: member, in: tx)

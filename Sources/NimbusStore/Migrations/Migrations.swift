@@ -32,6 +32,7 @@ enum Migrations {
         .jobHTTPPush,
         .ruleTemplates,
         .ruleStateTriggers,
+        .ruleSetVersions,
     ]
 
     /// Replaces the type placeholders with the backend's types.

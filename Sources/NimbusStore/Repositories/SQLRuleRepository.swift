@@ -3,7 +3,9 @@ import NimbusCore
 import SQLKit
 
 /// Rules with their definition, trigger states and outcomes as JSON text (read and written whole, never queried
-/// into), and the things each rule watches in `rule_triggers`.
+/// into), the things each rule watches in `rule_triggers`, and each account's rule version in `rule_sets`: a random
+/// number that every change replaces, so that a version seen once is never seen again after other changes, even a
+/// rolled-back one's (a counter would come back to a number whose rules had been different).
 struct SQLRuleRepository: RuleRepository {
     let db: any SQLDatabase
     let backend: SQLBackend
@@ -12,6 +14,7 @@ struct SQLRuleRepository: RuleRepository {
     private static let states = JSONTextCache<[Bool?]>(limit: 4_096)
 
     func insert(_ rule: Rule) async throws {
+        try await touch(homeId: rule.homeId)
         try await db.raw("""
             INSERT INTO rules (id, project_id, home_id, title, enabled, definition, watches_state, is_active, trigger_states, run_count,
                 last_fired, last_notified, creation_time, update_time)
@@ -24,17 +27,27 @@ struct SQLRuleRepository: RuleRepository {
     }
 
     func update(_ rule: Rule) async throws {
+        try await touch(homeId: rule.homeId)
         try await db.raw("""
             UPDATE rules SET title = \(bind: rule.title), enabled = \(bind: rule.enabled), definition = \(bind: try JSONText.encode(rule.definition)),
                 watches_state = \(bind: rule.definition.triggers.contains(where: \.isState)), update_time = \(bind: rule.updateTime)
             WHERE id = \(bind: rule.id)
             """).run()
-        try await updateState(rule)
+        try await writeState(rule)
         try await db.raw("DELETE FROM rule_triggers WHERE rule_id = \(bind: rule.id)").run()
         try await insertTriggers(of: rule)
     }
 
-    func updateState(_ rule: Rule) async throws {
+    func updateStates(of homeId: Int, _ rules: [Rule]) async throws -> Int64 {
+        let version = try await touch(homeId: homeId)
+        for rule in rules {
+            precondition(rule.homeId == homeId, "rules of one account")
+            try await writeState(rule)
+        }
+        return version
+    }
+
+    private func writeState(_ rule: Rule) async throws {
         try await db.raw("""
             UPDATE rules SET is_active = \(bind: rule.isActive), trigger_states = \(bind: try JSONText.encode(rule.triggerStates)),
                 run_count = \(bind: rule.runCount), last_fired = \(bind: rule.lastFired), last_notified = \(bind: rule.lastNotified)
@@ -51,8 +64,22 @@ struct SQLRuleRepository: RuleRepository {
     }
 
     func delete(id: String) async throws {
+        try await db.raw("UPDATE rule_sets SET version = \(bind: Self.newVersion()) WHERE home_id = (SELECT home_id FROM rules WHERE id = \(bind: id))").run()
         try await db.raw("DELETE FROM rules WHERE id = \(bind: id)").run()
     }
+
+    /// Gives the account's rules a new version (the first gets its row). - Returns: the version.
+    @discardableResult
+    private func touch(homeId: Int) async throws -> Int64 {
+        let version = Self.newVersion()
+        try await db.raw("""
+            INSERT INTO rule_sets (home_id, version) VALUES (\(bind: homeId), \(bind: version))
+            ON CONFLICT (home_id) DO UPDATE SET version = excluded.version
+            """).run()
+        return version
+    }
+
+    private static func newVersion() -> Int64 { Int64.random(in: 1...Int64.max) }
 
     func get(id: String) async throws -> Rule? {
         try await db.raw("SELECT * FROM rules WHERE id = \(bind: id)").first().map(Self.rule)
@@ -66,22 +93,43 @@ struct SQLRuleRepository: RuleRepository {
         try await db.raw("SELECT COUNT(*) AS n FROM rules WHERE home_id = \(bind: homeId)").first()?.column("n") ?? 0
     }
 
-    func watching(thingIds: [Int]) async throws -> [Rule] {
-        guard !thingIds.isEmpty else { return [] }
-        return try await db.raw("""
-            SELECT * FROM rules WHERE enabled = \(bind: true)
-                AND id IN (SELECT rule_id FROM rule_triggers WHERE thing_id IN (\(binds: thingIds)))
-            ORDER BY creation_time, id
-            """ + locked).all().map(Self.rule)
+    func versions(homeIds: [Int]) async throws -> [Int: Int64] {
+        guard !homeIds.isEmpty else { return [:] }
+        let rows = try await db.raw("""
+            SELECT home_id, version FROM rule_sets WHERE home_id IN (\(binds: homeIds.sorted())) ORDER BY home_id
+            """ + locked).all()
+        return Dictionary(uniqueKeysWithValues: try rows.map { (try $0.column("home_id"), try $0.column("version")) })
     }
 
-    func watchingState(locking: Bool) async throws -> [Rule] {
-        try await db.raw("SELECT * FROM rules WHERE watches_state = \(bind: true) AND enabled = \(bind: true) ORDER BY creation_time, id" + (locking ? locked : ""))
+    func enabled(homeId: Int) async throws -> [Rule] {
+        try await db.raw("SELECT * FROM rules WHERE home_id = \(bind: homeId) AND enabled = \(bind: true) ORDER BY creation_time, id")
             .all().map(Self.rule)
     }
 
-    /// Locks the rules read until the transaction ends, so that two servers on one PostgreSQL database evaluating the
-    /// same rule take turns and the second sees the first's new state (SQLite has one writer).
+    func watching(thingIds: [Int]) async throws -> [Rule] {
+        guard !thingIds.isEmpty else { return [] }
+        let watching: SQLQueryString = """
+            enabled = \(bind: true) AND id IN (SELECT rule_id FROM rule_triggers WHERE thing_id IN (\(binds: thingIds)))
+            """
+        try await lockAccounts(ofRulesWhere: watching)
+        return try await db.raw("SELECT * FROM rules WHERE " + watching + " ORDER BY creation_time, id").all().map(Self.rule)
+    }
+
+    func watchingState(locking: Bool) async throws -> [Rule] {
+        let watching: SQLQueryString = "watches_state = \(bind: true) AND enabled = \(bind: true)"
+        if locking { try await lockAccounts(ofRulesWhere: watching) }
+        return try await db.raw("SELECT * FROM rules WHERE " + watching + " ORDER BY creation_time, id").all().map(Self.rule)
+    }
+
+    /// Takes the rule locks of the accounts of the rules `condition` selects, in the order `versions` takes them.
+    private func lockAccounts(ofRulesWhere condition: SQLQueryString) async throws {
+        guard backend == .postgres else { return }
+        try await db.raw("SELECT home_id FROM rule_sets WHERE home_id IN (SELECT home_id FROM rules WHERE " + condition + ") ORDER BY home_id" + locked)
+            .run()
+    }
+
+    /// Locks the rows read until the transaction ends, so that two servers on one PostgreSQL database evaluating the
+    /// same account's rules take turns and the second sees the first's new state (SQLite has one writer).
     private var locked: SQLQueryString { backend == .postgres ? " FOR UPDATE" : "" }
 
     func appendLog(_ entry: RuleLogEntry, keep: Int) async throws -> RuleLogEntry {
