@@ -140,7 +140,9 @@ struct CayenneRegistryController {
     static func entries(csv: String) throws -> [RegistryUseCases.NewEntry] {
         var entries: [RegistryUseCases.NewEntry] = []
         for (index, line) in csv.split(whereSeparator: \.isNewline).enumerated() {
-            let row = parseRow(String(line))
+            guard let row = parseRow(String(line)) else {
+                throw NimbusError.invalidInput(field: "file", reason: "row \(index + 1): a quoted field must end with a quote before the next comma or the line's end")
+            }
             if index == 0, row.first?.lowercased() == "hardware_id" { continue }
             guard let hardwareId = row.first, !hardwareId.isEmpty else {
                 throw NimbusError.invalidInput(field: "file", reason: "row \(index + 1) has no hardware_id")
@@ -161,10 +163,11 @@ struct CayenneRegistryController {
         return entries
     }
 
-    /// One CSV line (RFC 4180 quoting; a quoted field does not span lines here).
-    private static func parseRow(_ line: String) -> [String] {
+    /// One CSV line (RFC 4180 quoting; a quoted field does not span lines here); `nil` when a quoted field is not
+    /// closed, or is followed by more than spaces before the next comma.
+    static func parseRow(_ line: String) -> [String]? {
         let characters = Array(line)
-        var fields: [String] = [], field = "", quoted = false, index = 0
+        var fields: [String] = [], field = "", quoted = false, closed = false, index = 0
         while index < characters.count {
             let character = characters[index]
             if quoted {
@@ -174,21 +177,27 @@ struct CayenneRegistryController {
                         index += 1
                     } else {
                         quoted = false
+                        closed = true
                     }
                 } else {
                     field.append(character)
                 }
-            } else if character == "\"", field.isEmpty {
+            } else if closed && character != "," {
+                guard character == " " || character == "\t" else { return nil }
+            } else if character == "\"", field.trimmingCharacters(in: .whitespaces).isEmpty {
+                field = ""
                 quoted = true
             } else if character == "," {
-                fields.append(field.trimmingCharacters(in: .whitespaces))
+                fields.append(closed ? field : field.trimmingCharacters(in: .whitespaces))
                 field = ""
+                closed = false
             } else {
                 field.append(character)
             }
             index += 1
         }
-        fields.append(field.trimmingCharacters(in: .whitespaces))
+        guard !quoted else { return nil }
+        fields.append(closed ? field : field.trimmingCharacters(in: .whitespaces))
         return fields
     }
 }

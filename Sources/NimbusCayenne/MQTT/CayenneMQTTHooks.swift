@@ -73,17 +73,22 @@ public struct CayenneMQTTHooks: MQTTHooks {
 
     public func received(_ message: MQTTMessage, from client: MQTTClient) async throws -> MQTTPublishDisposition {
         guard let identity = Self.identity(of: client) else { return .route }
-        let publication: CayenneMQTTPublication
         do {
-            publication = try CayenneMQTTPublication(
+            let publication = try CayenneMQTTPublication(
                 suffix: String(message.topic.dropFirst(identity.prefix.count)), payload: Array(message.payload.readableBytesView),
                 at: nimbus.environment.clock.now())
+            try await apply(publication, of: identity)
         } catch let refusal as MQTTPublishRefusal {
+            // Bad payloads and what the core refuses of them (too many readings, an unknown thing, a long `sys` value).
             Self.refused.increment()
             nimbus.environment.logger.info(
                 "refused a Cayenne publication", metadata: ["thing.id": "\(identity.thingId)", "topic": "\(message.topic)", "reason": "\(refusal.reason)"])
             throw refusal
         }
+        return .route
+    }
+
+    private func apply(_ publication: CayenneMQTTPublication, of identity: Identity) async throws {
         do {
             switch publication {
             case .readings(let readings):
@@ -98,7 +103,6 @@ public struct CayenneMQTTHooks: MQTTHooks {
         } catch let error as NimbusError {
             throw Self.refusal(error) ?? error
         }
-        return .route
     }
 
     public func checkWill(_ will: MQTTMessage, from client: MQTTClient) throws {

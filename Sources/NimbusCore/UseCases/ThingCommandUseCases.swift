@@ -8,9 +8,12 @@ public struct ThingCommandUseCases: Sendable {
     let environment: CoreEnvironment
     var store: any Store { environment.store }
 
-    /// The most bytes of a command's value: the C and Arduino libraries read at most 134 bytes per packet, and
-    /// the topic `v1/{user}/things/{id}/cmd/{channel}` with two UUIDs already takes about 90 of them.
+    /// The most bytes of a command's value and digits of its channel: the C and Arduino libraries read at most 134
+    /// bytes per packet, and a command's QoS 1 PUBLISH takes 105 of them besides these two: the fixed header (2), the
+    /// topic's length (2), the topic `v1/{user}/things/{id}/cmd/` with two UUIDs (88), the packet id (2) and the
+    /// payload's `{seq},` (11). 24 + 5 makes 134.
     public static let maximumValueBytes = 24
+    public static let maximumChannelDigits = 5
 
     /// Sends `value` to a channel of a thing of the caller's account (`devices: add_edit`).
     public func send(to thingId: UUID, channel: String, value: String, accountId: Int?, by principal: Principal) async throws -> ThingCommand {
@@ -25,9 +28,10 @@ public struct ThingCommandUseCases: Sendable {
         return command
     }
 
-    /// The channel of a command, checked with its value: an unsigned decimal number, and 1 to 24 bytes without a comma.
+    /// The channel of a command, checked with its value: an unsigned decimal number of at most 5 digits, and 1 to 24
+    /// bytes without a comma, so that the packet fits the devices' buffer.
     static func validated(channel: String, value: String) throws -> String {
-        let channel = try Validation.text(channel, field: "channel", maxLength: 16)
+        let channel = try Validation.text(channel, field: "channel", maxLength: Self.maximumChannelDigits)
         guard channel.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw NimbusError.invalidInput(field: "channel", reason: "must be an unsigned decimal number")
         }

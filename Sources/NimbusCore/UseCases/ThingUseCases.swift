@@ -127,9 +127,19 @@ public struct ThingUseCases: Sendable {
                 if device.parentId != nil { device.channel = Self.channel(in: properties) ?? device.channel }
             }
             let wasActive = device.status == .activated
-            if let status = changes.status { self.setStatus(status, of: &device) }
-            device.updateTime = environment.clock.now()
+            let deactivatedAt = device.deactivationTime
+            let now = environment.clock.now()
+            if let status = changes.status { self.setStatus(status, of: &device, at: now) }
+            device.updateTime = now
             try await tx.devices.update(device)
+            if !wasActive, device.status == .activated, device.parentId == nil, let deactivatedAt {
+                // Brought back after a delete: so are the channel sensors the delete deactivated with it (not those
+                // deactivated on their own before).
+                for var child in try await tx.devices.children(of: [device.id]) where child.deactivationTime == deactivatedAt {
+                    self.setStatus(.activated, of: &child, at: now)
+                    try await tx.devices.update(child)
+                }
+            }
             return (try await self.thing(device, tx: tx), wasActive && device.status == .deactivated)
         }
         if deactivated { environment.revoke(.device(thing.device.id)) }
@@ -142,10 +152,11 @@ public struct ThingUseCases: Sendable {
         let thing = try await store.write { tx in
             let (home, _) = try await AccessPolicy.account(accountId, of: principal, needs: (.devices, .delete), in: tx)
             var device = try await Self.device(id, in: home, tx: tx)
-            self.setStatus(.deactivated, of: &device)
+            let now = environment.clock.now()
+            self.setStatus(.deactivated, of: &device, at: now)
             try await tx.devices.update(device)
             for var child in try await tx.devices.children(of: [device.id]) where child.status == .activated {
-                self.setStatus(.deactivated, of: &child)
+                self.setStatus(.deactivated, of: &child, at: now)
                 try await tx.devices.update(child)
             }
             return try await self.thing(device, tx: tx)
@@ -156,9 +167,8 @@ public struct ThingUseCases: Sendable {
 
     // MARK: - Rules
 
-    private func setStatus(_ status: Device.Status, of device: inout Device) {
+    private func setStatus(_ status: Device.Status, of device: inout Device, at now: Date) {
         guard device.status != status else { return }
-        let now = environment.clock.now()
         device.status = status
         device.deactivationTime = status == .deactivated ? now : nil
         device.updateTime = now
