@@ -178,3 +178,57 @@ def test_two_servers_on_one_postgresql_run_each_job_once(postgres_url, nimbus_bi
     finally:
         second.stop()
         first.stop()
+
+
+def test_two_servers_on_one_postgresql_fire_a_rule_once_per_crossing(postgres_url, nimbus_bin, mailbox, sms, tmp_path):
+    """Issue 15: each server keeps the account's rules in memory while the database's version of them is the one it
+    kept. Readings of one thing alternate between two servers: each crossing fires once, whichever server sees it,
+    because a server whose copy another server's firing made stale reads the rules again (and the account's rule lock
+    makes them take turns)."""
+    import base64
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from cayenne import Account, Cayenne, expect_json
+
+    first = NimbusServer(nimbus_bin, tmp_path / "one", database=postgres_url, mailbox=mailbox, sms=sms).start()
+    second = NimbusServer(nimbus_bin, tmp_path / "two", database=postgres_url, mailbox=mailbox, sms=sms).start()
+    try:
+        cayenne = Cayenne(first)
+        account = Account(cayenne, cayenne.app())
+        credentials = account.mqtt_credentials()
+        basic = base64.b64encode(f"{credentials['id']}:{credentials['clear_secret']}".encode()).decode()
+        tank = account.thing(name="Tank")
+
+        def push(server: NimbusServer, value: float) -> None:
+            answer = requests.post(f"{server.base_url}/cayenne/things/{tank['id']}/data", timeout=10,
+                                   json=[{"channel": 1, "value": value, "type": "temp", "unit": "c"}],
+                                   headers={"Authorization": f"Basic {basic}"})
+            assert answer.status_code == 200, answer.text
+
+        push(first, 0)
+        email = f"both-rules-{uuid.uuid4().hex[:6]}@example.com"
+        rule = expect_json(account.cayenne.request("POST", "/cayenne/v1.1/rules", account.token, json={
+            "title": "Hot", "triggers": [{"id": tank["id"], "channel": "1", "conditions": [{"operator": "gt", "value": "30"}]}],
+            "notifications": [{"method": "email", "value": email}]}), 201)
+
+        def runs() -> int:
+            return expect_json(account.call("GET", f"/rules/{rule['id']}"), 200)["run_count"]
+
+        # Each server sees the rule first below, then the other's crossing: a stale copy would fire again at 45.
+        for server, value in ((first, 10), (second, 10), (second, 40), (first, 45), (second, 50)):
+            push(server, value)
+        assert runs() == 1, "one crossing, seen by the second server; the first did not fire again at 45"
+        for server, value in ((first, 5), (second, 35), (first, 36), (second, 2), (first, 31)):
+            push(server, value)
+        assert runs() == 3, "re-armed on the first server, fired on the second, re-armed there, fired on the first"
+        # Both at once: a sawtooth from each server, alternating crossings; no error, and every firing is logged once.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda server: [push(server, v) for v in (10, 40) * 10], (first, second)))
+        # Each server's own 40s are separated by its own 10s, so whatever the interleaving there are at least 10 rises.
+        logs = expect_json(account.cayenne.request("GET", f"/cayenne/v1.0/rules/{rule['id']}/logs", account.token), 200)
+        assert runs() >= 13 and len(logs) == runs(), (runs(), len(logs))
+    finally:
+        second.stop()
+        first.stop()
