@@ -158,6 +158,20 @@ let package = Package(
             resources: [.copy("OpenAPI/cayenne.json"), .copy("Resources/datatypes.json")],
             swiftSettings: swiftSettings
         ),
+        // The WiFi Motion dialect: Cognitive Systems' App Cloud API under /wifimotion/api/v1.
+        .target(
+            name: "NimbusWiFiMotion",
+            dependencies: [
+                "NimbusCore",
+                "NimbusHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // The OpenAPI document, served at /openapi/wifimotion.json.
+            resources: [.copy("OpenAPI/wifimotion.json")],
+            swiftSettings: swiftSettings
+        ),
         // The MQTT broker: wire codec (one file per packet), topics and the subscription index, the pure session
         // state machine, the broker actor, and the connection loop with its TCP/TLS listener. Knows no dialect.
         .target(
@@ -182,6 +196,7 @@ let package = Package(
                 "NimbusAutomation",
                 "NimbusMODE",
                 "NimbusCayenne",
+                "NimbusWiFiMotion",
                 "NimbusHTTP",
                 "NimbusMQTT",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -290,7 +305,7 @@ let package = Package(
         .testTarget(
             name: "NimbusMODETests",
             dependencies: [
-                "NimbusCore", "NimbusMODE", "NimbusCayenne", "NimbusHTTP", "NimbusServer", "NimbusStore",
+                "NimbusCore", "NimbusMODE", "NimbusCayenne", "NimbusWiFiMotion", "NimbusHTTP", "NimbusServer", "NimbusStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),

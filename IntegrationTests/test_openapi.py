@@ -1,9 +1,9 @@
-"""Both OpenAPI documents against a live server with schemathesis (issue 12 #7): no 5xx, and every
+"""The OpenAPI documents against a live server with schemathesis (issue 12 #7): no 5xx, and every
 response has a documented status code, content type and a body that matches its schema.
 
 Schemathesis (its CLI, so that a failure prints its own reproduction) reads each document from the
-server itself, `/openapi/mode.json` and `/openapi/cayenne.json`, and generates requests for every
-operation: positive and negative, JSON and form bodies. Each run is bounded by `MAX_EXAMPLES` per
+server itself, `/openapi/mode.json`, `/openapi/cayenne.json` and `/openapi/wifimotion.json`, and
+generates requests for every operation: positive and negative, JSON and form bodies. Each run is bounded by `MAX_EXAMPLES` per
 operation and by `MAX_SECONDS` per document, so the file fits in CI's minute or two; a deeper run
 sets `NIMBUS_OPENAPI_EXAMPLES` and `NIMBUS_OPENAPI_SECONDS`.
 
@@ -28,6 +28,7 @@ import pytest
 
 from cayenne import Cayenne
 from harness import NimbusServer, expect
+from wifimotion import WiFiMotion, expect_json
 from world import ALL_PERMISSIONS, Project
 
 MAX_EXAMPLES = int(os.environ.get("NIMBUS_OPENAPI_EXAMPLES", "8"))
@@ -128,3 +129,36 @@ def test_cayenne_api_conforms_to_its_document(api_server: NimbusServer, tmp_path
                                "headers": {"Authorization": ""}},
                           ])
     run_schemathesis(api_server, "cayenne", config)
+
+
+def test_wifimotion_api_conforms_to_its_document(api_server: NimbusServer, tmp_path: Path) -> None:
+    wm = WiFiMotion(api_server)
+    owner = wm.account()
+    n = owner.network_id
+    # Objects that their operation destroys or changes past use: a session to end, a user to delete,
+    # a user whose email and password change, a membership to remove.
+    doomed_session = wm.session(owner.email, multi=True)
+    doomed_user = wm.account()
+    changing_user = wm.account()
+    leaver = wm.account()
+    owner.add_member(leaver)
+    base = "/wifimotion/api/v1"
+    config = write_config(tmp_path / "wifimotion.toml", owner.token, {"network_id": n},
+                          [
+                              {"include-path": f"{base}/sessions", "include-method": "DELETE",
+                               "headers": {"Authorization": doomed_session["token"]}},
+                              {"include-path": f"{base}/users/{{id}}", "include-method": "GET",
+                               "parameters": {"id": owner.id}},
+                              {"include-path": f"{base}/users/{{id}}", "include-method": "PUT",
+                               "headers": {"Authorization": changing_user.token},
+                               "parameters": {"id": changing_user.id}},
+                              {"include-path": f"{base}/users/{{id}}", "include-method": "DELETE",
+                               "headers": {"Authorization": doomed_user.token}, "parameters": {"id": doomed_user.id}},
+                              {"include-path-regex": f"^{base}/(networks|network_scene_configs)/\\{{id\\}}$",
+                               "parameters": {"id": n}},
+                              {"include-path": f"{base}/network_memberships/{{id}}", "include-method": "DELETE",
+                               "parameters": {"id": f"{n}-{leaver.id}"}},
+                          ])
+    run_schemathesis(api_server, "wifimotion", config)
+    # The owner's session outlived the run's own sign-ins, refreshes and sign-outs.
+    expect_json(owner.get("/networks"), 200)

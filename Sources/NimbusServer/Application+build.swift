@@ -12,6 +12,7 @@ import NimbusMQTT
 import NimbusMQTTStore
 import NIOSSL
 import NimbusStore
+import NimbusWiFiMotion
 import Prometheus
 import ServiceLifecycle
 
@@ -38,6 +39,7 @@ public func buildApplication(
         let mode = ModeDialect(nimbus: nimbus, publicURL: publicURL)
         mode.addRoutes(to: router, webSocketRouter: webSocketRouter)
         try CayenneDialect(nimbus: nimbus, publicURL: publicURL).addRoutes(to: router, webSocketRouter: webSocketRouter)
+        try await WiFiMotionDialect.start(nimbus: nimbus, projectName: configuration.wifiMotionProject, publicURL: publicURL).addRoutes(to: router)
 
         let broker = MQTTBroker(
             limits: configuration.mqtt.brokerLimits, sessionStore: SQLMQTTStore(store: store), retainedStore: SQLMQTTStore(store: store))

@@ -42,6 +42,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var accessTokenLifetime = 43_200
     /// The app of Cayenne password grants and sign-ups that name no client.
     public var cayenneDefaultApp: String?
+    /// The project of the WiFi Motion dialect, by name (`docs/wifimotion.md`).
+    public var wifiMotionProject = "wifimotion"
     /// Seconds a Cayenne command waits for its thing to connect and answer.
     public var cayenneCommandLifetime = 300
     public var thingLimits = ThingLimits()

@@ -6,6 +6,7 @@ import NimbusCayenne
 import NimbusCore
 import NimbusHTTP
 import NimbusMODE
+import NimbusWiFiMotion
 import Testing
 
 /// The OpenAPI documents against the routers: every route a dialect registers is documented, and
@@ -33,10 +34,20 @@ struct OpenAPIDocumentTests {
         }
     }
 
-    @Test("the server serves both documents as JSON to anyone")
+    @Test("the WiFi Motion document names exactly the WiFi Motion routes")
+    func wifiMotionRoutes() async throws {
+        try await Self.withNimbus { nimbus in
+            let router = Router(context: NimbusRequestContext.self)
+            let dialect = try await WiFiMotionDialect.start(nimbus: nimbus, projectName: "wifimotion", publicURL: PublicURL("http://127.0.0.1:8080"))
+            dialect.addRoutes(to: router)
+            try Self.expectSameOperations(routes: Self.operations(router), document: WiFiMotionDialect.openAPI)
+        }
+    }
+
+    @Test("the server serves every document as JSON to anyone")
     func served() async throws {
         try await ModeTestWorld.run { client, _ in
-            for document in [ModeDialect.openAPI, CayenneDialect.openAPI] {
+            for document in [ModeDialect.openAPI, CayenneDialect.openAPI, WiFiMotionDialect.openAPI] {
                 let response = try await client.request(.get, document.path)
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "application/json")

@@ -58,6 +58,9 @@ public enum KeyValueChange: Sendable, Hashable {
 public enum KeyValueScope: Sendable, Hashable {
     case home(Int)
     case device(Int)
+    /// A home's settings that a dialect keeps (a WiFi Motion network's address, its scene config): apart from the
+    /// home's own pairs, so that no client of the key-value API sees or changes them (`HomeUseCases+Settings`).
+    case homeSettings(Int)
 }
 
 /// One stored key-value pair. `revision` is a store-wide counter that grows with every change, so a

@@ -8,12 +8,20 @@ public struct SignUpRequest: Sendable {
     public var externalKey: String?
     /// The client's network address, for the limit on messages sent.
     public var address: String?
+    /// The parts of the name, for dialects that keep them apart (`name` is then their join when not given).
+    public var firstName: String?
+    public var lastName: String?
+    /// The name of a home the new user owns from the start (WiFi Motion's network); `nil` for none.
+    public var ownHome: String?
 
     public init(
         projectId: Int, name: String? = nil, email: String? = nil, password: String? = nil, phoneNumber: String? = nil, externalKey: String? = nil,
-        address: String? = nil
+        address: String? = nil, firstName: String? = nil, lastName: String? = nil, ownHome: String? = nil
     ) {
         self.projectId = projectId
+        self.firstName = firstName
+        self.lastName = lastName
+        self.ownHome = ownHome
         self.name = name
         self.email = email
         self.password = password
@@ -62,10 +70,20 @@ public struct UserChanges: Sendable {
     public var password: String?
     /// A user changing their own password proves they know the current one.
     public var currentPassword: String?
+    /// A new email address, unverified until its owner follows the verification mail.
+    public var email: String?
+    public var firstName: String?
+    public var lastName: String?
 
-    public init(name: String? = nil, password: String? = nil, currentPassword: String? = nil) {
+    public init(
+        name: String? = nil, password: String? = nil, currentPassword: String? = nil, email: String? = nil, firstName: String? = nil,
+        lastName: String? = nil
+    ) {
         self.name = name
         self.password = password
         self.currentPassword = currentPassword
+        self.email = email
+        self.firstName = firstName
+        self.lastName = lastName
     }
 }

@@ -9,6 +9,9 @@ extension AccountUseCases {
     /// sign-in of the user then ends (the caller's own session stays), as after a password reset.
     public func updateUser(_ id: Int, _ changes: UserChanges, address: String?, by principal: Principal) async throws {
         let name = try changes.name.map { try Validation.text($0, field: "name", allowEmpty: true) }
+        let firstName = try changes.firstName.map { try Validation.text($0, field: "first_name", maxLength: 128, allowEmpty: true) }
+        let lastName = try changes.lastName.map { try Validation.text($0, field: "last_name", maxLength: 128, allowEmpty: true) }
+        let email = try changes.email.map { try Validation.email($0) }
         if let password = changes.password { try Validation.password(password) }
         // The caller's own session survives its password change.
         var keptSession: Int?
@@ -27,6 +30,17 @@ extension AccountUseCases {
         let revoked = try await store.write { tx -> [Int] in
             var user = try await self.accessibleUser(id, by: principal, in: tx)
             if let name { user.name = name }
+            if firstName != nil || lastName != nil {
+                user.firstName = firstName ?? user.firstName
+                user.lastName = lastName ?? user.lastName
+                if name == nil { user.name = [user.firstName, user.lastName].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ") }
+            }
+            if let email, email != user.email {
+                guard user.email != nil else { throw NimbusError.invalidInput(field: "email", reason: "this user has no email address") }
+                guard try await tx.users.find(projectId: user.projectId, email: email) == nil else { throw NimbusError.rejected(.emailInUse) }
+                user.email = email
+                user.verified = false
+            }
             var revoked: [Int] = []
             if let passwordHash {
                 guard user.email != nil else { throw NimbusError.invalidInput(field: "password", reason: "this user has no password") }
@@ -40,14 +54,29 @@ extension AccountUseCases {
         for sessionId in revoked { environment.revoke(.session(sessionId)) }
     }
 
-    /// Deletes a user, their memberships and sessions; their open connections close. The last owner
-    /// of a home is refused (`LAST_OWNER`), as when they leave it: the home would have no owner.
-    public func deleteUser(_ id: Int, by principal: Principal) async throws {
+    /// What deleting a user does to the homes they are the last owner of.
+    public enum OwnedHomes: Sendable {
+        /// Refused (`LAST_OWNER`), as when they leave such a home: it would have no owner.
+        case refuse
+        /// Those with no other member are deleted with the user; one with other members is refused (WiFi Motion's
+        /// `delete_claimed_network=false`).
+        case deleteUnshared
+        /// Deleted with the user, members and all (`delete_claimed_network=true`).
+        case delete
+    }
+
+    /// Deletes a user, their memberships and sessions; their open connections close.
+    public func deleteUser(_ id: Int, ownedHomes: OwnedHomes = .refuse, by principal: Principal) async throws {
         let sessions = try await store.write { tx in
             _ = try await self.accessibleUser(id, by: principal, in: tx)
             for home in try await tx.homes.list(memberUserId: id, page: PageRequest(skip: 0, limit: 10_000)).items {
-                if try await tx.homes.member(homeId: home.id, userId: id)?.role == .owner, try await tx.homes.ownerCount(homeId: home.id) <= 1 {
-                    throw NimbusError.rejected(.lastOwner)
+                guard try await tx.homes.member(homeId: home.id, userId: id)?.role == .owner, try await tx.homes.ownerCount(homeId: home.id) <= 1 else {
+                    continue
+                }
+                switch ownedHomes {
+                case .refuse: throw NimbusError.rejected(.lastOwner)
+                case .deleteUnshared where try await tx.homes.memberUserIds(homeId: home.id).count > 1: throw NimbusError.rejected(.lastOwner)
+                case .deleteUnshared, .delete: try await tx.homes.delete(id: home.id)
                 }
             }
             let sessions = try await tx.sessions.deleteAll(userId: id)

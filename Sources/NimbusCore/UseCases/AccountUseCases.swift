@@ -17,7 +17,11 @@ public struct AccountUseCases: Sendable {
     public func signUp(_ request: SignUpRequest, links: AccountLinks, by principal: Principal) async throws -> User {
         let project = try await project(request.projectId)
         let now = environment.clock.now()
-        let name = try Validation.text(request.name ?? "", field: "name", allowEmpty: true)
+        let firstName = try request.firstName.map { try Validation.text($0, field: "first_name", maxLength: 128, allowEmpty: true) }
+        let lastName = try request.lastName.map { try Validation.text($0, field: "last_name", maxLength: 128, allowEmpty: true) }
+        let joined = [firstName, lastName].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        let name = try Validation.text(request.name ?? joined, field: "name", allowEmpty: true)
+        let ownHome = try request.ownHome.map { try Validation.text($0.isEmpty ? "Home" : $0, field: "name") }
         switch project.accountMode {
         case .email:
             let email = try Validation.email(try Validation.required(request.email, "email"))
@@ -34,13 +38,19 @@ public struct AccountUseCases: Sendable {
                     }
                     user = existing
                     user.name = name
+                    user.firstName = firstName
+                    user.lastName = lastName
                     user.passwordHash = passwordHash
                     user.passwordUpdateTime = now
                     try await tx.users.update(user)
                 } else {
                     user = try await tx.users.insert(User(
                         id: 0, projectId: project.id, name: name, email: email, passwordHash: passwordHash,
-                        verified: false, creationTime: now, passwordUpdateTime: now))
+                        verified: false, creationTime: now, passwordUpdateTime: now, firstName: firstName, lastName: lastName))
+                }
+                if let ownHome {
+                    let home = try await tx.homes.insert(projectId: project.id, name: ownHome, at: now)
+                    try await tx.homes.addMember(homeId: home.id, userId: user.id, role: .owner, at: now)
                 }
                 try await self.enqueueVerificationEmail(to: user, token: token, link: links.emailVerification, address: request.address, in: tx)
                 return user
@@ -211,6 +221,17 @@ public struct AccountUseCases: Sendable {
         let sessionId = try AccessPolicy.requireSession(principal)
         try await store.write { tx in try await tx.sessions.delete(id: sessionId) }
         environment.revoke(.session(sessionId))
+    }
+
+    /// Ends every other session of the caller's user (WiFi Motion's sign-in without `multi`): their tokens stop
+    /// working at once and their connections close. - Returns: how many ended.
+    @discardableResult
+    public func endOtherSessions(of principal: Principal) async throws -> Int {
+        let sessionId = try AccessPolicy.requireSession(principal)
+        let (userId, _) = try AccessPolicy.requireUser(principal)
+        let ended = try await store.write { tx in try await tx.sessions.deleteAll(userId: userId, except: sessionId) }
+        for session in ended { environment.revoke(.session(session)) }
+        return ended.count
     }
 }
 

@@ -67,6 +67,7 @@ public struct KeyValueUseCases: Sendable {
         switch scope {
         case .home(let id): _ = try await AccessPolicy.home(id, for: principal, write ? .write(.kv) : .read, in: tx)
         case .device(let id): _ = try await AccessPolicy.device(id, for: principal, write ? .write(.kv) : .read, in: tx)
+        case .homeSettings(let id): _ = try await AccessPolicy.home(id, for: principal, write ? .manage(.admin) : .read, in: tx)
         }
     }
 }

@@ -119,6 +119,8 @@ extension ServerSetting {
                 help: "seconds an OAuth access token (JWT) is valid; revoking its sign-in ends it within a minute regardless"),
         .optionalText("cayenne-default-app", \.cayenneDefaultApp,
                       help: "app id that Cayenne password grants and sign-ups without `client_id` belong to (real clients send none)"),
+        .text("wifimotion-project", \.wifiMotionProject,
+              help: "name of the project WiFi Motion's users, networks and sensors live in; made at start (email accounts) when none has it"),
         .number("cayenne-command-lifetime", \.cayenneCommandLifetime, in: 1...604_800,
                 help: "seconds a Cayenne command waits for its thing to connect and answer before it times out"),
         .number("sign-in-max-failures", \.signInMaxFailures, in: 1...1_000,

@@ -22,7 +22,7 @@ struct SQLHomeRepository: HomeRepository {
 
     func delete(id: Int) async throws {
         // Key-value pairs are keyed by scope rather than by a foreign key, so they go explicitly.
-        try await db.raw("DELETE FROM key_values WHERE scope = 'home' AND owner_id = \(bind: id)").run()
+        try await db.raw("DELETE FROM key_values WHERE scope IN ('home', 'home_settings') AND owner_id = \(bind: id)").run()
         try await db.raw("DELETE FROM homes WHERE id = \(bind: id)").run()
     }
 

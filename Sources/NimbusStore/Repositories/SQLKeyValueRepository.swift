@@ -61,6 +61,7 @@ struct SQLKeyValueRepository: KeyValueRepository {
         switch scope {
         case .home(let id): ("home", id)
         case .device(let id): ("device", id)
+        case .homeSettings(let id): ("home_settings", id)
         }
     }
 

@@ -14,12 +14,19 @@ struct SQLProjectRepository: ProjectRepository {
     }
 
     func get(id: Int) async throws -> Project? {
-        try await db.raw("SELECT * FROM projects WHERE id = \(bind: id)").first().map { row in
-            guard let mode = Project.AccountMode(rawValue: try row.column("account_mode")),
-                let provisioning = Project.Provisioning(rawValue: try row.column("provisioning"))
-            else { throw StoreError.unexpectedRow("project \(id)") }
-            return Project(id: id, name: try row.column("name"), accountMode: mode, provisioning: provisioning, creationTime: try row.column("creation_time"))
-        }
+        try await db.raw("SELECT * FROM projects WHERE id = \(bind: id)").first().map(Self.project)
+    }
+
+    func find(name: String) async throws -> Project? {
+        try await db.raw("SELECT * FROM projects WHERE name = \(bind: name) ORDER BY id LIMIT 1").first().map(Self.project)
+    }
+
+    private static func project(_ row: any SQLRow) throws -> Project {
+        let id: Int = try row.column("id")
+        guard let mode = Project.AccountMode(rawValue: try row.column("account_mode")),
+            let provisioning = Project.Provisioning(rawValue: try row.column("provisioning"))
+        else { throw StoreError.unexpectedRow("project \(id)") }
+        return Project(id: id, name: try row.column("name"), accountMode: mode, provisioning: provisioning, creationTime: try row.column("creation_time"))
     }
 
     func insertApp(_ app: App) async throws {

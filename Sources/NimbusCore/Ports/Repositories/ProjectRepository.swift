@@ -4,6 +4,8 @@ import Foundation
 public protocol ProjectRepository: Sendable {
     func insert(name: String, accountMode: Project.AccountMode, provisioning: Project.Provisioning, at time: Date) async throws -> Project
     func get(id: Int) async throws -> Project?
+    /// The oldest project of that name.
+    func find(name: String) async throws -> Project?
     func insertApp(_ app: App) async throws
     func app(id: String) async throws -> App?
     func updateApp(_ app: App) async throws

@@ -1,0 +1,61 @@
+import Foundation
+import Hummingbird
+import NimbusCore
+import NimbusHTTP
+
+/// The WiFi Motion dialect: Cognitive Systems' App Cloud API under `/wifimotion/api/v1/` (`docs/wifimotion.md`),
+/// for the users of one project (the setting `wifimotion-project`), who sign in through that project's app.
+public struct WiFiMotionDialect: Sendable {
+    public static let pathPrefix = "/wifimotion"
+    /// Every route below, described in `OpenAPI/wifimotion.json` (a test keeps the two equal).
+    public static let openAPI = OpenAPIDocument(name: "wifimotion", bundle: .module)
+    let nimbus: Nimbus
+    let space: WiFiMotionSpace
+    let publicURL: PublicURL
+
+    /// Finds or makes the project named `projectName` and its sign-in app (`AdminUseCases.ensureEmailProject`).
+    public static func start(nimbus: Nimbus, projectName: String, publicURL: PublicURL) async throws -> WiFiMotionDialect {
+        let (project, app) = try await nimbus.admin.ensureEmailProject(named: projectName, appPrefix: "wifimotion", by: .system)
+        return WiFiMotionDialect(nimbus: nimbus, space: WiFiMotionSpace(projectId: project.id, appId: app.id), publicURL: publicURL)
+    }
+
+    public func addRoutes(to router: Router<NimbusRequestContext>) {
+        router.add(middleware: DialectErrorMiddleware(pathPrefix: Self.pathPrefix, format: WiFiMotionErrorFormat()))
+        Self.openAPI.addRoute(to: router)
+        let api = router.group("wifimotion/api/v1").add(middleware: WiFiMotionAuthenticator(authenticator: nimbus.authenticator, space: space))
+        let base = publicURL.dialectBase(Self.pathPrefix) + "/api/v1"
+        WiFiMotionSessionsController(accounts: nimbus.accounts, oauth: nimbus.oauth, authenticator: nimbus.authenticator, space: space).addRoutes(to: api)
+        WiFiMotionUsersController(
+            accounts: nimbus.accounts, space: space,
+            links: AccountLinks(emailVerification: { "\(base)/confirmations?token=\($0)" }, passwordReset: { "\(base)/password_resets?token=\($0)" })
+        ).addRoutes(to: api)
+        WiFiMotionNetworksController(homes: nimbus.homes).addRoutes(to: api)
+        WiFiMotionMembershipsController(homes: nimbus.homes).addRoutes(to: api)
+    }
+}
+
+/// The project WiFi Motion's users live in and the app they sign in through.
+struct WiFiMotionSpace: Sendable {
+    let projectId: Int
+    let appId: String
+}
+
+/// Finds the caller from `Authorization: <token>` (the sample client sends the token raw) or `Bearer <token>`. A token
+/// of another project's user is refused as unknown: WiFi Motion is one project's API.
+struct WiFiMotionAuthenticator: RouterMiddleware {
+    typealias Context = NimbusRequestContext
+    let authenticator: Authenticator
+    let space: WiFiMotionSpace
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard var header = request.headers[.authorization]?.trimmingCharacters(in: .whitespaces), !header.isEmpty else {
+            return try await next(request, context)
+        }
+        if header.lowercased().hasPrefix("bearer ") { header = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
+        let principal = try await authenticator.authenticate(token: header)
+        guard case .user(_, let projectId, _, _) = principal, projectId == space.projectId else { throw NimbusError.invalidCredential }
+        var context = context
+        context.principal = principal
+        return try await next(request, context)
+    }
+}
