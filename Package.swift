@@ -164,6 +164,8 @@ let package = Package(
             dependencies: [
                 "NimbusCore",
                 "NimbusHTTP",
+                "NimbusMQTT",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -305,7 +307,7 @@ let package = Package(
         .testTarget(
             name: "NimbusMODETests",
             dependencies: [
-                "NimbusCore", "NimbusMODE", "NimbusCayenne", "NimbusWiFiMotion", "NimbusHTTP", "NimbusServer", "NimbusStore",
+                "NimbusCore", "NimbusMODE", "NimbusCayenne", "NimbusWiFiMotion", "NimbusMQTT", "NimbusHTTP", "NimbusServer", "NimbusStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),

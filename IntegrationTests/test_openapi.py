@@ -28,6 +28,7 @@ import pytest
 
 from cayenne import Cayenne
 from harness import NimbusServer, expect
+from mqtt import V311, Broker, MqttClient
 from wifimotion import WiFiMotion, expect_json
 from world import ALL_PERMISSIONS, Project
 
@@ -133,6 +134,10 @@ def test_cayenne_api_conforms_to_its_document(api_server: NimbusServer, tmp_path
 
 def test_wifimotion_api_conforms_to_its_document(api_server: NimbusServer, tmp_path: Path) -> None:
     wm = WiFiMotion(api_server)
+    served = expect_json(wm.http.get(f"{api_server.base_url}/openapi/wifimotion.json", timeout=10), 200)
+    assert "/wifimotion/api/v1/sensors/devices" in served["paths"], \
+        "the server serves a wifimotion.json without the sensors: a stale build (the binary reads the document " \
+        "from the nimbus_NimbusWiFiMotion.resources folder next to it, which `swift build` refreshes)"
     owner = wm.account()
     n = owner.network_id
     # Objects that their operation destroys or changes past use: a session to end, a user to delete,
@@ -143,22 +148,50 @@ def test_wifimotion_api_conforms_to_its_document(api_server: NimbusServer, tmp_p
     leaver = wm.account()
     owner.add_member(leaver)
     base = "/wifimotion/api/v1"
-    config = write_config(tmp_path / "wifimotion.toml", owner.token, {"network_id": n},
+    # The sensors: the integration, its hub connected (and subscribed to its pairing command, so that pairing
+    # answers past its 409) with a sensor, and a sensor to delete; another owner's integration to delete.
+    integration = expect_json(owner.post("/sensors/integrations", params={"show_account": "true"},
+                                         json={"integrations_enable": True}), 201)["integrations"]
+    hub = MqttClient(Broker(api_server.mqtt_port, username=integration["userThingName"],
+                            password=integration["external_password"]), version=V311, client_id="HUB_0001")
+    hub.connect()
+    hub_topics = f"wifimotion/{integration['userThingName']}/HUB_0001/"
+    assert hub.subscribe(hub_topics + "cmd/pair") == [1]
+    for sensor in ("SENSOR_00112233aabbccdd", "SENSOR_doomed"):
+        assert hub.publish(hub_topics + f"devices/{sensor}/added", '{"deviceType": "SensorDoor"}', qos=1) == 0
+    assert hub.publish(hub_topics + "devices/SENSOR_00112233aabbccdd/value", '{"status": "open"}', qos=1) == 0
+    integration_owner = wm.account()
+    expect_json(integration_owner.post("/sensors/integrations", json={"integrations_enable": True}), 201)
+    # One `include-name` ("METHOD /path") per override: schemathesis ORs an entry's `include-*` filters, so an
+    # `include-path` with an `include-method` would also pick every other operation of that method.
+    config = write_config(tmp_path / "wifimotion.toml", owner.token, {"network_id": n, "thingName": "HUB_0001"},
                           [
-                              {"include-path": f"{base}/sessions", "include-method": "DELETE",
+                              {"include-name": f"DELETE {base}/sensors/devices/{{thingName}}",
+                               "parameters": {"thingName": "SENSOR_doomed"}},
+                              {"include-name": f"DELETE {base}/sensors/integrations",
+                               "headers": {"Authorization": integration_owner.token},
+                               "parameters": {"network_id": integration_owner.network_id}},
+                              {"include-name": f"DELETE {base}/sessions",
                                "headers": {"Authorization": doomed_session["token"]}},
-                              {"include-path": f"{base}/users/{{id}}", "include-method": "GET",
-                               "parameters": {"id": owner.id}},
-                              {"include-path": f"{base}/users/{{id}}", "include-method": "PUT",
+                              {"include-name": f"GET {base}/users/{{id}}", "parameters": {"id": owner.id}},
+                              {"include-name": f"PUT {base}/users/{{id}}",
                                "headers": {"Authorization": changing_user.token},
                                "parameters": {"id": changing_user.id}},
-                              {"include-path": f"{base}/users/{{id}}", "include-method": "DELETE",
+                              {"include-name": f"DELETE {base}/users/{{id}}",
                                "headers": {"Authorization": doomed_user.token}, "parameters": {"id": doomed_user.id}},
                               {"include-path-regex": f"^{base}/(networks|network_scene_configs)/\\{{id\\}}$",
                                "parameters": {"id": n}},
-                              {"include-path": f"{base}/network_memberships/{{id}}", "include-method": "DELETE",
+                              {"include-name": f"DELETE {base}/network_memberships/{{id}}",
                                "parameters": {"id": f"{n}-{leaver.id}"}},
                           ])
-    run_schemathesis(api_server, "wifimotion", config)
+    try:
+        run_schemathesis(api_server, "wifimotion", config)
+        # The run got past the sensors' 404s and 409s: pairing reached the hub, the pinned sensor and the other
+        # owner's integration were deleted.
+        assert any(m.topic == hub_topics + "cmd/pair" for m in hub.take_all()), "no pairing command reached the hub"
+    finally:
+        hub.close()
+    expect_json(owner.get("/sensors/devices/SENSOR_doomed"), 404)
+    expect_json(integration_owner.get("/sensors/integrations"), 404)
     # The owner's session outlived the run's own sign-ins, refreshes and sign-outs.
     expect_json(owner.get("/networks"), 200)

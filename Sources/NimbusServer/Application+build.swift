@@ -39,13 +39,15 @@ public func buildApplication(
         let mode = ModeDialect(nimbus: nimbus, publicURL: publicURL)
         mode.addRoutes(to: router, webSocketRouter: webSocketRouter)
         try CayenneDialect(nimbus: nimbus, publicURL: publicURL).addRoutes(to: router, webSocketRouter: webSocketRouter)
-        try await WiFiMotionDialect.start(nimbus: nimbus, projectName: configuration.wifiMotionProject, publicURL: publicURL).addRoutes(to: router)
 
         let broker = MQTTBroker(
             limits: configuration.mqtt.brokerLimits, sessionStore: SQLMQTTStore(store: store), retainedStore: SQLMQTTStore(store: store))
         try await broker.restore()
+        let hubs = WiFiMotionHubLinks(nimbus: nimbus, broker: broker)
+        try await WiFiMotionDialect.start(nimbus: nimbus, projectName: configuration.wifiMotionProject, publicURL: publicURL)
+            .addRoutes(to: router, hubs: hubs)
         let mqttServer = MQTTServer(
-            broker: broker, hooks: mqttHooks(configuration, nimbus: nimbus, broker: broker, logger: logger),
+            broker: broker, hooks: mqttHooks(configuration, nimbus: nimbus, broker: broker, hubs: hubs, logger: logger),
             settings: configuration.mqtt, logger: logger)
         MQTTWebSocketRoute.add(to: webSocketRouter, server: mqttServer)
         let mqttListeners = try await mqttListeners(configuration, server: mqttServer, tls: mqttTLS, logger: logger)
@@ -106,9 +108,14 @@ func buildRouter(metrics: PrometheusCollectorRegistry) -> Router<NimbusRequestCo
     return router
 }
 
-/// MODE's and Cayenne's hooks, then anonymous access to one project if configured (it only takes clients without a user name).
-private func mqttHooks(_ configuration: ServerConfiguration, nimbus: Nimbus, broker: MQTTBroker, logger: Logger) -> [any MQTTHooks] {
-    var hooks: [any MQTTHooks] = [ModeMQTTHooks(nimbus: nimbus, broker: broker), CayenneMQTTHooks(nimbus: nimbus, broker: broker)]
+/// MODE's, Cayenne's and WiFi Motion's hooks, then anonymous access to one project if configured (it only takes clients
+/// without a user name).
+private func mqttHooks(
+    _ configuration: ServerConfiguration, nimbus: Nimbus, broker: MQTTBroker, hubs: WiFiMotionHubLinks, logger: Logger
+) -> [any MQTTHooks] {
+    var hooks: [any MQTTHooks] = [
+        ModeMQTTHooks(nimbus: nimbus, broker: broker), CayenneMQTTHooks(nimbus: nimbus, broker: broker), WiFiMotionMQTTHooks(nimbus: nimbus, links: hubs),
+    ]
     if let project = configuration.mqttAnonymousProject {
         logger.warning(
             "MQTT clients without credentials are let into a project's topics (--mqtt-anonymous-project): for development only",

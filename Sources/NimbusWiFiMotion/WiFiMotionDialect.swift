@@ -19,7 +19,8 @@ public struct WiFiMotionDialect: Sendable {
         return WiFiMotionDialect(nimbus: nimbus, space: WiFiMotionSpace(projectId: project.id, appId: app.id), publicURL: publicURL)
     }
 
-    public func addRoutes(to router: Router<NimbusRequestContext>) {
+    /// - Parameter hubs: the sensor hubs' MQTT links, through which pairing reaches a hub.
+    public func addRoutes(to router: Router<NimbusRequestContext>, hubs: WiFiMotionHubLinks) {
         router.add(middleware: DialectErrorMiddleware(pathPrefix: Self.pathPrefix, format: WiFiMotionErrorFormat()))
         Self.openAPI.addRoute(to: router)
         let api = router.group("wifimotion/api/v1").add(middleware: WiFiMotionAuthenticator(authenticator: nimbus.authenticator, space: space))
@@ -31,6 +32,7 @@ public struct WiFiMotionDialect: Sendable {
         ).addRoutes(to: api)
         WiFiMotionNetworksController(homes: nimbus.homes).addRoutes(to: api)
         WiFiMotionMembershipsController(homes: nimbus.homes).addRoutes(to: api)
+        WiFiMotionSensorsController(nimbus: nimbus, hubs: hubs, host: URL(string: publicURL.base)?.host ?? "localhost").addRoutes(to: api)
     }
 }
 

@@ -6,6 +6,7 @@ import NimbusCayenne
 import NimbusCore
 import NimbusHTTP
 import NimbusMODE
+import NimbusMQTT
 import NimbusWiFiMotion
 import Testing
 
@@ -39,7 +40,7 @@ struct OpenAPIDocumentTests {
         try await Self.withNimbus { nimbus in
             let router = Router(context: NimbusRequestContext.self)
             let dialect = try await WiFiMotionDialect.start(nimbus: nimbus, projectName: "wifimotion", publicURL: PublicURL("http://127.0.0.1:8080"))
-            dialect.addRoutes(to: router)
+            dialect.addRoutes(to: router, hubs: WiFiMotionHubLinks(nimbus: nimbus, broker: MQTTBroker()))
             try Self.expectSameOperations(routes: Self.operations(router), document: WiFiMotionDialect.openAPI)
         }
     }

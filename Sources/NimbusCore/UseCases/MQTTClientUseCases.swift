@@ -72,11 +72,7 @@ public struct MQTTClientUseCases: Sendable {
     public func authenticate(username: String, password: String, thing name: ThingName) async throws -> (thing: Device, principal: Principal) {
         guard let clientId = UUID(uuidString: username) else { throw Refusal.badCredentials }
         return try await store.read { tx in
-            guard let client = try await tx.mqttClients.get(id: clientId) else {
-                _ = Secrets.matches(password, hash: Self.decoyHash)  // the same work as a known user name
-                throw Refusal.badCredentials
-            }
-            guard Secrets.matches(password, hash: client.secretHash) else { throw Refusal.badCredentials }
+            let client = try await Self.checked(clientId, password: password, in: tx)
             let thing: Device?
             switch name {
             case .id(let id):
@@ -91,6 +87,20 @@ public struct MQTTClientUseCases: Sendable {
             guard let thing, thing.homeId == client.homeId, thing.status == .activated else { throw Refusal.unknownThing }
             return (thing, .device(deviceId: thing.id, projectId: thing.projectId))
         }
+    }
+
+    /// The credentials of `clientId` if `password` is theirs (a gateway connecting before its thing exists).
+    public func account(clientId: UUID, password: String) async throws -> AccountMQTTClient {
+        try await store.read { tx in try await Self.checked(clientId, password: password, in: tx) }
+    }
+
+    private static func checked(_ clientId: UUID, password: String, in tx: any StoreTransaction) async throws -> AccountMQTTClient {
+        guard let client = try await tx.mqttClients.get(id: clientId) else {
+            _ = Secrets.matches(password, hash: Self.decoyHash)  // the same work as a known user name
+            throw Refusal.badCredentials
+        }
+        guard Secrets.matches(password, hash: client.secretHash) else { throw Refusal.badCredentials }
+        return client
     }
 
     /// A DevEUI as LoRaWAN servers write it: upper-case hex without separators (`70B3D57ED0001234`).
