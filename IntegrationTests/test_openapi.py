@@ -21,15 +21,17 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+import requests
 
 from cayenne import Cayenne
 from harness import NimbusServer, expect
 from mqtt import V311, Broker, MqttClient
-from wifimotion import WiFiMotion, expect_json
+from wifimotion import WiFiMotion, expect_json, jwt_parts
 from world import ALL_PERMISSIONS, Project
 
 MAX_EXAMPLES = int(os.environ.get("NIMBUS_OPENAPI_EXAMPLES", "8"))
@@ -135,9 +137,11 @@ def test_cayenne_api_conforms_to_its_document(api_server: NimbusServer, tmp_path
 def test_wifimotion_api_conforms_to_its_document(api_server: NimbusServer, tmp_path: Path) -> None:
     wm = WiFiMotion(api_server)
     served = expect_json(wm.http.get(f"{api_server.base_url}/openapi/wifimotion.json", timeout=10), 200)
-    assert "/wifimotion/api/v1/sensors/devices" in served["paths"], \
-        "the server serves a wifimotion.json without the sensors: a stale build (the binary reads the document " \
-        "from the nimbus_NimbusWiFiMotion.resources folder next to it, which `swift build` refreshes)"
+    for path in ("/wifimotion/api/v1/sensors/devices", "/wifimotion/api/v1/sounding/clients",
+                 "/wifimotion/mns/network/{id}/events/create"):
+        assert path in served["paths"], \
+            f"the server serves a wifimotion.json without {path}: a stale build (the binary reads the document " \
+            "from the nimbus_NimbusWiFiMotion.resources folder next to it, which `swift build` refreshes)"
     owner = wm.account()
     n = owner.network_id
     # Objects that their operation destroys or changes past use: a session to end, a user to delete,
@@ -162,6 +166,22 @@ def test_wifimotion_api_conforms_to_its_document(api_server: NimbusServer, tmp_p
     assert hub.publish(hub_topics + "devices/SENSOR_00112233aabbccdd/value", '{"status": "open"}', qos=1) == 0
     integration_owner = wm.account()
     expect_json(integration_owner.post("/sensors/integrations", json={"integrations_enable": True}), 201)
+    # Motion: the agent's key (docs/wifimotion.md: `--permissions events,admin`) for the `/wifimotion/mns` paths,
+    # a topology with the device the document's example of `PATCH /sounding/clients` names, and events to list,
+    # tag and chart. The run's own topology reports go to another network, so that the example keeps its device.
+    client_id = jwt_parts(owner.token)[1]["client_id"]
+    agent_key = api_server.cli("key", "create", "--project", client_id.removeprefix("wifimotion-"), "--name", "agent",
+                               "--permissions", "events,admin")["key"]
+    mns = f"{api_server.base_url}/wifimotion/mns/network"
+    example_device = {"device_id": "csi-b-001122334455", "id": 1, "mac": "00:11:22:33:44:55"}
+    reported = requests.put(f"{mns}/{n}/topology", headers={"Authorization": agent_key}, timeout=10,
+                            json={"devices": [example_device]})
+    assert reported.status_code == 204, reported.text
+    for ts in (time.time() - 90, time.time() - 30):
+        expect_json(requests.post(f"{mns}/{n}/events/create", headers={"Authorization": agent_key}, timeout=10,
+                                  json={"event": "MotionDetectedEvent", "category": "Motion", "ts": ts,
+                                        "intensity": 0.5}), 201)
+    topology_owner = wm.account()
     # One `include-name` ("METHOD /path") per override: schemathesis ORs an entry's `include-*` filters, so an
     # `include-path` with an `include-method` would also pick every other operation of that method.
     config = write_config(tmp_path / "wifimotion.toml", owner.token, {"network_id": n, "thingName": "HUB_0001"},
@@ -183,6 +203,11 @@ def test_wifimotion_api_conforms_to_its_document(api_server: NimbusServer, tmp_p
                                "parameters": {"id": n}},
                               {"include-name": f"DELETE {base}/network_memberships/{{id}}",
                                "parameters": {"id": f"{n}-{leaver.id}"}},
+                              {"include-name": "POST /wifimotion/mns/network/{id}/events/create",
+                               "headers": {"Authorization": agent_key}, "parameters": {"id": n}},
+                              {"include-name": "PUT /wifimotion/mns/network/{id}/topology",
+                               "headers": {"Authorization": f"Bearer {agent_key}"},
+                               "parameters": {"id": topology_owner.network_id}},
                           ])
     try:
         run_schemathesis(api_server, "wifimotion", config)
@@ -195,3 +220,10 @@ def test_wifimotion_api_conforms_to_its_document(api_server: NimbusServer, tmp_p
     expect_json(integration_owner.get("/sensors/integrations"), 404)
     # The owner's session outlived the run's own sign-ins, refreshes and sign-outs.
     expect_json(owner.get("/networks"), 200)
+    # `PATCH /sounding/clients` got past its 400 (the document's example names the reported device): the app's
+    # change shows over the report.
+    [device] = expect_json(owner.get("/sounding/clients"), 200)["devices"]
+    assert "friendly_name" in device or device["location"] != "", f"no client change of the run succeeded: {device}"
+    # The run's reports reached their networks: the owner's events grew, the other network got topologies.
+    assert len(expect_json(owner.get("/events", params={"last": 400}), 200)) > 2, "no event of the run was stored"
+    assert expect_json(topology_owner.get("/topologies"), 200)["ts"] is not None, "no topology of the run was stored"

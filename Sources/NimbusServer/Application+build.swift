@@ -45,7 +45,7 @@ public func buildApplication(
         try await broker.restore()
         let hubs = WiFiMotionHubLinks(nimbus: nimbus, broker: broker)
         try await WiFiMotionDialect.start(nimbus: nimbus, projectName: configuration.wifiMotionProject, publicURL: publicURL)
-            .addRoutes(to: router, hubs: hubs)
+            .addRoutes(to: router, webSocketRouter: webSocketRouter, hubs: hubs)
         let mqttServer = MQTTServer(
             broker: broker, hooks: mqttHooks(configuration, nimbus: nimbus, broker: broker, hubs: hubs, logger: logger),
             settings: configuration.mqtt, logger: logger)

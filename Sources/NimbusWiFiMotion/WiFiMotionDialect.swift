@@ -19,20 +19,35 @@ public struct WiFiMotionDialect: Sendable {
         return WiFiMotionDialect(nimbus: nimbus, space: WiFiMotionSpace(projectId: project.id, appId: app.id), publicURL: publicURL)
     }
 
-    /// - Parameter hubs: the sensor hubs' MQTT links, through which pairing reaches a hub.
-    public func addRoutes(to router: Router<NimbusRequestContext>, hubs: WiFiMotionHubLinks) {
+    /// - Parameters:
+    ///   - webSocketRouter: where the `/motions` WebSocket goes.
+    ///   - hubs: the sensor hubs' MQTT links, through which pairing reaches a hub.
+    public func addRoutes(to router: Router<NimbusRequestContext>, webSocketRouter: Router<NimbusRequestContext>, hubs: WiFiMotionHubLinks) {
         router.add(middleware: DialectErrorMiddleware(pathPrefix: Self.pathPrefix, format: WiFiMotionErrorFormat()))
         Self.openAPI.addRoute(to: router)
-        let api = router.group("wifimotion/api/v1").add(middleware: WiFiMotionAuthenticator(authenticator: nimbus.authenticator, space: space))
+        let open = router.group("wifimotion/api/v1").add(middleware: WiFiMotionAuthenticator(authenticator: nimbus.authenticator, space: space))
+        // Everything but signing in and up and the mails about them needs a caller, checked before the request is read.
+        let credentialed = open.group().add(middleware: WiFiMotionRequireCaller())
         let base = publicURL.dialectBase(Self.pathPrefix) + "/api/v1"
-        WiFiMotionSessionsController(accounts: nimbus.accounts, oauth: nimbus.oauth, authenticator: nimbus.authenticator, space: space).addRoutes(to: api)
+        WiFiMotionSessionsController(accounts: nimbus.accounts, oauth: nimbus.oauth, authenticator: nimbus.authenticator, space: space)
+            .addRoutes(open: open, credentialed: credentialed)
         WiFiMotionUsersController(
             accounts: nimbus.accounts, space: space,
             links: AccountLinks(emailVerification: { "\(base)/confirmations?token=\($0)" }, passwordReset: { "\(base)/password_resets?token=\($0)" })
-        ).addRoutes(to: api)
+        ).addRoutes(open: open, credentialed: credentialed)
+        let api = credentialed
         WiFiMotionNetworksController(homes: nimbus.homes).addRoutes(to: api)
         WiFiMotionMembershipsController(homes: nimbus.homes).addRoutes(to: api)
         WiFiMotionSensorsController(nimbus: nimbus, hubs: hubs, host: URL(string: publicURL.base)?.host ?? "localhost").addRoutes(to: api)
+        WiFiMotionSoundingController(homes: nimbus.homes).addRoutes(to: api)
+        WiFiMotionEventsController(homes: nimbus.homes, events: nimbus.events).addRoutes(to: api)
+        WiFiMotionHistoryController(nimbus: nimbus).addRoutes(to: api)
+        // The access-point agent's Core API paths, with a project key.
+        WiFiMotionAgentAPI(nimbus: nimbus).addRoutes(
+            to: router.group("wifimotion/mns").add(middleware: WiFiMotionAgentAuthenticator(authenticator: nimbus.authenticator, space: space)))
+        let motions = WiFiMotionMotions(nimbus: nimbus, space: space)
+        motions.addRefusal(to: router)
+        motions.addRoutes(to: webSocketRouter)
     }
 }
 
@@ -42,15 +57,28 @@ struct WiFiMotionSpace: Sendable {
     let appId: String
 }
 
+/// Refuses a request without a caller (`401`) before anything else is done with it.
+struct WiFiMotionRequireCaller: RouterMiddleware {
+    typealias Context = NimbusRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if case .anonymous = context.principal { throw NimbusError.authenticationRequired }
+        return try await next(request, context)
+    }
+}
+
 /// Finds the caller from `Authorization: <token>` (the sample client sends the token raw) or `Bearer <token>`. A token
 /// of another project's user is refused as unknown: WiFi Motion is one project's API.
 struct WiFiMotionAuthenticator: RouterMiddleware {
     typealias Context = NimbusRequestContext
     let authenticator: Authenticator
     let space: WiFiMotionSpace
+    /// A query parameter that may carry the token instead (`token` on the `/motions` WebSocket).
+    var tokenParameter: String?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard var header = request.headers[.authorization]?.trimmingCharacters(in: .whitespaces), !header.isEmpty else {
+        let queried = tokenParameter.flatMap { request.uri.queryParameters.get($0) }
+        guard var header = (request.headers[.authorization] ?? queried)?.trimmingCharacters(in: .whitespaces), !header.isEmpty else {
             return try await next(request, context)
         }
         if header.lowercased().hasPrefix("bearer ") { header = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) }

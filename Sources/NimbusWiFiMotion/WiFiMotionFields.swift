@@ -14,6 +14,10 @@ struct WiFiMotionFields: Sendable {
         return WiFiMotionFields(fields: RequestFields(read.values.filter { $0.value != .string("None") }, isForm: true))
     }
 
+    /// The names of the fields sent.
+    var keys: [String] { Array(fields.values.keys) }
+    /// A field as sent (an object or array of a JSON body).
+    func value(_ key: String) -> JSONValue? { fields[key] }
     func string(_ key: String) throws -> String? { try fields.string(key) }
     func requiredString(_ key: String) throws -> String { try fields.requiredString(key) }
     func int(_ key: String) throws -> Int? { try fields.int(key) }
@@ -69,5 +73,22 @@ extension Request {
         case "false", "0", "": return false
         default: throw NimbusError.invalidInput(field: name, reason: "must be true or false")
         }
+    }
+
+    /// A query parameter read as epoch seconds; `nil` when absent.
+    func wifiMotionSeconds(_ name: String) throws -> Double? {
+        guard let text = uri.queryParameters.get(name) else { return nil }
+        // Up to the year 3000: far enough for any range, near enough that no arithmetic on it overflows.
+        guard let value = Double(text), value.isFinite, (0...32_503_680_000).contains(value) else {
+            throw WiFiMotionError.invalid(name, "epoch seconds up to the year 3000")
+        }
+        return value
+    }
+
+    /// A query parameter read as an integer in `range`; `nil` when absent.
+    func wifiMotionInteger(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = uri.queryParameters.get(name) else { return nil }
+        guard let value = Int(text), range.contains(value) else { throw WiFiMotionError.invalid(name, "from \(range.lowerBound) to \(range.upperBound)") }
+        return value
     }
 }

@@ -23,6 +23,7 @@ struct WiFiMotionSensorsController: Sendable {
         api.patch("sensors/devices/:thingName", use: updateDevice)
         api.delete("sensors/devices/:thingName", use: deleteDevice)
         api.post("sensors/pair/:thingName", use: pair)
+        api.get("sensors/history", use: detections)
     }
 
     /// Makes the integration (or, for one that exists, changes it as `PATCH` does). With `integrations_enable: false`
@@ -73,7 +74,8 @@ struct WiFiMotionSensorsController: Sendable {
 
     @Sendable func devices(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         let networkId = try await network(request, context)
-        let things = try await nimbus.things.reported(in: networkId, by: context.principal).filter { $0.hardwareId != nil }
+        let things = try await nimbus.things.reported(in: networkId, by: context.principal)
+            .filter { $0.hardwareId != nil && $0.hardwareId != WiFiMotionAgentAPI.agentName }
         let userThingName = try await self.userThingName(networkId, context)
         return JSONValue.object(["devices": .array(things.map { WiFiMotionSensorWire.device($0, networkId: networkId, userThingName: userThingName) })]).response()
     }
@@ -113,16 +115,38 @@ struct WiFiMotionSensorsController: Sendable {
         return JSONValue.object(["thingName": .string(hub.hardwareId ?? ""), "timeout": .number(Double(timeout))]).response()
     }
 
+    /// What the network's sensors detected from `from` to `to` (epoch seconds; the last day by default), newest
+    /// first, at most `last` (1–1,000, default 100): each reading of a sensor, with the sensor's name and type.
+    @Sendable func detections(_ request: Request, context: NimbusRequestContext) async throws -> Response {
+        let networkId = try await network(request, context)
+        let now = nimbus.environment.clock.now().timeIntervalSince1970
+        let to = try request.wifiMotionSeconds("to") ?? now
+        let from = try request.wifiMotionSeconds("from") ?? (to - 86_400)
+        guard from <= to else { throw WiFiMotionError.invalid("from", "must not be after to") }
+        let last = try request.wifiMotionInteger("last", in: 1...1_000) ?? 100
+        var detections: [(ts: Date, json: JSONValue)] = []
+        for sensor in try await nimbus.things.reported(in: networkId, by: context.principal) where sensor.parentId != nil && sensor.hardwareId != nil {
+            let page = try await nimbus.telemetry.readings(
+                of: sensor.uuid, channel: nil, from: Date(timeIntervalSince1970: from), to: Date(timeIntervalSince1970: to), before: nil,
+                limit: last, accountId: networkId, by: context.principal)
+            for item in page.readings {
+                detections.append((item.reading.timestamp, .object([
+                    "thingName": .string(sensor.hardwareId ?? ""), "deviceType": sensor.properties["deviceType"] ?? .null,
+                    "channel": .string(item.reading.channel), "value": item.reading.value.jsonValue,
+                    "ts": .number(item.reading.timestamp.timeIntervalSince1970),
+                ])))
+            }
+        }
+        let newest = detections.sorted { $0.ts > $1.ts }.prefix(last).map(\.json)
+        return JSONValue.object(["detections": .array(Array(newest))]).response()
+    }
+
     // MARK: - Helpers
 
+    private var scope: WiFiMotionNetworkScope { WiFiMotionNetworkScope(homes: nimbus.homes) }
+
     private func network(_ request: Request, _ context: NimbusRequestContext) async throws -> Int {
-        if let text = request.uri.queryParameters.get("network_id") {
-            guard let id = Int(text) else { throw WiFiMotionError.invalid("network_id", "must be an integer") }
-            return try await nimbus.homes.get(id, by: context.principal).id
-        }
-        let networks = try await nimbus.homes.list(userId: nil, projectId: nil, page: PageRequest(skip: 0, limit: 1), by: context.principal)
-        guard let first = networks.items.first else { throw NimbusError.notFound("network") }
-        return first.id
+        try await scope.network(request, context)
     }
 
     private func integration(_ networkId: Int, _ context: NimbusRequestContext) async throws -> WiFiMotionIntegration {
@@ -149,8 +173,7 @@ struct WiFiMotionSensorsController: Sendable {
     }
 
     private func requireOwner(_ networkId: Int, _ context: NimbusRequestContext) async throws {
-        guard case .user(let userId, _, _, _) = context.principal else { throw NimbusError.wrongCredentialKind }
-        guard try await nimbus.homes.member(of: networkId, userId: userId, by: context.principal).role == .owner else { throw NimbusError.permissionDenied }
+        try await scope.requireOwner(networkId, context)
     }
 
     private func answer(
@@ -182,7 +205,8 @@ struct WiFiMotionSensorsController: Sendable {
     private func sensor(_ request: Request, _ context: NimbusRequestContext) async throws -> (Device, Int) {
         let networkId = try await network(request, context)
         let name = context.parameters.get("thingName") ?? ""
-        guard let thing = try await nimbus.things.reported(in: networkId, by: context.principal).first(where: { $0.hardwareId == name }) else {
+        guard name != WiFiMotionAgentAPI.agentName,
+              let thing = try await nimbus.things.reported(in: networkId, by: context.principal).first(where: { $0.hardwareId == name }) else {
             throw NimbusError.notFound("sensor")
         }
         return (thing, networkId)

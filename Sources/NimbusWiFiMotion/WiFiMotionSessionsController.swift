@@ -11,10 +11,10 @@ struct WiFiMotionSessionsController: Sendable {
     let authenticator: Authenticator
     let space: WiFiMotionSpace
 
-    func addRoutes(to api: RouterGroup<NimbusRequestContext>) {
-        api.post("sessions", use: signIn)
-        api.patch("sessions", use: refresh)
-        api.delete("sessions", use: signOut)
+    func addRoutes(open: RouterGroup<NimbusRequestContext>, credentialed: RouterGroup<NimbusRequestContext>) {
+        open.post("sessions", use: signIn)
+        open.patch("sessions", use: refresh)
+        credentialed.delete("sessions", use: signOut)
     }
 
     @Sendable func signIn(_ request: Request, context: NimbusRequestContext) async throws -> Response {

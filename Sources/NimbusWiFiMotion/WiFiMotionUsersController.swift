@@ -10,16 +10,16 @@ struct WiFiMotionUsersController: Sendable {
     let space: WiFiMotionSpace
     let links: AccountLinks
 
-    func addRoutes(to api: RouterGroup<NimbusRequestContext>) {
-        api.post("users", use: signUp)
-        api.get("users/:id", use: get)
-        api.put("users/:id", use: update)
-        api.delete("users/:id", use: delete)
-        api.post("confirmation_mails", use: sendConfirmation)
-        api.post("confirmations", use: sendConfirmation)
-        api.get("confirmations", use: confirm)
-        api.post("password_resets", use: sendPasswordReset)
-        api.put("password_resets", use: resetPassword)
+    func addRoutes(open: RouterGroup<NimbusRequestContext>, credentialed: RouterGroup<NimbusRequestContext>) {
+        open.post("users", use: signUp)
+        credentialed.get("users/:id", use: get)
+        credentialed.put("users/:id", use: update)
+        credentialed.delete("users/:id", use: delete)
+        open.post("confirmation_mails", use: sendConfirmation)
+        open.post("confirmations", use: sendConfirmation)
+        open.get("confirmations", use: confirm)
+        open.post("password_resets", use: sendPasswordReset)
+        open.put("password_resets", use: resetPassword)
     }
 
     @Sendable func signUp(_ request: Request, context: NimbusRequestContext) async throws -> Response {

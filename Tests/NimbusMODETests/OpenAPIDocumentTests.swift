@@ -39,9 +39,10 @@ struct OpenAPIDocumentTests {
     func wifiMotionRoutes() async throws {
         try await Self.withNimbus { nimbus in
             let router = Router(context: NimbusRequestContext.self)
+            let webSocketRouter = Router(context: NimbusRequestContext.self)
             let dialect = try await WiFiMotionDialect.start(nimbus: nimbus, projectName: "wifimotion", publicURL: PublicURL("http://127.0.0.1:8080"))
-            dialect.addRoutes(to: router, hubs: WiFiMotionHubLinks(nimbus: nimbus, broker: MQTTBroker()))
-            try Self.expectSameOperations(routes: Self.operations(router), document: WiFiMotionDialect.openAPI)
+            dialect.addRoutes(to: router, webSocketRouter: webSocketRouter, hubs: WiFiMotionHubLinks(nimbus: nimbus, broker: MQTTBroker()))
+            try Self.expectSameOperations(routes: Self.operations(router).union(Self.operations(webSocketRouter)), document: WiFiMotionDialect.openAPI)
         }
     }
 

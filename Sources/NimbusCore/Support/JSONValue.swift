@@ -76,4 +76,9 @@ public enum JSONValue: Sendable, Hashable, Codable {
         if case .object(let value) = self { return value }
         return nil
     }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
 }

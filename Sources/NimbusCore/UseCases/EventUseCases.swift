@@ -50,6 +50,14 @@ public struct EventUseCases: Sendable {
             origin: .projectKey(id: key.keyId, name: key.name), timestamp: environment.clock.now())))
     }
 
+    /// The most recent events of a home the caller belongs to, newest first (at most `limit`, up to 1,000).
+    public func recent(homeId: Int, limit: Int, by principal: Principal) async throws -> [Event] {
+        try await environment.store.read { tx in
+            _ = try await AccessPolicy.home(homeId, for: principal, .read, in: tx)
+            return try await tx.events.recent(homeId: homeId, limit: min(max(limit, 1), 1000))
+        }
+    }
+
     static func validate(eventType: String) throws {
         try Validation.type(eventType, field: "eventType")
     }
