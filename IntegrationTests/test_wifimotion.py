@@ -67,13 +67,19 @@ def test_the_official_sample_client_runs_its_calls_in_order(wm: WiFiMotion):
     assert set(general_settings_data) == {"data"} and len(general_settings_data["data"]) == 1, general_settings_data
     first = general_settings_data["data"][0]
     assert_network(first)
-    id = str(first["id"])  # noqa: A001 - the sample's own name
     hasPet = str(first["pet_size"])  # noqa: N806
-    network_scene_config_id = str(first["network_scene_config"])
     assert hasPet == "none" and first["scene_id"] == SCENE_HOME and first["live_enabled"] is False, first
     for name in ("latitude", "longitude", "address", "timezone", "building_type", "building_size"):
         assert first[name] is None, f"{name} is null until set: {first}"
 
+    sample_client_w3_to_w5(URL, header, first)
+
+
+def sample_client_w3_to_w5(URL: str, header: dict[str, str], first: dict[str, Any]) -> None:  # noqa: N803 - the sample's names
+    """The sample client's W3–W5 after it read `first` = `GET /networks` `data[0]`: the network sent back as a form,
+    then its scene config read and sent back; each answer is what the client reads, and nothing changes."""
+    id = str(first["id"])  # noqa: A001 - the sample's own name
+    network_scene_config_id = str(first["network_scene_config"])
     # W3: PUT /networks/{id}, the form exactly as the sample builds it.
     response = requests.put(
         URL + "/networks/" + id,

@@ -32,6 +32,7 @@ import requests
 import websocket
 
 from harness import HTTP_TIMEOUT, NimbusServer, WsClient, describe
+from test_wifimotion import sample_client_w3_to_w5
 from wifimotion import Account, WiFiMotion, expect_error, expect_json, jwt_parts
 from world import PASSWORD, Project, unique
 
@@ -296,8 +297,8 @@ def wm_account_of(wm: WiFiMotion, user: dict[str, Any], token: str, network_id: 
 
 
 def test_the_official_sample_client_reads_motion_in_order(server: NimbusServer, wm: WiFiMotion, agent: Agent):
-    """The sample client's motion calls as it makes them, after its form sign-in (W1) and `GET
-    /networks` (W2), with the raw token in `Authorization`: `GET /topologies` and each device's
+    """The sample client's calls W1–W10 in order, with the raw token in `Authorization`: its form sign-in (W1),
+    `GET /networks` (W2), the network and scene config sent back as forms (W3–W5, `sample_client_w3_to_w5`), then: `GET /topologies` and each device's
     `friendly_name` (W6), `GET /motion_history_densities?from&to` as `[[float, epoch int], …]` (W7),
     `GET /sounding/settings/` and `GET /sounding/clients/` with their trailing slashes (W8, W9), and the
     `/motions?token=&network_id=` WebSocket (W10), which gets the motion event the agent reports after it
@@ -309,7 +310,10 @@ def test_the_official_sample_client_reads_motion_in_order(server: NimbusServer, 
     token_str = expect_json(response, 200)["token"]
     header = {"Authorization": token_str}
     response = requests.get(URL + "/networks", headers=header, timeout=HTTP_TIMEOUT)
-    network_id = expect_json(response, 200)["data"][0]["id"]
+    first = expect_json(response, 200)["data"][0]
+    network_id = first["id"]
+    # W3–W5: the network and its scene config read and sent back as forms.
+    sample_client_w3_to_w5(URL, header, first)
 
     # What the agent reported before: two devices with the fields the sample reads, and motion.
     devices = [reported_device(1, friendly_name="Router"), reported_device(2, friendly_name="Kitchen plug")]

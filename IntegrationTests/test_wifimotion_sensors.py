@@ -300,8 +300,14 @@ def test_the_seed_integration_flow_end_to_end(server: NimbusServer, wm: WiFiMoti
     assert door["config"]["status"] == "open" and door["config"]["batteryLevel"] == 87, door
     assert door["config"]["notify"] is False and door["purpose"] is None, f"nothing set by the app yet: {door}"
     assert door["config"]["friendlyName"], door
-    # The door sensor's state as last reported (there is no sensor-history endpoint yet).
+    # The door sensor's state as last reported, and its history: what it detected, newest first.
     assert device_of(owner, SEED_DOOR, user_thing_name) == door
+    history = owner.get("/sensors/history")
+    assert history.status_code == 200, history.text
+    detections = history.json()["detections"]
+    assert [(d["thingName"], d["deviceType"], d["channel"], d["value"]) for d in detections] == [
+        (SEED_DOOR, "SensorDoor", "battery", 87), (SEED_DOOR, "SensorDoor", "status", "open")], detections
+    assert detections[0]["ts"] >= detections[1]["ts"], detections
 
     changed = expect_json(owner.patch(f"/sensors/devices/{SEED_DOOR}", json={
         "notify": True, "purpose": "FrontDoorVibration", "friendlyName": "Front door"}), 200)

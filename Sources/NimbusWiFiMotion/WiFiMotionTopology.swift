@@ -70,7 +70,9 @@ enum WiFiMotionTopology {
             }
             result[id] = .object(current)
         }
-        return .object(result)
+        // Only devices the agent reports keep what the app set: the document stays as small as the network.
+        let reportedIds = Set(reported.compactMap { device -> String? in if case .string(let id)? = device["device_id"] { id } else { nil } })
+        return .object(result.filter { reportedIds.contains($0.key) })
     }
 
     private static func checked(_ key: String, _ value: JSONValue, field: String) throws -> JSONValue {
