@@ -66,22 +66,3 @@ struct WiFiMotionAgentAPI: Sendable {
         return Response(status: .noContent)
     }
 }
-
-/// Finds the agent from `Authorization: <project key>` (or `Bearer`); only keys of the WiFi Motion project.
-struct WiFiMotionAgentAuthenticator: RouterMiddleware {
-    typealias Context = NimbusRequestContext
-    let authenticator: Authenticator
-    let space: WiFiMotionSpace
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard var header = request.headers[.authorization]?.trimmingCharacters(in: .whitespaces), !header.isEmpty else {
-            throw NimbusError.authenticationRequired
-        }
-        if header.lowercased().hasPrefix("bearer ") { header = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
-        let principal = try await authenticator.authenticate(token: header)
-        guard case .projectKey(_, let projectId, _, _) = principal, projectId == space.projectId else { throw NimbusError.invalidCredential }
-        var context = context
-        context.principal = principal
-        return try await next(request, context)
-    }
-}

@@ -44,7 +44,7 @@ public struct WiFiMotionDialect: Sendable {
         WiFiMotionHistoryController(nimbus: nimbus).addRoutes(to: api)
         // The access-point agent's Core API paths, with a project key.
         WiFiMotionAgentAPI(nimbus: nimbus).addRoutes(
-            to: router.group("wifimotion/mns").add(middleware: WiFiMotionAgentAuthenticator(authenticator: nimbus.authenticator, space: space)))
+            to: router.group("wifimotion/mns").add(middleware: WiFiMotionAuthenticator(authenticator: nimbus.authenticator, space: space, caller: .agent)))
         let motions = WiFiMotionMotions(nimbus: nimbus, space: space)
         motions.addRefusal(to: router)
         motions.addRoutes(to: webSocketRouter)
@@ -67,23 +67,38 @@ struct WiFiMotionRequireCaller: RouterMiddleware {
     }
 }
 
-/// Finds the caller from `Authorization: <token>` (the sample client sends the token raw) or `Bearer <token>`. A token
-/// of another project's user is refused as unknown: WiFi Motion is one project's API.
+/// Finds the caller from `Authorization: <token>` (the sample client sends the token raw) or `Bearer <token>`, or from
+/// the query parameter `tokenParameter`. Only the WiFi Motion project's callers of the kind asked for are taken: its
+/// users on the App Cloud API, its project keys on the agent's Core API paths (which need one); any other token is
+/// refused as unknown.
 struct WiFiMotionAuthenticator: RouterMiddleware {
     typealias Context = NimbusRequestContext
+    enum Caller: Sendable {
+        /// A signed-in user of the project; a request without a token goes on as anonymous.
+        case user
+        /// A project key of the project (the access-point agent); required.
+        case agent
+    }
+
     let authenticator: Authenticator
     let space: WiFiMotionSpace
+    var caller = Caller.user
     /// A query parameter that may carry the token instead (`token` on the `/motions` WebSocket).
     var tokenParameter: String?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let queried = tokenParameter.flatMap { request.uri.queryParameters.get($0) }
-        guard var header = (request.headers[.authorization] ?? queried)?.trimmingCharacters(in: .whitespaces), !header.isEmpty else {
+        guard var token = (request.headers[.authorization] ?? queried)?.trimmingCharacters(in: .whitespaces), !token.isEmpty else {
+            if caller == .agent { throw NimbusError.authenticationRequired }
             return try await next(request, context)
         }
-        if header.lowercased().hasPrefix("bearer ") { header = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
-        let principal = try await authenticator.authenticate(token: header)
-        guard case .user(_, let projectId, _, _) = principal, projectId == space.projectId else { throw NimbusError.invalidCredential }
+        if token.lowercased().hasPrefix("bearer ") { token = String(token.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
+        let principal = try await authenticator.authenticate(token: token)
+        switch (caller, principal) {
+        case (.user, .user(_, let projectId, _, _)) where projectId == space.projectId: break
+        case (.agent, .projectKey(_, let projectId, _, _)) where projectId == space.projectId: break
+        default: throw NimbusError.invalidCredential
+        }
         var context = context
         context.principal = principal
         return try await next(request, context)
