@@ -36,17 +36,19 @@ struct WiFiMotionAgentAPI: Sendable {
             throw WiFiMotionError.invalid("body", "at most \(Self.maximumEventBytes) bytes of JSON")
         }
         try await nimbus.events.toHome(networkId, eventType: event, eventData: data, by: context.principal)
-        if category == "Motion", case .number(let ts)? = data["ts"] { try await recordMotion(data, at: Date(timeIntervalSince1970: ts), in: networkId) }
+        if category == "Motion", case .number(let ts)? = data["ts"], case .projectKey(_, let projectId, _, _) = context.principal {
+            try await recordMotion(data, at: Date(timeIntervalSince1970: ts), in: networkId, projectId: projectId)
+        }
         return JSONValue.object(data).response(.created)
     }
 
     /// A motion event as readings of the network's agent thing, which the motion history aggregates with the rollups
     /// of every reading: `motion_events` (1 per event: densities) and `motion_intensity` (its intensity, when it has
     /// one: intensities).
-    private func recordMotion(_ data: [String: JSONValue], at time: Date, in networkId: Int) async throws {
-        guard let home = try? await nimbus.homes.get(networkId, by: .system) else { return }
+    /// The network is one of the key's project (`toHome` checked it before).
+    private func recordMotion(_ data: [String: JSONValue], at time: Date, in networkId: Int, projectId: Int) async throws {
         let agent = try await nimbus.things.gateway(
-            hardwareId: Self.agentName, homeId: networkId, projectId: home.projectId, properties: ["deviceType": .string(Self.agentType)])
+            hardwareId: Self.agentName, homeId: networkId, projectId: projectId, properties: ["deviceType": .string(Self.agentType)])
         var readings = [NewReading(channel: "motion_events", value: .number(1), type: nil, unit: nil, timestamp: time)]
         if let intensity = WiFiMotionHistoryController.intensity(of: data) {
             readings.append(NewReading(channel: "motion_intensity", value: .number(intensity), type: nil, unit: nil, timestamp: time))

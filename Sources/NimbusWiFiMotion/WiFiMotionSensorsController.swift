@@ -29,8 +29,8 @@ struct WiFiMotionSensorsController: Sendable {
     /// Makes the integration (or, for one that exists, changes it as `PATCH` does). With `integrations_enable: false`
     /// an existing integration is left as it is, as the vendor documents.
     @Sendable func enable(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        let networkId = try await network(request, context)
-        try await requireOwner(networkId, context)
+        let networkId = try await scope.network(request, context)
+        try await scope.requireOwner(networkId, context)
         let fields = try await WiFiMotionFields.read(request, context: context)
         guard let enable = try fields.bool("integrations_enable") else { throw WiFiMotionError.invalid("integrations_enable", "required") }
         let phase = try fields.text("oob_phase", maxLength: 64)
@@ -45,12 +45,12 @@ struct WiFiMotionSensorsController: Sendable {
     }
 
     @Sendable func get(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        let networkId = try await network(request, context)
+        let networkId = try await scope.network(request, context)
         return try await answer(try await integration(networkId, context), networkId: networkId, request: request, context: context)
     }
 
     @Sendable func update(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        let networkId = try await network(request, context)
+        let networkId = try await scope.network(request, context)
         let fields = try await WiFiMotionFields.read(request, context: context)
         var integration = try await integration(networkId, context)
         if let enable = try fields.bool("integrations_enable") { integration.enabled = enable }
@@ -62,7 +62,7 @@ struct WiFiMotionSensorsController: Sendable {
     /// Deletes the integration, the hub and its sensors with their history, and gives the network a new MQTT secret,
     /// so that the old external account stops working.
     @Sendable func delete(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        let networkId = try await network(request, context)
+        let networkId = try await scope.network(request, context)
         _ = try await integration(networkId, context)
         for thing in try await nimbus.things.reported(in: networkId, by: context.principal) where thing.parentId == nil {
             try await nimbus.things.purge(thing.id, by: context.principal)
@@ -73,7 +73,7 @@ struct WiFiMotionSensorsController: Sendable {
     }
 
     @Sendable func devices(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        let networkId = try await network(request, context)
+        let networkId = try await scope.network(request, context)
         let things = try await nimbus.things.reported(in: networkId, by: context.principal)
             .filter { $0.hardwareId != nil && $0.hardwareId != WiFiMotionAgentAPI.agentName }
         let userThingName = try await self.userThingName(networkId, context)
@@ -105,7 +105,7 @@ struct WiFiMotionSensorsController: Sendable {
     /// A hub that is not connected answers `409`.
     @Sendable func pair(_ request: Request, context: NimbusRequestContext) async throws -> Response {
         let (hub, networkId) = try await sensor(request, context)
-        try await requireOwner(networkId, context)
+        try await scope.requireOwner(networkId, context)
         guard hub.parentId == nil else { throw WiFiMotionError.invalid("thingName", "not a hub") }
         let fields = try await WiFiMotionFields.read(request, context: context)
         let timeout = try fields.int("timeout") ?? 60
@@ -118,7 +118,7 @@ struct WiFiMotionSensorsController: Sendable {
     /// What the network's sensors detected from `from` to `to` (epoch seconds; the last day by default), newest
     /// first, at most `last` (1–1,000, default 100): each reading of a sensor, with the sensor's name and type.
     @Sendable func detections(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        let networkId = try await network(request, context)
+        let networkId = try await scope.network(request, context)
         let now = nimbus.environment.clock.now().timeIntervalSince1970
         let to = try request.wifiMotionSeconds("to") ?? now
         let from = try request.wifiMotionSeconds("from") ?? (to - 86_400)
@@ -145,10 +145,6 @@ struct WiFiMotionSensorsController: Sendable {
 
     private var scope: WiFiMotionNetworkScope { WiFiMotionNetworkScope(homes: nimbus.homes) }
 
-    private func network(_ request: Request, _ context: NimbusRequestContext) async throws -> Int {
-        try await scope.network(request, context)
-    }
-
     private func integration(_ networkId: Int, _ context: NimbusRequestContext) async throws -> WiFiMotionIntegration {
         guard let integration = WiFiMotionIntegration(stored: try await nimbus.homes.setting(WiFiMotionIntegration.key, of: networkId, by: context.principal)?.value) else {
             throw NimbusError.notFound("integration")
@@ -172,16 +168,12 @@ struct WiFiMotionSensorsController: Sendable {
         return integration
     }
 
-    private func requireOwner(_ networkId: Int, _ context: NimbusRequestContext) async throws {
-        try await scope.requireOwner(networkId, context)
-    }
-
     private func answer(
         _ integration: WiFiMotionIntegration, networkId: Int, request: Request, context: NimbusRequestContext, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let showAccount = try request.wifiMotionFlag("show_account") ?? false
         // The account's password is the owners' to see.
-        if showAccount { try await requireOwner(networkId, context) }
+        if showAccount { try await scope.requireOwner(networkId, context) }
         let credentials = try await self.credentials(networkId, context)
         return JSONValue.object(["integrations": integration.json(networkId: networkId, credentials: credentials, showAccount: showAccount, host: host)])
             .response(status)
@@ -203,7 +195,7 @@ struct WiFiMotionSensorsController: Sendable {
 
     /// The hub or sensor `thingName` of the caller's network (`network_id`, else their first).
     private func sensor(_ request: Request, _ context: NimbusRequestContext) async throws -> (Device, Int) {
-        let networkId = try await network(request, context)
+        let networkId = try await scope.network(request, context)
         let name = context.parameters.get("thingName") ?? ""
         guard name != WiFiMotionAgentAPI.agentName,
               let thing = try await nimbus.things.reported(in: networkId, by: context.principal).first(where: { $0.hardwareId == name }) else {

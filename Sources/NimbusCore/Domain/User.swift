@@ -39,6 +39,13 @@ public struct User: Sendable, Hashable {
     }
 }
 
+extension User {
+    /// `name` as the parts make it, for the dialects that read one name: the non-empty parts joined by a space.
+    public static func name(firstName: String?, lastName: String?) -> String {
+        [firstName, lastName].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}
+
 /// A signed-in user's session; its token is the credential (stored as a hash).
 public struct Session: Sendable, Hashable {
     public var id: Int

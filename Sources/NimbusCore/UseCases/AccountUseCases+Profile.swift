@@ -13,7 +13,7 @@ extension AccountUseCases {
             if let firstName { user.firstName = firstName }
             if let lastName { user.lastName = lastName }
             if firstName != nil || lastName != nil {
-                user.name = [user.firstName, user.lastName].compactMap { $0 }.joined(separator: " ")
+                user.name = User.name(firstName: user.firstName, lastName: user.lastName)
             }
             if let phone {
                 if let number = phone, let other = try await tx.users.find(projectId: user.projectId, phoneNumber: number), other.id != user.id {

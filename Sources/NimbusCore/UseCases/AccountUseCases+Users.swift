@@ -33,7 +33,7 @@ extension AccountUseCases {
             if firstName != nil || lastName != nil {
                 user.firstName = firstName ?? user.firstName
                 user.lastName = lastName ?? user.lastName
-                if name == nil { user.name = [user.firstName, user.lastName].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ") }
+                if name == nil { user.name = User.name(firstName: user.firstName, lastName: user.lastName) }
             }
             if let email, email != user.email {
                 guard user.email != nil else { throw NimbusError.invalidInput(field: "email", reason: "this user has no email address") }

@@ -19,8 +19,7 @@ public struct AccountUseCases: Sendable {
         let now = environment.clock.now()
         let firstName = try request.firstName.map { try Validation.text($0, field: "first_name", maxLength: 128, allowEmpty: true) }
         let lastName = try request.lastName.map { try Validation.text($0, field: "last_name", maxLength: 128, allowEmpty: true) }
-        let joined = [firstName, lastName].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
-        let name = try Validation.text(request.name ?? joined, field: "name", allowEmpty: true)
+        let name = try Validation.text(request.name ?? User.name(firstName: firstName, lastName: lastName), field: "name", allowEmpty: true)
         let ownHome = try request.ownHome.map { try Validation.text($0.isEmpty ? "Home" : $0, field: "name") }
         switch project.accountMode {
         case .email:

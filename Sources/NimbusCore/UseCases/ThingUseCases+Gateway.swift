@@ -7,12 +7,11 @@ extension ThingUseCases {
     /// The gateway's own thing in `homeId`, by its hardware id, made on its first connection (within the account's
     /// bound of things).
     public func gateway(hardwareId: String, homeId: Int, projectId: Int, properties: [String: JSONValue]) async throws -> Device {
+        // Found with a read: it exists on every connection but the first (and every motion event of an agent).
+        if let found = try await store.read({ tx in try await Self.gateway(hardwareId: hardwareId, in: homeId, tx: tx) }) { return found }
         let now = environment.clock.now()
         return try await store.write { tx in
-            if let found = try await tx.devices.find(homeId: homeId, hardwareId: hardwareId) {
-                guard found.parentId == nil else { throw NimbusError.invalidInput(field: "hardwareId", reason: "names a thing a gateway reported") }
-                return found
-            }
+            if let found = try await Self.gateway(hardwareId: hardwareId, in: homeId, tx: tx) { return found }
             try await Self.checkRoom(for: 1, in: homeId, channelsOfParent: nil, limits: limits, tx: tx)
             return try await tx.devices.insert(Self.newThing(
                 projectId: projectId, homeId: homeId, typeId: ThingType.genericDeviceId, name: hardwareId, parentId: nil, channel: nil,
@@ -31,9 +30,7 @@ extension ThingUseCases {
             guard let homeId = gateway.homeId else { throw NimbusError.notFound("thing") }
             if var child = try await tx.devices.find(homeId: homeId, hardwareId: hardwareId) {
                 guard child.parentId == gateway.id else { throw NimbusError.permissionDenied }
-                child.properties = try Self.checked(Self.merged(child.properties, properties), limits: limits)
-                child.updateTime = now
-                try await tx.devices.update(child)
+                try await change(&child, properties, at: now, in: tx)
                 return child
             }
             let siblings = try await tx.devices.children(of: [gateway.id]).count
@@ -50,9 +47,7 @@ extension ThingUseCases {
         let now = environment.clock.now()
         return try await store.write { tx in
             var gateway = try await Self.gateway(of: principal, in: tx)
-            gateway.properties = try Self.checked(Self.merged(gateway.properties, properties), limits: limits)
-            gateway.updateTime = now
-            try await tx.devices.update(gateway)
+            try await change(&gateway, properties, at: now, in: tx)
             return gateway
         }
     }
@@ -106,17 +101,25 @@ extension ThingUseCases {
         return try await store.write { tx in
             guard var thing = try await tx.devices.get(id: thingId), let homeId = thing.homeId else { throw NimbusError.notFound("thing") }
             _ = try await AccessPolicy.home(homeId, for: principal, .manage(.admin), in: tx)
-            thing.properties = try Self.checked(Self.merged(thing.properties, properties), limits: limits)
-            thing.updateTime = now
-            try await tx.devices.update(thing)
+            try await change(&thing, properties, at: now, in: tx)
             return thing
         }
     }
 
-    private static func merged(_ properties: [String: JSONValue], _ changes: [String: JSONValue]) -> [String: JSONValue] {
-        var merged = properties
+    /// Gives a thing the `changes` to its properties (a `null` removes a key), within the properties' bound, and saves it.
+    private func change(_ thing: inout Device, _ changes: [String: JSONValue], at now: Date, in tx: any StoreTransaction) async throws {
+        var merged = thing.properties
         for (key, value) in changes { merged[key] = value == .null ? nil : value }
-        return merged
+        thing.properties = try Self.checked(merged, limits: limits)
+        thing.updateTime = now
+        try await tx.devices.update(thing)
+    }
+
+    /// The top-level thing `hardwareId` of a home; refused when the name is a reported child's.
+    private static func gateway(hardwareId: String, in homeId: Int, tx: any StoreTransaction) async throws -> Device? {
+        guard let found = try await tx.devices.find(homeId: homeId, hardwareId: hardwareId) else { return nil }
+        guard found.parentId == nil else { throw NimbusError.invalidInput(field: "hardwareId", reason: "names a thing a gateway reported") }
+        return found
     }
 
     /// The thing of a gateway principal (a device acting for itself).
