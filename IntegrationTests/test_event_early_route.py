@@ -143,9 +143,9 @@ def test_events_answered_204_survive_kill_9(http_sink: HttpSink, private_server:
     restart, every event that was answered `204` is stored, and nothing that was never sent.
 
     This checks from outside that nothing is answered before its commit. (A process kill cannot tell a flushed
-    write from one still in the kernel's cache, which survives it: that the answer also waits for a flush of the
-    WAL is checked by `SQLiteWALSyncTests` and `GroupCommitTests`.) As in the MQTT test of the same name, a webhooks
-    smart module reads the events back (`storm_devices`)."""
+    write from one still in the kernel's cache, which survives it: that each COMMIT also flushes the WAL is checked
+    by `SQLiteLaneTests`, and that nobody is answered before the commit returns by `GroupCommitTests`.) As in the
+    MQTT test of the same name, a webhooks smart module reads the events back (`storm_devices`)."""
     _, devices = storm_devices(private_server, http_sink)
     sent: set[str] = set()
     answered: set[str] = set()

@@ -45,12 +45,6 @@ public final class SQLStore: Store, Service {
         try await executor.withTransaction { db in try await body(SQLStoreTransaction(db: db, backend: self.backend)) }
     }
 
-    public func writeCommitted<T: Sendable>(
-        _ body: @Sendable (any StoreTransaction) async throws -> T
-    ) async throws -> (value: T, durability: Durability) {
-        try await executor.withTransactionCommitted { db in try await body(SQLStoreTransaction(db: db, backend: self.backend)) }
-    }
-
     public func run() async throws {
         try await executor.run()
     }

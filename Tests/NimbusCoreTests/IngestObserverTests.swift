@@ -169,6 +169,41 @@ struct EventPublisherBoundTests {
         try await world.store.close()
     }
 
+    @Test("with nobody subscribed to a project or a user, a batch is not even queued")
+    func nobodySubscribed() async throws {
+        let world = try await CoreTestWorld.make()
+        let household = try await world.household()
+        let store = GatedStore(world.store)
+        let publisher = EventPublisher(store: store, bus: world.bus, logger: world.nimbus.environment.logger, queueLimit: 1)
+        guard case .user(let userId, _, _, _) = household.user else { throw NimbusError.notFound("user") }
+        func event(_ n: Int) -> Event {
+            Event(id: n, projectId: household.project.id, homeId: household.homeId, eventType: "e\(n)", eventData: [:],
+                  origin: .projectKey(id: 1, name: "k"), timestamp: Date())
+        }
+        func listen() -> [BusSubscription] {
+            [world.bus.subscribe(to: [.project(household.project.id)]), world.bus.subscribe(to: [.user(userId)])]
+        }
+        // e1 waits in its members' read, holding the publishing task.
+        var listeners = listen()
+        publisher.committed([event(1)], staged: ())
+        for _ in 0..<5000 where store.waiting == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        try #require(store.waiting == 1)
+        for listener in listeners { listener.cancel() }
+        // Nobody listens: e2 is skipped, so the one free place in the queue is still e3's.
+        publisher.committed([event(2)], staged: ())
+        listeners = listen()
+        publisher.committed([event(3)], staged: ())
+        store.open()
+        var received: [String] = []
+        for await message in listeners[0].messages {
+            if case .event(let event) = message { received.append(event.eventType) }
+            if received.count == 2 { break }
+        }
+        #expect(received == ["e1", "e3"])
+        for listener in listeners { listener.cancel() }
+        try await world.store.close()
+    }
+
     @Test("with no user listening, a batch is published without reading its home's members")
     func nobodyListening() async throws {
         let world = try await CoreTestWorld.make()

@@ -193,6 +193,18 @@ struct SQLiteLaneTests {
         await #expect(throws: SQLiteFailure.self) { try await store.read { try await $0.devices.get(id: 1) } }
     }
 
+    @Test("the writer is in WAL mode and every COMMIT flushes the log before it returns (synchronous = FULL)")
+    func commitsAreFlushed() async throws {
+        let executor = try SQLiteExecutor.open(path: Self.path(), logger: Logger(label: "lane-test"))
+        let (journal, synchronous) = try await executor.withTransaction { db in
+            (try await db.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self),
+             try await db.raw("PRAGMA synchronous").first()?.decode(column: "synchronous", as: Int.self))
+        }
+        #expect(journal == "wal")
+        #expect(synchronous == 2, "2 is FULL: NORMAL (1) would answer writes before the disk has them")
+        try await executor.close()
+    }
+
     #if os(Linux)
     @Test("write transactions run on the writer's own thread, reads on the caller's")
     func writerThread() async throws {

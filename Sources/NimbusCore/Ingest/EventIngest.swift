@@ -29,18 +29,17 @@ struct EventIngest: Sendable {
         try await group.write(submission)
     }
 
-    /// Queues the event; `completion` runs on the committing or flushing thread once it is durable with everything its
+    /// Queues the event; `completion` runs on the committing thread once it is durable with everything its
     /// observers derive from it, or has failed.
     func submit(_ submission: Submission, completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
         group.submit(submission, completion: completion)
     }
 
     /// Commits the batch; the observers' follow-ups run once it is durable, before its callers are answered.
-    /// - Returns: for each submission, the error it is refused with (a device that no longer exists), or `nil`,
-    ///   and when the batch is durable.
+    /// - Returns: for each submission, the error it is refused with (a device that no longer exists), or `nil`.
     private static func commit(
         _ submissions: [Submission], store: any Store, observers: [any IngestObserver<Event>], ingested: Counter
-    ) async throws -> (refusals: [NimbusError?], durability: Durability) {
+    ) async throws -> [NimbusError?] {
         try await IngestBatch.commit(store: store, observers: observers, stored: ingested) { tx in
             let (events, refusals) = try await resolve(submissions, in: tx)
             return (try await tx.events.append(events), refusals)

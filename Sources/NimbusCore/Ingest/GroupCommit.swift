@@ -4,19 +4,17 @@ import Synchronization
 /// all of them in one transaction. Throughput then grows with concurrency instead of being bounded by one
 /// commit per record, and no caller is answered before its record is durable.
 ///
-/// `commit` writes one batch and says, for each submission, whether it was refused, and when the batch is durable;
+/// `commit` writes one batch, returns once it is durable and says, for each submission, whether it was refused;
 /// when it throws for a batch of several, the submissions are written one by one, so one bad record does not fail
-/// its neighbours. The loop writes the next batch while the previous one is being flushed to disk, and answers a
-/// batch's callers when its `Durability` reports.
+/// its neighbours. The batch's callers are answered as soon as it returns; what arrived meanwhile is the next batch.
 ///
 /// The queue is a lock, not an actor, so that a caller on a NIO event loop can submit without entering Swift
 /// concurrency (`submit(_:completion:)`, used by the HTTP ingest route that answers below the router). The loop
 /// that writes the batches runs on `executor`, the store's writer thread on SQLite: it takes a batch, commits
 /// it there, and ends when the queue is empty; callers are answered from the thread that made their batch durable.
 final class GroupCommit<Submission: Sendable>: Sendable {
-    typealias Commit = @Sendable ([Submission]) async throws -> (refusals: [NimbusError?], durability: Durability)
-    /// Called once per submission, on the committing or flushing thread, when it is durable or has failed: it must
-    /// not block.
+    typealias Commit = @Sendable ([Submission]) async throws -> [NimbusError?]
+    /// Called once per submission, on the committing thread, when it is durable or has failed: it must not block.
     typealias Completion = @Sendable (Result<Void, any Error>) -> Void
 
     private struct Pending: Sendable {
@@ -34,10 +32,6 @@ final class GroupCommit<Submission: Sendable>: Sendable {
     private struct Queue {
         var pending: [Pending] = []
         var isWriting = false
-        /// The durability of the last batch committed and of the one before it, kept when the loop ends so that a
-        /// loop started again at once still waits as the running loop would.
-        var last = Durability.immediate
-        var beforeLast = Durability.immediate
     }
 
     private let commit: Commit
@@ -78,44 +72,33 @@ final class GroupCommit<Submission: Sendable>: Sendable {
 
     private func writeUntilEmpty() async {
         while true {
-            // About one commit per flush: wait until the batch before the last one is durable, so that at most the
-            // last one is still being flushed. Submissions that arrive meanwhile join the next batch instead of
-            // making commits of their own that the next flush would cover as well (each commit rewrites the pages
-            // it touches into the log, so many small ones cost the writer and the disk more than one larger one).
-            try? await queue.withLock { $0.beforeLast }.wait()
             guard let batch = nextBatch() else { return }
-            let (results, durability) = await write(batch)
-            durability.whenDurable { flushed in
-                self.answer(batch, with: results.map { result in result.flatMap { flushed } })
-            }
-            queue.withLock { queue in (queue.beforeLast, queue.last) = (queue.last, durability) }
+            answer(batch, with: await write(batch))
             // Other transactions wait for the same thread (an account change, a session): let the ones already
             // queued there run before the next batch, as they did when each batch hopped to the thread.
             await Task.yield()
         }
     }
 
-    /// Commits the batch: each submission's outcome, valid once the returned `Durability` reports success.
-    private func write(_ batch: [Pending]) async -> (results: [Result<Void, any Error>], durability: Durability) {
+    /// Commits the batch: each submission's outcome, once the batch is durable.
+    private func write(_ batch: [Pending]) async -> [Result<Void, any Error>] {
         do {
-            let (refusals, durability) = try await commit(batch.map(\.submission))
-            return (refusals.map { refusal in refusal.map { .failure($0) } ?? .success(()) }, durability)
+            let refusals = try await commit(batch.map(\.submission))
+            return refusals.map { refusal in refusal.map { .failure($0) } ?? .success(()) }
         } catch where batch.count > 1 {
-            // Rare (a store error mid-batch): each submission written and flushed on its own.
+            // Rare (a store error mid-batch): each submission written on its own.
             var results: [Result<Void, any Error>] = []
             for pending in batch {
                 do {
-                    let (refusals, durability) = try await commit([pending.submission])
-                    if let refusal = refusals[0] { throw refusal }
-                    try await durability.wait()
+                    if let refusal = try await commit([pending.submission])[0] { throw refusal }
                     results.append(.success(()))
                 } catch {
                     results.append(.failure(error))
                 }
             }
-            return (results, .immediate)
+            return results
         } catch {
-            return ([.failure(error)], .immediate)
+            return [.failure(error)]
         }
     }
 

@@ -7,11 +7,6 @@ public protocol Store: Sendable {
     /// Runs `body` in one transaction: if it throws, nothing it wrote remains. Returns once the transaction
     /// is durable.
     func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
-    /// Runs `body` in one transaction like `write`, but returns as soon as it has committed, with what says
-    /// when it is durable: a loop that writes many transactions goes on to the next while the disk catches up.
-    func writeCommitted<T: Sendable>(
-        _ body: @Sendable (any StoreTransaction) async throws -> T
-    ) async throws -> (value: T, durability: Durability)
     /// Where write transactions run, when the store has a place of its own for them (SQLite's writer thread):
     /// a loop that writes many transactions runs there to save a thread hand-off per transaction.
     var writeExecutor: (any TaskExecutor)? { get }
@@ -20,13 +15,6 @@ public protocol Store: Sendable {
 extension Store {
     /// A store without a place of its own: transactions run on the caller's executor.
     public var writeExecutor: (any TaskExecutor)? { nil }
-
-    /// A store whose commits wait for the disk: `write`, already durable.
-    public func writeCommitted<T: Sendable>(
-        _ body: @Sendable (any StoreTransaction) async throws -> T
-    ) async throws -> (value: T, durability: Durability) {
-        (try await write(body), .immediate)
-    }
 }
 
 /// The repositories available inside one store transaction.

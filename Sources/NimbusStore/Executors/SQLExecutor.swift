@@ -14,23 +14,10 @@ protocol SQLExecutor: Sendable {
     func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs `body` in one transaction and returns once it is durable.
     func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
-    /// Runs `body` in one transaction and returns once it has committed (`Store.writeCommitted`).
-    func withTransactionCommitted<T: Sendable>(
-        _ body: @Sendable (any SQLDatabase) async throws -> T
-    ) async throws -> (value: T, durability: Durability)
     /// The executor `withTransaction` runs its body on, if it has one (`Store.writeExecutor`).
     var writeExecutor: (any TaskExecutor)? { get }
     /// Runs until graceful shutdown (a pool's background work), then releases the connections.
     func run() async throws
     /// Releases the connections without waiting for shutdown (for short-lived admin commands).
     func close() async throws
-}
-
-extension SQLExecutor {
-    /// A backend whose commit waits for the disk (PostgreSQL's does): committed is durable.
-    func withTransactionCommitted<T: Sendable>(
-        _ body: @Sendable (any SQLDatabase) async throws -> T
-    ) async throws -> (value: T, durability: Durability) {
-        (try await withTransaction(body), .immediate)
-    }
 }

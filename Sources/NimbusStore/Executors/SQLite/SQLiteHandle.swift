@@ -74,13 +74,6 @@ final class SQLiteHandle {
         }
     }
 
-    /// The path of the database's WAL file, when the connection is in WAL mode on a file.
-    var walPath: String? {
-        guard let db, let main = sqlite_nio_sqlite3_db_filename(db, "main"), main.pointee != 0,
-              let wal = sqlite_nio_sqlite3_filename_wal(main) else { return nil }
-        return String(cString: wal)
-    }
-
     /// Finalizes the statements and closes the connection; the handle is unusable afterwards.
     func close() {
         for prepared in statements.values { sqlite_nio_sqlite3_finalize(prepared.statement) }

@@ -35,11 +35,6 @@ final class SQLiteLane: Sendable {
         }
     }
 
-    /// The WAL file's path (`SQLiteHandle.walPath`).
-    var walPath: String? {
-        handle.withLock { $0.walPath }
-    }
-
     func close() {
         handle.withLock { $0.close() }
     }
