@@ -27,14 +27,11 @@ struct CayenneReadingExport {
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             try await writer.write(ByteBuffer(string: Self.header))
             let sensors = export.sensorUUIDs.mapValues(\.lowercaseString)
-            var position: TelemetryUseCases.ReadingExport.Position? = .start
-            while let current = position {
-                let (page, next) = try await export.page(at: current)
+            try await export.forEachPage { page in
                 var buffer = ByteBuffer()
                 buffer.reserveCapacity(page.count * 96)
                 for reading in page { Self.write(reading, sensor: sensors[reading.sensorId] ?? "", to: &buffer) }
                 if buffer.readableBytes > 0 { try await writer.write(buffer) }
-                position = next
             }
             try await writer.finish(nil)
         })

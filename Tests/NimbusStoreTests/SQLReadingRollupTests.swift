@@ -63,6 +63,36 @@ struct SQLReadingRollupTests {
         }
     }
 
+    @Test("a channel's range comes back whole with the sensor and channel it was asked for; on PostgreSQL from the index alone", arguments: StoreBackend.available)
+    func channelRange(backend: StoreBackend) async throws {
+        try await withStore(backend) { store in
+            let (projectId, homeId, parent, sensor) = try await Self.sensor(in: store)
+            let stored = try await store.write { tx in
+                try await tx.readings.append(readings(projectId: projectId, homeId: homeId, parent: parent, sensor: sensor))
+            }
+            let oldestFirst = stored.sorted { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }
+            let (page, newest) = try await store.read { tx in
+                (try await tx.readings.page(sensorId: sensor, channel: "1", from: .distantPast, to: .distantFuture, after: nil, limit: 100),
+                 try await tx.readings.readings(sensorId: sensor, channel: "1", from: .distantPast, to: .distantFuture, before: nil, limit: 100))
+            }
+            #expect(page == oldestFirst, "every column as stored, the sensor and channel included")
+            #expect(newest == oldestFirst.reversed())
+            guard backend == .postgres else { return }
+            // The columns a range selects are all in `readings_by_channel` (migration 21): with the table's pages marked
+            // all-visible and the other plans off, PostgreSQL can read the range without touching the table.
+            try await store.withConnection { db in try await db.raw("VACUUM readings").run() }
+            let plan = try await store.withTransaction { db in
+                try await db.raw("SET LOCAL enable_seqscan = off").run()
+                try await db.raw("SET LOCAL enable_bitmapscan = off").run()
+                return try await db.raw("""
+                    EXPLAIN SELECT \(unsafeRaw: SQLReadingRepository.channelColumns) FROM readings WHERE sensor_id = \(bind: sensor)
+                        AND channel = '1' AND timestamp >= now() - interval '10 years' ORDER BY timestamp, id LIMIT 100
+                    """).all().map { try $0.decode(column: "QUERY PLAN", as: String.self) }.joined(separator: "\n")
+            }
+            #expect(plan.contains("Index Only Scan using readings_by_channel"), "\(plan)")
+        }
+    }
+
     @Test("retention deletes old readings in batches along the index, minute rollups by bucket, and is set per project", arguments: StoreBackend.available)
     func retention(backend: StoreBackend) async throws {
         try await withStore(backend) { store in

@@ -9,6 +9,9 @@ struct Migration: Sendable {
     let version: Int
     let name: String
     let statements: [String]
+    /// Run after `statements` on PostgreSQL only: what serves a PostgreSQL-only need (a covering index, a table's
+    /// autovacuum setting) is not built on SQLite.
+    var postgresOnly: [String] = []
 }
 
 enum Migrations {
@@ -33,6 +36,7 @@ enum Migrations {
         .ruleTemplates,
         .ruleStateTriggers,
         .ruleSetVersions,
+        .readingsByChannelCovering,
     ]
 
     /// Replaces the type placeholders with the backend's types.
@@ -70,7 +74,7 @@ enum Migrations {
                 let applied = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)").first()
                 guard applied == nil else { return }
                 do {
-                    for statement in migration.statements {
+                    for statement in migration.statements + (executor.backend == .postgres ? migration.postgresOnly : []) {
                         try await db.raw(SQLQueryString(render(statement, for: executor.backend))).run()
                     }
                 } catch {

@@ -5,14 +5,17 @@ import PostgresNIO
 import SQLKit
 
 extension SQLReadingRepository {
-    /// The readings of a query selecting `columns`, decoded by position as PostgresNIO hands each row over: a busy
-    /// channel's day is thousands of rows, an export a million, and decoding each column by name through `SQLRow`
-    /// cost more than PostgreSQL took to find them. `nil` when the query cannot run this way.
-    static func readings(_ query: SQLQueryString, on postgres: PostgresSQLConnection) async throws -> [Reading]? {
+    /// The readings of one sensor channel a query selects (`channelColumns`), decoded by position as PostgresNIO hands
+    /// each row over (`PostgresCellReader`): a busy channel's day is thousands of rows, an export a million, and
+    /// decoding each column by name through `SQLRow` cost more than PostgreSQL took to find them. `nil` when the
+    /// query cannot run this way.
+    static func readings(_ query: SQLQueryString, sensorId: Int, channel: String, on postgres: PostgresSQLConnection) async throws -> [Reading]? {
         let collected = NIOLockedValueBox<[Reading]>([])
         let ran = try await postgres.run(query) { row in
-            let (id, projectId, homeId, deviceId, sensorId, channel, number, json, type, unit, timestamp) =
-                try row.decode((Int, Int, Int?, Int, Int, String, Double?, String, String?, String?, Date).self)
+            var cells = PostgresCellReader(row)
+            let (id, projectId, homeId, deviceId) = (try cells.int(), try cells.int(), try cells.optionalInt(), try cells.int())
+            let (number, json, type, unit, timestamp) = (
+                try cells.optionalDouble(), try cells.optionalString(), try cells.optionalString(), try cells.optionalString(), try cells.date())
             let reading = Reading(
                 id: id, projectId: projectId, homeId: homeId, deviceId: deviceId, sensorId: sensorId, channel: channel,
                 value: try value(json: json, number: number), type: type, unit: unit, timestamp: timestamp)

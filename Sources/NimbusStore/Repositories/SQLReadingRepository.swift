@@ -115,7 +115,7 @@ struct SQLReadingRepository: ReadingRepository {
         if let before {
             query = query + " AND (timestamp < \(bind: before.timestamp) OR (timestamp = \(bind: before.timestamp) AND id < \(bind: before.id)))"
         }
-        return try await readings(query + " ORDER BY timestamp DESC, id DESC LIMIT \(bind: limit)")
+        return try await readings(query + " ORDER BY timestamp DESC, id DESC LIMIT \(bind: limit)", sensorId: sensorId, channel: channel)
     }
 
     func page(sensorId: Int, channel: String, from: Date, to: Date, after: ReadingPosition?, limit: Int) async throws -> [Reading] {
@@ -123,22 +123,33 @@ struct SQLReadingRepository: ReadingRepository {
         if let after {
             query = query + " AND (timestamp > \(bind: after.timestamp) OR (timestamp = \(bind: after.timestamp) AND id > \(bind: after.id)))"
         }
-        return try await readings(query + " ORDER BY timestamp, id LIMIT \(bind: limit)")
+        return try await readings(query + " ORDER BY timestamp, id LIMIT \(bind: limit)", sensorId: sensorId, channel: channel)
     }
 
-    /// The columns of a reading, in the order `SQLReadingRepository+Postgres` decodes them.
-    static let columns = "id, project_id, home_id, device_id, sensor_id, channel, value, value_json, type, unit, timestamp"
+    /// The columns of a channel's reading, in the order `SQLReadingRepository+Postgres` decodes them: its sensor and
+    /// channel are the query's own, and a plain number's JSON is left out (`value` has it), so that reads of
+    /// thousands and millions of rows make two cells and a string fewer a row.
+    static let channelColumns = "id, project_id, home_id, device_id, value, \(jsonUnlessPlainNumber) AS value_json, type, unit, timestamp"
 
-    /// The readings a query selects (`columns`); on PostgreSQL decoded by position, for the longest reads there are.
-    private func readings(_ query: SQLQueryString) async throws -> [Reading] {
-        if let postgres = db as? PostgresSQLConnection, let readings = try await Self.readings(query, on: postgres) { return readings }
-        return try await db.raw(query).all().map(Self.reading)
+    /// `value_json`, or NULL where `value(json:number:)` would take `value` instead: the same test in SQL (both stores).
+    private static let jsonUnlessPlainNumber = """
+        CASE WHEN value IS NOT NULL AND substr(value_json, 1, 1) NOT IN ('[', '"') THEN NULL ELSE value_json END
+        """
+
+    /// The readings of one sensor channel a query selects (`channelColumns`); on PostgreSQL decoded by position, for
+    /// the longest reads there are.
+    private func readings(_ query: SQLQueryString, sensorId: Int, channel: String) async throws -> [Reading] {
+        if let postgres = db as? PostgresSQLConnection,
+           let readings = try await Self.readings(query, sensorId: sensorId, channel: channel, on: postgres) {
+            return readings
+        }
+        return try await db.raw(query).all().map { row in try Self.reading(row, sensorId: sensorId, channel: channel) }
     }
 
     /// A sensor channel's readings over a range, along the `(sensor_id, channel, timestamp)` index.
     private static func range(sensorId: Int, channel: String, from: Date, to: Date) -> SQLQueryString {
         """
-        SELECT \(unsafeRaw: columns) FROM readings WHERE sensor_id = \(bind: sensorId) AND channel = \(bind: channel)
+        SELECT \(unsafeRaw: channelColumns) FROM readings WHERE sensor_id = \(bind: sensorId) AND channel = \(bind: channel)
             AND timestamp >= \(bind: from) AND timestamp <= \(bind: to)
         """
     }
@@ -198,17 +209,22 @@ struct SQLReadingRepository: ReadingRepository {
     }
 
     static func reading(_ row: any SQLRow) throws -> Reading {
+        try reading(row, sensorId: try row.column("sensor_id"), channel: try row.column("channel"))
+    }
+
+    /// A reading of a sensor channel known beforehand, from a row that may leave out `sensor_id` and `channel`.
+    static func reading(_ row: any SQLRow, sensorId: Int, channel: String) throws -> Reading {
         let value = try Self.value(row)
         return Reading(
             id: try row.column("id"), projectId: try row.column("project_id"), homeId: try row.column("home_id"),
-            deviceId: try row.column("device_id"), sensorId: try row.column("sensor_id"), channel: try row.column("channel"),
+            deviceId: try row.column("device_id"), sensorId: sensorId, channel: channel,
             value: value, type: try row.column("type"), unit: try row.column("unit"), timestamp: try row.column("timestamp"))
     }
 
     /// A reading's value: a plain number from its `value` column (most readings: no JSON to parse on a long read),
     /// anything else (several numbers, text) from its JSON.
     private static func value(_ row: any SQLRow) throws -> ReadingValue {
-        try value(json: try row.column("value_json"), number: try row.column("value"))
+        try value(json: try row.column("value_json") as String?, number: try row.column("value"))
     }
 
     private static func isPlainNumber(_ json: String) -> Bool {
@@ -216,10 +232,11 @@ struct SQLReadingRepository: ReadingRepository {
         return first != UInt8(ascii: "[") && first != UInt8(ascii: "\"")
     }
 
-    /// A reading's value from its columns: `number` for a plain number, else its JSON.
-    static func value(json: String, number: Double?) throws -> ReadingValue {
-        if let number, isPlainNumber(json) { return .number(number) }
-        guard let parsed = JSONValue(jsonText: json), let value = ReadingValue(jsonValue: parsed) else { throw StoreError.unexpectedRow("reading value") }
+    /// A reading's value from its columns: `number` for a plain number, else its JSON (`nil` where the query left out a
+    /// plain number's, `jsonUnlessPlainNumber`).
+    static func value(json: String?, number: Double?) throws -> ReadingValue {
+        if let number, json.map(isPlainNumber) ?? true { return .number(number) }
+        guard let json, let parsed = JSONValue(jsonText: json), let value = ReadingValue(jsonValue: parsed) else { throw StoreError.unexpectedRow("reading value") }
         return value
     }
 }
