@@ -175,6 +175,20 @@ let package = Package(
             resources: [.copy("OpenAPI/wifimotion.json")],
             swiftSettings: swiftSettings
         ),
+        // The web console at /console: its HTML, CSS and JavaScript (Web/, served as they are) and the routes that
+        // serve them; the pages use the public Cayenne APIs only.
+        .target(
+            name: "NimbusConsole",
+            dependencies: [
+                "NimbusCore",
+                "NimbusHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            resources: [.copy("Web"), .copy("OpenAPI/console.json")],
+            swiftSettings: swiftSettings
+        ),
         // The MQTT broker: wire codec (one file per packet), topics and the subscription index, the pure session
         // state machine, the broker actor, and the connection loop with its TCP/TLS listener. Knows no dialect.
         .target(
@@ -200,6 +214,7 @@ let package = Package(
                 "NimbusMODE",
                 "NimbusCayenne",
                 "NimbusWiFiMotion",
+                "NimbusConsole",
                 "NimbusHTTP",
                 "NimbusMQTT",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -308,7 +323,7 @@ let package = Package(
         .testTarget(
             name: "NimbusMODETests",
             dependencies: [
-                "NimbusCore", "NimbusMODE", "NimbusCayenne", "NimbusWiFiMotion", "NimbusMQTT", "NimbusHTTP", "NimbusServer", "NimbusStore",
+                "NimbusCore", "NimbusMODE", "NimbusCayenne", "NimbusWiFiMotion", "NimbusConsole", "NimbusMQTT", "NimbusHTTP", "NimbusServer", "NimbusStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),

@@ -2,7 +2,7 @@
 response has a documented status code, content type and a body that matches its schema.
 
 Schemathesis (its CLI, so that a failure prints its own reproduction) reads each document from the
-server itself, `/openapi/mode.json`, `/openapi/cayenne.json` and `/openapi/wifimotion.json`, and
+server itself, `/openapi/mode.json`, `/openapi/cayenne.json`, `/openapi/wifimotion.json` and `/openapi/console.json`, and
 generates requests for every operation: positive and negative, JSON and form bodies. Each run is bounded by `MAX_EXAMPLES` per
 operation and by `MAX_SECONDS` per document, so the file fits in CI's minute or two; a deeper run
 sets `NIMBUS_OPENAPI_EXAMPLES` and `NIMBUS_OPENAPI_SECONDS`.
@@ -227,3 +227,8 @@ def test_wifimotion_api_conforms_to_its_document(api_server: NimbusServer, tmp_p
     # The run's reports reached their networks: the owner's events grew, the other network got topologies.
     assert len(expect_json(owner.get("/events", params={"last": 400}), 200)) > 2, "no event of the run was stored"
     assert expect_json(topology_owner.get("/topologies"), 200)["ts"] is not None, "no topology of the run was stored"
+
+
+def test_console_conforms_to_its_document(api_server: NimbusServer, tmp_path: Path) -> None:
+    """The console's page, files and settings need no credential; the one sent is an unused placeholder."""
+    run_schemathesis(api_server, "console", write_config(tmp_path / "console.toml", "Bearer none", {}, []))

@@ -44,6 +44,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var cayenneDefaultApp: String?
     /// The project of the WiFi Motion dialect, by name (`docs/wifimotion.md`).
     public var wifiMotionProject = "wifimotion"
+    /// The project whose accounts sign in to the web console, by name (`docs/console.md`).
+    public var consoleProject = "cayenne"
+    /// The map tiles the console's map draws under tracks (`{z}`, `{x}`, `{y}` in the template); none by default.
+    public var consoleTileURL: String?
     /// Seconds a Cayenne command waits for its thing to connect and answer.
     public var cayenneCommandLifetime = 300
     public var thingLimits = ThingLimits()

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NimbusCayenne
+import NimbusConsole
 import NimbusCore
 import NimbusHTTP
 import NimbusMODE
@@ -46,10 +47,20 @@ struct OpenAPIDocumentTests {
         }
     }
 
+    @Test("the console's document names exactly the console's routes")
+    func consoleRoutes() async throws {
+        try await Self.withNimbus { nimbus in
+            let router = Router(context: NimbusRequestContext.self)
+            try await ConsoleDialect.start(nimbus: nimbus, projectName: "console", publicURL: PublicURL("http://127.0.0.1:8080"), tileURL: nil)
+                .addRoutes(to: router)
+            try Self.expectSameOperations(routes: Self.operations(router), document: ConsoleDialect.openAPI)
+        }
+    }
+
     @Test("the server serves every document as JSON to anyone")
     func served() async throws {
         try await ModeTestWorld.run { client, _ in
-            for document in [ModeDialect.openAPI, CayenneDialect.openAPI, WiFiMotionDialect.openAPI] {
+            for document in [ModeDialect.openAPI, CayenneDialect.openAPI, WiFiMotionDialect.openAPI, ConsoleDialect.openAPI] {
                 let response = try await client.request(.get, document.path)
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "application/json")

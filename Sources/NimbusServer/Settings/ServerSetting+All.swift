@@ -121,6 +121,14 @@ extension ServerSetting {
                       help: "app id that Cayenne password grants and sign-ups without `client_id` belong to (real clients send none)"),
         .text("wifimotion-project", \.wifiMotionProject,
               help: "name of the project WiFi Motion's users, networks and sensors live in; made at start (email accounts) when none has it"),
+        .text("console-project", \.consoleProject,
+              help: "name of the project whose accounts sign in to the web console at `/console`; made at start (email accounts) when none has it"),
+        ServerSetting("console-tile-url", default: "—",
+                      help: "map tile template for the console's map, `https://…/{z}/{x}/{y}.png`; without it tracks draw on a plain background") { configuration, value in
+            let isTemplate = (value.hasPrefix("https://") || value.hasPrefix("http://")) && ["{z}", "{x}", "{y}"].allSatisfy(value.contains)
+            guard value.isEmpty || isTemplate else { throw ConfigurationError.invalid("console-tile-url", value) }
+            configuration.consoleTileURL = value.isEmpty ? nil : value
+        },
         .number("cayenne-command-lifetime", \.cayenneCommandLifetime, in: 1...604_800,
                 help: "seconds a Cayenne command waits for its thing to connect and answer before it times out"),
         .number("sign-in-max-failures", \.signInMaxFailures, in: 1...1_000,

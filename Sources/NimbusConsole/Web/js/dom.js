@@ -1,0 +1,32 @@
+// Small helpers to build the screens from data without HTML strings: text is always set as text, never parsed.
+
+/** `el("td", { class: "value" }, "21.5")`: an element with attributes and children (nodes or text). */
+export function el(name, attributes = {}, ...children) {
+  const node = document.createElement(name);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child !== undefined && child !== null) node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+/** A date as the person's locale writes it, or "never". */
+export function when(text) {
+  if (!text) return "never";
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? "never" : date.toLocaleString();
+}
+
+/** Replaces what `main` shows. */
+export function show(...nodes) {
+  const main = document.getElementById("main");
+  main.replaceChildren(...nodes);
+}
+
+export function errorBox(message) {
+  return el("p", { class: "error", role: "alert" }, message);
+}

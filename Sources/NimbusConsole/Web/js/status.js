@@ -1,0 +1,74 @@
+// Status: every thing of the account with the latest value of each of its channels, kept current by the stream
+// without reloading. Values come from the history service (`GET /cayenne/devices/state?devices=…`, 100 things a
+// call) and then from each `data-changed` event.
+import { api } from "./api.js";
+import { el, show, when } from "./dom.js";
+import { openStream } from "./stream.js";
+
+/** Shows the screen; returns what stops its live updates when another screen takes its place. */
+export async function statusScreen(config) {
+  const things = (await api("/v1.1/things")).filter((thing) => !thing.parent_id);
+  const states = new Map();
+  for (let start = 0; start < things.length; start += 100) {
+    const ids = things.slice(start, start + 100).map((thing) => thing.id).join(",");
+    for (const entry of await api(`/devices/state?devices=${ids}`)) states.set(entry.thing_id, entry.state);
+  }
+  const cards = new Map();
+  const live = el("p", { class: "notice", id: "live-state", "aria-live": "polite" }, "Connecting to live updates…");
+  const content = things.length
+    ? el("div", { class: "things" }, things.map((thing) => card(thing, states.get(thing.id) || [], cards)))
+    : el("p", { class: "notice" }, "No things yet: add one with the Cayenne API or a device library.");
+  show(el("h1", {}, "Status"), live, content);
+  const stream = openStream(config.stream, {
+    onState(state) {
+      live.dataset.state = state;
+      live.textContent = state === "live" ? "Live: values update as they arrive." : "Reconnecting to live updates…";
+    },
+    onEvent(name, payload) {
+      if (name === "data-changed") changed(cards.get(payload.thingId), payload);
+    },
+  });
+  return () => stream.close();
+}
+
+function card(thing, state, cards) {
+  const rows = new Map();
+  const body = el("tbody");
+  const entry = { body, rows, seen: el("p", { class: "seen" }, `Last seen ${when(thing.last_online)}`) };
+  for (const channel of state) {
+    setRow(entry, String(channel.channel), channel.value, channel.unit, channel.timestamp, false);
+  }
+  cards.set(thing.id, entry);
+  return el("section", { class: "thing", "aria-label": thing.name, dataset: { thingId: thing.id } },
+    el("h2", {}, thing.name),
+    entry.seen,
+    el("table", {},
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Channel"), el("th", { scope: "col" }, "Value"),
+        el("th", { scope: "col" }, "Unit"), el("th", { scope: "col" }, "Updated"))),
+      body));
+}
+
+function changed(entry, payload) {
+  if (!entry) return; // a thing added since the screen was drawn shows on the next visit
+  setRow(entry, String(payload.channel), payload.value.value, payload.value.label || payload.unit, payload.timestamp, true);
+  entry.seen.textContent = `Last seen ${when(payload.timestamp)}`;
+}
+
+function setRow(entry, channel, value, unit, timestamp, highlight) {
+  let row = entry.rows.get(channel);
+  if (!row) {
+    row = el("tr", { dataset: { channel } },
+      el("td", {}, channel), el("td", { class: "value" }), el("td", { class: "unit" }), el("td", { class: "updated" }));
+    entry.rows.set(channel, row);
+    entry.body.append(row);
+  }
+  const [, valueCell, unitCell, updatedCell] = row.children;
+  valueCell.textContent = Array.isArray(value) ? value.join(", ") : String(value);
+  unitCell.textContent = unit || "";
+  updatedCell.textContent = when(timestamp);
+  if (highlight) {
+    valueCell.classList.remove("changed");
+    void valueCell.offsetWidth; // restart the animation
+    valueCell.classList.add("changed");
+  }
+}
