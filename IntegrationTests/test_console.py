@@ -13,10 +13,11 @@ import pytest
 import requests
 from selenium.webdriver.common.by import By
 
-from cayenne import Account, App, Cayenne
+from cayenne import Account, App, Cayenne, reset_link
 from console_browser import chromium, screenshot, visible, wait
 from harness import NimbusServer
 from test_cayenne_things import paho_client
+from world import PASSWORD, unique_email
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +86,115 @@ def test_the_status_screen_shows_readings_as_they_arrive(console_server: NimbusS
     finally:
         device.loop_stop()
         device.disconnect()
+
+
+def test_an_actuator_is_switched_from_the_status_screen(console_server: NimbusServer, browser: Any) -> None:
+    """The pump's relay (a digital actuator on channel 3) answers each command as the Cayenne libraries do (`ok,<seq>`
+    on `response`) and then reports its new state; the screen shows the command's status and the new state."""
+    account = console_account(console_server)
+    pump = account.thing(name="Pump")
+    credentials = account.mqtt_credentials()
+    prefix = f"v1/{credentials['id']}/things/{pump['id']}/"
+    received: list[tuple[str, str]] = []
+    device = paho_client(credentials, pump["id"])
+
+    def obey(client: Any, userdata: Any, message: Any) -> None:
+        seq, value = message.payload.decode().split(",")
+        received.append((message.topic, value))
+        client.publish(prefix + "response", f"ok,{seq}", qos=1)
+        client.publish(prefix + "data/3", f"digital_actuator,d={value}", qos=1)
+
+    device.on_message = obey
+    device.connect("127.0.0.1", console_server.mqtt_port)
+    device.loop_start()
+    try:
+        device.subscribe(prefix + "cmd/+", qos=1)
+        device.publish(prefix + "data/3", "digital_actuator,d=0", qos=1).wait_for_publish(timeout=5)
+        sign_in(browser, console_server, account)
+        row = "section.thing[aria-label='Pump'] tr[data-channel='3']"
+        toggle = visible(browser, f"{row} button.toggle")
+        assert toggle.get_attribute("aria-pressed") == "false" and toggle.text == "Turn on"
+        wait(browser).until(lambda driver: driver.find_element(By.ID, "live-state").get_attribute("data-state") == "live", "the stream")
+        toggle.click()
+        status = f"{row} .command-status"
+        wait(browser).until(lambda driver: driver.find_element(By.CSS_SELECTOR, status).get_attribute("data-status") == "ok",
+                            "the command answered ok")
+        assert received == [(prefix + "cmd/3", "1")], "the device got one command: channel 3 on"
+        wait(browser).until(lambda driver: driver.find_element(By.CSS_SELECTOR, f"{row} button.toggle").get_attribute("aria-pressed") == "true",
+                            "the relay's new state")
+        assert browser.find_element(By.CSS_SELECTOR, f"{row} .reading").text == "1"
+        screenshot(browser, "console-actuator")
+    finally:
+        device.loop_stop()
+        device.disconnect()
+
+
+def test_a_new_person_signs_up_through_the_pages(console_server: NimbusServer, browser: Any) -> None:
+    """From the console's sign-in button to the sign-in page's 'Create an account', then the consent page and back to
+    an empty status screen; the account made is one of the console's project (it signs in with the password given)."""
+    email = unique_email()
+    browser.get(f"{console_server.base_url}/console/")
+    visible(browser, "#sign-in").click()
+    visible(browser, "a[href*='oauth/signup']").click()
+    visible(browser, "input[name=first_name]").send_keys("Grace")
+    browser.find_element(By.NAME, "last_name").send_keys("Hopper")
+    browser.find_element(By.NAME, "email").send_keys(email)
+    browser.find_element(By.NAME, "password").send_keys("short")
+    screenshot(browser, "console-sign-up")
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    error = visible(browser, "p.error")
+    assert "password" in error.text.lower(), "a too short password is named on the form"
+    assert browser.find_element(By.NAME, "email").get_attribute("value") == email, "what was typed is kept"
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    visible(browser, "button[value=allow]").click()
+    wait(browser).until(lambda driver: "No things yet" in driver.find_element(By.ID, "main").text, "the new account's empty status screen")
+    client_id = requests.get(f"{console_server.base_url}/console/config.json", timeout=10).json()["clientId"]
+    signed_in = requests.post(f"{console_server.base_url}/cayenne/oauth/token", timeout=10, data={
+        "grant_type": "password", "username": email, "password": PASSWORD, "client_id": client_id})
+    assert signed_in.status_code == 200, signed_in.text
+
+
+def test_a_forgotten_password_is_asked_for_through_the_pages(console_server: NimbusServer, browser: Any) -> None:
+    account = console_account(console_server)
+    browser.get(f"{console_server.base_url}/console/")
+    visible(browser, "#sign-in").click()
+    visible(browser, "a[href*='oauth/forgot']").click()
+    visible(browser, "input[type=email]").send_keys(account.user.email)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    assert "Check your email" in visible(browser, "h1").text
+    assert "/cayenne/password/reset?token=" in reset_link(console_server.mailbox, account.user.email), "the reset mail arrived"
+    browser.find_element(By.LINK_TEXT, "Back to sign in").click()
+    visible(browser, "input[type=password]")
+
+
+def test_the_account_pages_refuse_what_they_must(console_server: NimbusServer) -> None:
+    """Without the CSRF cookie's value a sign-up post makes nothing; an app that does not allow sign-up shows no
+    sign-up form; a reset asked for an unknown email answers as for a known one (nobody learns who has an account)."""
+    base = console_server.base_url
+    config = requests.get(f"{base}/console/config.json", timeout=10).json()
+    request = {"response_type": "code", "client_id": config["clientId"], "redirect_uri": config["redirectUri"], "state": "s",
+               "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"}
+    email = unique_email()
+    forged = requests.post(f"{base}/cayenne/oauth/signup", timeout=10, allow_redirects=False, data={
+        **request, "first_name": "Eve", "last_name": "Forger", "email": email, "password": PASSWORD, "csrf": "guess"})
+    assert forged.status_code == 400 and "text/html" in forged.headers["Content-Type"]
+    signed_in = requests.post(f"{base}/cayenne/oauth/token", timeout=10, data={
+        "grant_type": "password", "username": email, "password": PASSWORD, "client_id": config["clientId"]})
+    assert signed_in.status_code == 400, "no account was made"
+
+    closed = Cayenne(console_server).app(allow_signup=False)
+    page = requests.get(f"{base}/cayenne/oauth/signup", timeout=10, params={**request, "client_id": closed.id, "redirect_uri": closed.redirect_uri})
+    assert page.status_code == 400 and "<form" not in page.text
+
+    session = requests.Session()
+    form = session.get(f"{base}/cayenne/oauth/forgot", timeout=10, params=request)
+    assert form.status_code == 200
+    csrf = session.cookies.get("nimbus_csrf")
+    answers = [session.post(f"{base}/cayenne/oauth/forgot", timeout=10, data={**request, "email": address, "csrf": csrf})
+               for address in (unique_email(), console_account(console_server).user.email)]
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert answers[0].text == answers[1].text, "the same page for an unknown and a known email"
 
 
 def test_signing_out_revokes_the_sign_in(console_server: NimbusServer, browser: Any) -> None:

@@ -105,6 +105,8 @@ struct CayenneAuthorizePages {
             <label>Password<br><input type="password" name="password" autocomplete="current-password" required></label>
             <p><button type="submit">Sign in</button></p>
             </form>
+            <p>\(authorization.app.allowsSignUp ? "<a href=\"\(HTML.escape(CayenneAccountPages.signInLink(parameters, path: "oauth/signup")))\">Create an account</a> · " : "")\
+            <a href="\(HTML.escape(CayenneAccountPages.signInLink(parameters, path: "oauth/forgot")))">Forgot your password?</a></p>
             """, redirectURI: authorization.redirectURI, cookies: cookies)
     }
 
@@ -154,6 +156,15 @@ struct CayenneAuthorizePages {
         OAuthUseCases.AuthorizationRequest(
             responseType: value("response_type"), clientId: value("client_id"), redirectURI: value("redirect_uri"), scope: value("scope"),
             state: value("state"), codeChallenge: value("code_challenge"), codeChallengeMethod: value("code_challenge_method"))
+    }
+
+    /// The request's parameters as a query, for the links between the sign-in, sign-up and password pages.
+    static func queryItems(_ request: OAuthUseCases.AuthorizationRequest) -> [URLQueryItem] {
+        [
+            ("response_type", request.responseType), ("client_id", request.clientId), ("redirect_uri", request.redirectURI),
+            ("scope", request.scope), ("state", request.state), ("code_challenge", request.codeChallenge),
+            ("code_challenge_method", request.codeChallengeMethod),
+        ].compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
     }
 
     static func hiddenFields(_ request: OAuthUseCases.AuthorizationRequest, csrf: String) -> String {

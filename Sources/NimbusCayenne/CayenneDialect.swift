@@ -37,13 +37,15 @@ public struct CayenneDialect: Sendable {
         let cayenne = router.group("cayenne")
         let cookies = CayenneCookies(secure: publicURL.isHTTPS, singleSignOnLifetime: nimbus.environment.oauth.singleSignOnLifetime)
         CayenneTokenController(oauth: nimbus.oauth, publicURL: publicURL).addRoutes(to: cayenne, root: router)
-        CayenneAuthorizePages(oauth: nimbus.oauth, cookies: cookies).addRoutes(to: cayenne)
+        let passwordResetLink: @Sendable (String) -> String = { [base = publicURL.dialectBase(Self.pathPrefix)] in "\(base)/password/reset?token=\($0)" }
+        let authorizePages = CayenneAuthorizePages(oauth: nimbus.oauth, cookies: cookies)
+        authorizePages.addRoutes(to: cayenne)
+        CayenneAccountPages(authorize: authorizePages, accounts: nimbus.accounts, passwordResetLink: passwordResetLink).addRoutes(to: cayenne)
         let api = cayenne.group().add(middleware: CayenneAuthenticator(authenticator: nimbus.authenticator))
         let accountUsers = CayenneAccountUsersController(members: nimbus.accountMembers)
         accountUsers.addRoutes(to: api)
         CayenneUsersController(
-            accounts: nimbus.accounts, oauth: nimbus.oauth, accountUsers: accountUsers,
-            passwordResetLink: { [base = publicURL.dialectBase(Self.pathPrefix)] in "\(base)/password/reset?token=\($0)" }
+            accounts: nimbus.accounts, oauth: nimbus.oauth, accountUsers: accountUsers, passwordResetLink: passwordResetLink
         ).addRoutes(to: api)
         CayenneApplicationsController(applications: nimbus.applications).addRoutes(to: api)
         // The platform API (`API_HOST = <nimbus>/cayenne/v1.1/`).

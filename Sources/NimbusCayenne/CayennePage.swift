@@ -9,7 +9,7 @@ import NimbusHTTP
 enum CayennePage {
     /// The pages' own rules, after `HTMLPage`'s common ones.
     static let style = """
-        body{max-width:28rem}label{display:block;margin:.8rem 0}input[type=email],input[type=password]{width:100%;padding:.4rem}
+        body{max-width:28rem}label{display:block;margin:.8rem 0}input[type=email],input[type=password],input:not([type]){width:100%;padding:.4rem}
         button{padding:.5rem 1.2rem;margin-right:.5rem}.error{color:#b00020}
         """
 

@@ -1,7 +1,9 @@
 // Status: every thing of the account with the latest value of each of its channels, kept current by the stream
-// without reloading. Values come from the history service (`GET /cayenne/devices/state?devices=…`, 100 things a
-// call) and then from each `data-changed` event.
+// without reloading; actuator channels get a control that sends a command (`actuators.js`). Values come from the
+// history service (`GET /cayenne/devices/state?devices=…`, 100 things a call) and then from each `data-changed`
+// event.
 import { api } from "./api.js";
+import { actuatorControl, CommandTracker, isActuator, updateControl } from "./actuators.js";
 import { el, show, when } from "./dom.js";
 import { openStream } from "./stream.js";
 
@@ -13,10 +15,11 @@ export async function statusScreen(config) {
     const ids = things.slice(start, start + 100).map((thing) => thing.id).join(",");
     for (const entry of await api(`/devices/state?devices=${ids}`)) states.set(entry.thing_id, entry.state);
   }
+  const commands = new CommandTracker();
   const cards = new Map();
   const live = el("p", { class: "notice", id: "live-state", "aria-live": "polite" }, "Connecting to live updates…");
   const content = things.length
-    ? el("div", { class: "things" }, things.map((thing) => card(thing, states.get(thing.id) || [], cards)))
+    ? el("div", { class: "things" }, things.map((thing) => card(thing, states.get(thing.id) || [], cards, commands)))
     : el("p", { class: "notice" }, "No things yet: add one with the Cayenne API or a device library.");
   show(el("h1", {}, "Status"), live, content);
   const stream = openStream(config.stream, {
@@ -26,17 +29,16 @@ export async function statusScreen(config) {
     },
     onEvent(name, payload) {
       if (name === "data-changed") changed(cards.get(payload.thingId), payload);
+      else if (name === "command-status") commands.reported(payload);
     },
   });
   return () => stream.close();
 }
 
-function card(thing, state, cards) {
-  const rows = new Map();
-  const body = el("tbody");
-  const entry = { body, rows, seen: el("p", { class: "seen" }, `Last seen ${when(thing.last_online)}`) };
+function card(thing, state, cards, commands) {
+  const entry = { thingId: thing.id, commands, body: el("tbody"), rows: new Map(), seen: el("p", { class: "seen" }, `Last seen ${when(thing.last_online)}`) };
   for (const channel of state) {
-    setRow(entry, String(channel.channel), channel.value, channel.unit, channel.timestamp, false);
+    setRow(entry, { channel: String(channel.channel), value: channel.value, type: channel.type, unit: channel.unit, timestamp: channel.timestamp });
   }
   cards.set(thing.id, entry);
   return el("section", { class: "thing", "aria-label": thing.name, dataset: { thingId: thing.id } },
@@ -45,25 +47,33 @@ function card(thing, state, cards) {
     el("table", {},
       el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Channel"), el("th", { scope: "col" }, "Value"),
         el("th", { scope: "col" }, "Unit"), el("th", { scope: "col" }, "Updated"))),
-      body));
+      entry.body));
 }
 
 function changed(entry, payload) {
   if (!entry) return; // a thing added since the screen was drawn shows on the next visit
-  setRow(entry, String(payload.channel), payload.value.value, payload.value.label || payload.unit, payload.timestamp, true);
+  setRow(entry, {
+    channel: String(payload.channel), value: payload.value.value, type: payload.type,
+    unit: payload.value.label || payload.unit, timestamp: payload.timestamp, highlight: true,
+  });
   entry.seen.textContent = `Last seen ${when(payload.timestamp)}`;
 }
 
-function setRow(entry, channel, value, unit, timestamp, highlight) {
+function setRow(entry, { channel, value, type, unit, timestamp, highlight = false }) {
   let row = entry.rows.get(channel);
   if (!row) {
+    const reading = el("span", { class: "reading" });
+    const control = isActuator(type) ? actuatorControl(type, entry.thingId, channel, value, entry.commands) : null;
     row = el("tr", { dataset: { channel } },
-      el("td", {}, channel), el("td", { class: "value" }), el("td", { class: "unit" }), el("td", { class: "updated" }));
+      el("td", {}, channel), el("td", { class: "value" }, reading, control), el("td", { class: "unit" }), el("td", { class: "updated" }));
+    row.reading = reading;
+    row.control = control;
     entry.rows.set(channel, row);
     entry.body.append(row);
   }
   const [, valueCell, unitCell, updatedCell] = row.children;
-  valueCell.textContent = Array.isArray(value) ? value.join(", ") : String(value);
+  row.reading.textContent = Array.isArray(value) ? value.join(", ") : String(value);
+  if (row.control) updateControl(row.control, type, value);
   unitCell.textContent = unit || "";
   updatedCell.textContent = when(timestamp);
   if (highlight) {
