@@ -17,8 +17,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 ARTIFACTS = Path(os.environ.get("NIMBUS_TEST_ARTIFACTS", Path(__file__).resolve().parent / "artifacts"))
 
 
-def chromium() -> webdriver.Chrome:
-    """Headless Chromium at a desktop size; fails with a clear message when the browser is not installed."""
+def chromium(downloads: Path | None = None) -> webdriver.Chrome:
+    """Headless Chromium at a desktop size, saving downloads in `downloads`; fails with a clear message when the
+    browser is not installed."""
     driver_path = shutil.which("chromedriver")
     browser_path = shutil.which("chromium") or shutil.which("chromium-browser")
     assert driver_path and browser_path, "the console tests need Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
@@ -26,6 +27,8 @@ def chromium() -> webdriver.Chrome:
     options.binary_location = browser_path
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=en-US"):
         options.add_argument(argument)
+    if downloads is not None:
+        options.add_experimental_option("prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     driver.set_page_load_timeout(30)
     return driver

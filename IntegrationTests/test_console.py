@@ -5,8 +5,11 @@ there without a reload. Screenshots of each screen are left in `IntegrationTests
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 import uuid
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -26,8 +29,13 @@ def console_server(server_factory: Callable[..., NimbusServer]) -> NimbusServer:
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
-    driver = chromium()
+def downloads(tmp_path: Path) -> Path:
+    return tmp_path / "downloads"
+
+
+@pytest.fixture
+def browser(downloads: Path) -> Iterator[Any]:
+    driver = chromium(downloads)
     try:
         yield driver
     finally:
@@ -127,6 +135,45 @@ def test_an_actuator_is_switched_from_the_status_screen(console_server: NimbusSe
     finally:
         device.loop_stop()
         device.disconnect()
+
+
+def test_a_channels_history_is_charted_and_downloads_as_csv(console_server: NimbusServer, browser: Any, downloads: Path) -> None:
+    """Twelve readings of a boiler's channel: the history screen (reached from the status screen's channel link) charts
+    twelve points over the last day and the last hour, lists them, and its CSV download holds the same twelve."""
+    account = console_account(console_server)
+    boiler = account.thing(name="Boiler")
+    credentials = account.mqtt_credentials()
+    values = [20 + index * 0.5 for index in range(12)]
+    device = paho_client(credentials, boiler["id"])
+    device.connect("127.0.0.1", console_server.mqtt_port)
+    device.loop_start()
+    try:
+        for value in values:
+            device.publish(f"v1/{credentials['id']}/things/{boiler['id']}/data/1", f"temp,c={value}", qos=1).wait_for_publish(timeout=5)
+    finally:
+        device.loop_stop()
+        device.disconnect()
+    sign_in(browser, console_server, account)
+    visible(browser, "section.thing[aria-label='Boiler'] tr[data-channel='1'] td a").click()
+    wait(browser).until(lambda driver: len(driver.find_elements(By.CSS_SELECTOR, "svg.chart circle.point")) == 12, "twelve points on the chart")
+    assert "12 readings" in browser.find_element(By.ID, "history-summary").text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table.history tbody tr")) == 12
+    shown = sorted(float(cell.text) for cell in browser.find_elements(By.CSS_SELECTOR, "table.history td.value"))
+    assert shown == values
+    screenshot(browser, "console-history")
+
+    browser.find_element(By.ID, "download-csv").click()
+    wait(browser).until(lambda driver: [path for path in downloads.glob("*.csv")], "the CSV file")
+    path = next(downloads.glob("*.csv"))
+    wait(browser).until(lambda driver: path.stat().st_size > 0 and not list(downloads.glob("*.crdownload")), "the download to finish")
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    assert sorted(float(row["value"]) for row in rows) == values
+    assert {row["channel"] for row in rows} == {"1"} and {row["unit"] for row in rows} == {"c"}
+
+    browser.find_element(By.CSS_SELECTOR, "a[data-range=hour]").click()
+    wait(browser).until(lambda driver: driver.find_element(By.CSS_SELECTOR, "a[data-range=hour]").get_attribute("aria-current") == "page",
+                        "the hour's range")
+    wait(browser).until(lambda driver: len(driver.find_elements(By.CSS_SELECTOR, "svg.chart circle.point")) == 12, "the same points in the last hour")
 
 
 def test_a_new_person_signs_up_through_the_pages(console_server: NimbusServer, browser: Any) -> None:

@@ -18,6 +18,17 @@ export class ApiError extends Error {
 export class SignedOut extends Error {}
 
 export async function api(path, { method = "GET", body } = {}) {
+  const answer = await call(path, { method, body });
+  const text = await answer.text();
+  return text ? JSON.parse(text) : null;
+}
+
+/** A file the API answers with (a CSV export), as a Blob. */
+export async function apiBlob(path) {
+  return await (await call(path, {})).blob();
+}
+
+async function call(path, { method = "GET", body }) {
   for (const renew of [false, true]) {
     const token = await accessToken({ renew });
     if (!token) throw new SignedOut("signed out");
@@ -27,9 +38,10 @@ export async function api(path, { method = "GET", body } = {}) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (answer.status === 401 && !renew) continue;
-    const text = await answer.text();
-    const json = text ? JSON.parse(text) : null;
-    if (!answer.ok) throw new ApiError(answer.status, (json && (json.message || json.error_description || json.error)) || `${method} ${path}: ${answer.status}`);
-    return json;
+    if (!answer.ok) {
+      const json = await answer.json().catch(() => null);
+      throw new ApiError(answer.status, (json && (json.message || json.error_description || json.error)) || `${method} ${path}: ${answer.status}`);
+    }
+    return answer;
   }
 }

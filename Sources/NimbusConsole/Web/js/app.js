@@ -3,9 +3,11 @@
 import * as auth from "./auth.js";
 import * as api from "./api.js";
 import { el, show, errorBox } from "./dom.js";
+import { historyScreen } from "./history.js";
 import { statusScreen } from "./status.js";
 
-const screens = { status: statusScreen };
+/** The screens by the first part of the address: `#/status`, `#/history/<thing>/<sensor>/<channel>?range=day`. */
+const screens = { status: statusScreen, history: historyScreen };
 let config = null;
 let leaveScreen = null;
 
@@ -37,14 +39,15 @@ function stopScreen() {
 
 async function route() {
   stopScreen();
-  const name = location.hash.replace(/^#\//, "") || "status";
+  const [path, search] = location.hash.replace(/^#\/?/, "").split("?");
+  const [name, ...parts] = path.split("/");
   const screen = screens[name] || statusScreen;
   for (const link of document.querySelectorAll("#nav a")) {
-    if (link.dataset.screen === name) link.setAttribute("aria-current", "page");
+    if (link.dataset.screen === (screens[name] ? name : "status")) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
   try {
-    leaveScreen = await screen(config);
+    leaveScreen = await screen(config, parts.map(decodeURIComponent), new URLSearchParams(search || ""));
   } catch (error) {
     if (error instanceof api.SignedOut) return signedOut("Your sign-in has ended; please sign in again.");
     show(errorBox(error.message || String(error)));

@@ -1,5 +1,6 @@
 // Status: every thing of the account with the latest value of each of its channels, kept current by the stream
-// without reloading; actuator channels get a control that sends a command (`actuators.js`). Values come from the
+// without reloading; actuator channels get a control that sends a command (`actuators.js`), and each channel links
+// to its history (`history.js`). Values come from the
 // history service (`GET /cayenne/devices/state?devices=…`, 100 things a call) and then from each `data-changed`
 // event.
 import { api } from "./api.js";
@@ -38,7 +39,10 @@ export async function statusScreen(config) {
 function card(thing, state, cards, commands) {
   const entry = { thingId: thing.id, commands, body: el("tbody"), rows: new Map(), seen: el("p", { class: "seen" }, `Last seen ${when(thing.last_online)}`) };
   for (const channel of state) {
-    setRow(entry, { channel: String(channel.channel), value: channel.value, type: channel.type, unit: channel.unit, timestamp: channel.timestamp });
+    setRow(entry, {
+      channel: String(channel.channel), sensorId: channel.sensor_id, value: channel.value, type: channel.type, unit: channel.unit,
+      timestamp: channel.timestamp,
+    });
   }
   cards.set(thing.id, entry);
   return el("section", { class: "thing", "aria-label": thing.name, dataset: { thingId: thing.id } },
@@ -53,19 +57,20 @@ function card(thing, state, cards, commands) {
 function changed(entry, payload) {
   if (!entry) return; // a thing added since the screen was drawn shows on the next visit
   setRow(entry, {
-    channel: String(payload.channel), value: payload.value.value, type: payload.type,
+    channel: String(payload.channel), sensorId: payload.sensorId, value: payload.value.value, type: payload.type,
     unit: payload.value.label || payload.unit, timestamp: payload.timestamp, highlight: true,
   });
   entry.seen.textContent = `Last seen ${when(payload.timestamp)}`;
 }
 
-function setRow(entry, { channel, value, type, unit, timestamp, highlight = false }) {
+function setRow(entry, { channel, sensorId, value, type, unit, timestamp, highlight = false }) {
   let row = entry.rows.get(channel);
   if (!row) {
     const reading = el("span", { class: "reading" });
     const control = isActuator(type) ? actuatorControl(type, entry.thingId, channel, value, entry.commands) : null;
+    const history = el("a", { href: `#/history/${entry.thingId}/${sensorId}/${encodeURIComponent(channel)}`, title: `History of channel ${channel}` }, channel);
     row = el("tr", { dataset: { channel } },
-      el("td", {}, channel), el("td", { class: "value" }, reading, control), el("td", { class: "unit" }), el("td", { class: "updated" }));
+      el("td", {}, history), el("td", { class: "value" }, reading, control), el("td", { class: "unit" }), el("td", { class: "updated" }));
     row.reading = reading;
     row.control = control;
     entry.rows.set(channel, row);
