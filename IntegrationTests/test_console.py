@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator
 import pytest
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.select import Select
 
 from cayenne import Account, App, Cayenne, reset_link
 from console_browser import chromium, screenshot, visible, wait
@@ -174,6 +175,64 @@ def test_a_channels_history_is_charted_and_downloads_as_csv(console_server: Nimb
     wait(browser).until(lambda driver: driver.find_element(By.CSS_SELECTOR, "a[data-range=hour]").get_attribute("aria-current") == "page",
                         "the hour's range")
     wait(browser).until(lambda driver: len(driver.find_elements(By.CSS_SELECTOR, "svg.chart circle.point")) == 12, "the same points in the last hour")
+
+
+def test_an_alert_made_on_the_screen_mails_and_counts_its_runs(console_server: NimbusServer, browser: Any) -> None:
+    """An alert made with the form (tank level below 20, email) fires on a reading over MQTT: the mail reaches the SMTP
+    sink, the list's run count goes to 1 without a reload, and the alert's history shows what it did."""
+    account = console_account(console_server)
+    tank = account.thing(name="Tank")
+    credentials = account.mqtt_credentials()
+    driver_email = unique_email()
+    device = paho_client(credentials, tank["id"])
+    device.connect("127.0.0.1", console_server.mqtt_port)
+    device.loop_start()
+    topic = f"v1/{credentials['id']}/things/{tank['id']}/data/1"
+    try:
+        device.publish(topic, "tank,p=50", qos=1).wait_for_publish(timeout=5)
+        sign_in(browser, console_server, account)
+        visible(browser, "#nav a[data-screen=alerts]").click()
+        visible(browser, "#new-alert").click()
+        visible(browser, "input[name=title]").send_keys("Tank low")
+        wait(browser).until(lambda driver: [o for o in driver.find_elements(By.CSS_SELECTOR, "select[name=channel] option") if o.get_attribute("value") == "1"],
+                            "channel 1 offered")
+        Select(browser.find_element(By.NAME, "channel")).select_by_value("1")
+        Select(browser.find_element(By.NAME, "operator")).select_by_value("lt")
+        browser.find_element(By.NAME, "value").send_keys("20")
+        browser.find_element(By.NAME, "email").send_keys(driver_email)
+        screenshot(browser, "console-alert-form")
+        browser.find_element(By.CSS_SELECTOR, ".alert-form button[type=submit]").click()
+        row = "table.rules tbody tr"
+        wait(browser).until(lambda driver: "Tank low" in driver.find_element(By.CSS_SELECTOR, row).text, "the new alert listed")
+        assert browser.find_element(By.CSS_SELECTOR, f"{row} td.runs").text == "0"
+        assert "Tank channel 1 below 20" in browser.find_element(By.CSS_SELECTOR, row).text
+
+        device.publish(topic, "tank,p=15", qos=1).wait_for_publish(timeout=5)
+        mail = console_server.mailbox.pop(driver_email)
+        assert "Tank low" in mail.subject and "15" in mail.text
+        wait(browser, 20).until(lambda driver: driver.find_element(By.CSS_SELECTOR, f"{row} td.runs").text == "1", "the run count, refreshed")
+        screenshot(browser, "console-alerts")
+        browser.find_element(By.LINK_TEXT, "Tank low").click()
+        wait(browser).until(lambda driver: "email" in driver.find_element(By.ID, "main").text and "queued" in driver.find_element(By.ID, "main").text,
+                            "the firing in the alert's history")
+
+        # Switched off from the list, then edited: the store has what the screen did.
+        browser.find_element(By.LINK_TEXT, "All alerts").click()
+        visible(browser, f"{row} input[type=checkbox]").click()
+        rule_id = browser.find_element(By.CSS_SELECTOR, row).get_attribute("data-rule-id")
+        wait(browser).until(lambda driver: account.call("GET", f"/rules/{rule_id}").json()["enabled"] is False, "the alert switched off")
+        browser.find_element(By.LINK_TEXT, "Edit").click()
+        threshold = visible(browser, "input[name=value]")
+        assert threshold.get_attribute("value") == "20", "the form shows the alert as it is"
+        threshold.clear()
+        threshold.send_keys("10")
+        browser.find_element(By.CSS_SELECTOR, ".alert-form button[type=submit]").click()
+        wait(browser).until(lambda driver: "below 10" in driver.find_element(By.CSS_SELECTOR, row).text, "the edited alert listed")
+        rule = account.call("GET", f"/rules/{rule_id}").json()
+        assert rule["triggers"][0]["conditions"][0]["value"] in ("10", 10) and rule["notifications"][0]["value"] == driver_email
+    finally:
+        device.loop_stop()
+        device.disconnect()
 
 
 def test_a_new_person_signs_up_through_the_pages(console_server: NimbusServer, browser: Any) -> None:

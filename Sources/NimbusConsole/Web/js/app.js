@@ -3,11 +3,12 @@
 import * as auth from "./auth.js";
 import * as api from "./api.js";
 import { el, show, errorBox } from "./dom.js";
+import { alertsScreen } from "./alerts.js";
 import { historyScreen } from "./history.js";
 import { statusScreen } from "./status.js";
 
 /** The screens by the first part of the address: `#/status`, `#/history/<thing>/<sensor>/<channel>?range=day`. */
-const screens = { status: statusScreen, history: historyScreen };
+const screens = { status: statusScreen, history: historyScreen, alerts: alertsScreen };
 let config = null;
 let leaveScreen = null;
 
