@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
@@ -35,7 +36,9 @@ def chromium(downloads: Path | None = None) -> webdriver.Chrome:
 
 
 def wait(driver: webdriver.Chrome, timeout: float = 15) -> WebDriverWait:
-    return WebDriverWait(driver, timeout)
+    """Waits for a condition, looking again when the screen redraws under it (a screen replaces its elements when it
+    changes) or has not drawn the element yet."""
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
 
 
 def visible(driver: webdriver.Chrome, css: str, timeout: float = 15):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from types import SimpleNamespace
 import time
 import uuid
 from pathlib import Path
@@ -233,6 +234,68 @@ def test_an_alert_made_on_the_screen_mails_and_counts_its_runs(console_server: N
     finally:
         device.loop_stop()
         device.disconnect()
+
+
+def test_a_view_only_person_sees_no_controls_and_is_refused(console_server: NimbusServer, browser: Any) -> None:
+    """A person the owner added with view-only permissions sees the pump's state but no switch, the alerts but no way
+    to make or change one, and no Users screen; a command sent straight to the API with their token is refused."""
+    owner = console_account(console_server)
+    pump = owner.thing(name="Pump")
+    credentials = owner.mqtt_credentials()
+    device = paho_client(credentials, pump["id"])
+    device.connect("127.0.0.1", console_server.mqtt_port)
+    device.loop_start()
+    try:
+        device.publish(f"v1/{credentials['id']}/things/{pump['id']}/data/3", "digital_actuator,d=0", qos=1).wait_for_publish(timeout=5)
+    finally:
+        device.loop_stop()
+        device.disconnect()
+    rule = owner.call("POST", "/rules", json={"title": "Pump on", "triggers": [
+        {"id": pump["id"], "channel": "3", "conditions": [{"operator": "eq", "value": "1"}]}]})
+    assert rule.status_code == 201, rule.text
+    email = unique_email()
+    added = owner.call_auth("POST", "/cayenne/users", json={
+        "first_name": "Vic", "last_name": "Viewer", "email": email, "password": PASSWORD, "permission_role_id": 3,
+        "permissions": {"devices": ["view"], "rules": ["view"], "jobs": ["view"], "alerts": ["view"]}})
+    assert added.status_code == 201, added.text
+    viewer = SimpleNamespace(user=SimpleNamespace(email=email, password=PASSWORD))
+
+    sign_in(browser, console_server, viewer)
+    visible(browser, "section.thing[aria-label='Pump'] tr[data-channel='3'] .reading")
+    assert browser.find_elements(By.CSS_SELECTOR, "button.toggle") == [], "no switch without devices: add_edit"
+    assert not browser.find_element(By.CSS_SELECTOR, "#nav a[data-screen=users]").is_displayed(), "no Users screen without users: view"
+    screenshot(browser, "console-view-only")
+    browser.find_element(By.CSS_SELECTOR, "#nav a[data-screen=alerts]").click()
+    wait(browser).until(lambda driver: "Pump on" in driver.find_element(By.ID, "main").text, "the alert listed")
+    assert browser.find_elements(By.ID, "new-alert") == [] and browser.find_elements(By.LINK_TEXT, "Edit") == []
+    assert browser.find_elements(By.XPATH, "//button[text()='Delete']") == []
+    assert browser.find_element(By.CSS_SELECTOR, "table.rules input[type=checkbox]").get_attribute("disabled") is not None
+
+    client_id = requests.get(f"{console_server.base_url}/console/config.json", timeout=10).json()["clientId"]
+    token = requests.post(f"{console_server.base_url}/cayenne/oauth/token", timeout=10, data={
+        "grant_type": "password", "username": email, "password": PASSWORD, "client_id": client_id}).json()["access_token"]
+    refused = requests.post(f"{console_server.base_url}/cayenne/v1.1/things/{pump['id']}/cmd", timeout=10,
+                            headers={"Authorization": f"Bearer {token}"}, json={"channel": 3, "value": 1})
+    assert refused.status_code == 403, refused.text
+
+
+def test_the_owner_adds_a_person_and_changes_their_role(console_server: NimbusServer, browser: Any) -> None:
+    owner = console_account(console_server)
+    sign_in(browser, console_server, owner)
+    visible(browser, "#nav a[data-screen=users]").click()
+    form = visible(browser, "#add-user")
+    email = unique_email()
+    for name, value in (("first_name", "Ada"), ("last_name", "Admin"), ("email", email), ("password", PASSWORD)):
+        form.find_element(By.NAME, name).send_keys(value)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser).until(lambda driver: email in driver.find_element(By.CSS_SELECTOR, "table.users").text, "the new person listed")
+    row = next(row for row in browser.find_elements(By.CSS_SELECTOR, "table.users tbody tr") if email in row.text)
+    user_id = row.get_attribute("data-user-id")
+    assert "devices: view, add_edit, delete" in row.text, "the role user's permissions, spelled out"
+    Select(row.find_element(By.TAG_NAME, "select")).select_by_visible_text("admin")
+    wait(browser).until(lambda driver: owner.call_auth("GET", f"/cayenne/users/{user_id}/permissions").json()["permission_role_id"] == 2,
+                        "the new role stored")
+    screenshot(browser, "console-users")
 
 
 def test_a_new_person_signs_up_through_the_pages(console_server: NimbusServer, browser: Any) -> None:

@@ -4,6 +4,7 @@
 // `/cayenne/v1.0` for switching and logs).
 import { api } from "./api.js";
 import { el, errorBox, show, when } from "./dom.js";
+import { can } from "./session.js";
 
 const OPERATORS = { lt: "below", lte: "at or below", gt: "above", gte: "at or above", eq: "equal to", neq: "not equal to" };
 const REFRESH = 5000;
@@ -27,7 +28,7 @@ async function listScreen() {
   await draw();
   show(
     el("h1", {}, "Alerts"),
-    el("p", {}, el("a", { href: "#/alerts/new", class: "button", id: "new-alert" }, "New alert")),
+    can("rules", "add_edit") ? el("p", {}, el("a", { href: "#/alerts/new", class: "button", id: "new-alert" }, "New alert")) : null,
     el("table", { class: "rules" },
       el("thead", {}, el("tr", {}, ["Alert", "When", "On", "Runs", "Last fired", ""].map((name) => el("th", { scope: "col" }, name)))),
       body));
@@ -36,25 +37,29 @@ async function listScreen() {
 }
 
 function ruleRow(rule, names, redraw) {
-  const toggle = el("input", { type: "checkbox", checked: rule.enabled, "aria-label": `${rule.title} on` });
+  const editable = can("rules", "add_edit");
+  const toggle = el("input", { type: "checkbox", checked: rule.enabled, disabled: !editable, "aria-label": `${rule.title} on` });
   toggle.addEventListener("change", async () => {
     toggle.disabled = true;
     await api(`/v1.0/rules/${rule.id}/${toggle.checked ? "enable" : "disable"}`, { method: "PUT" }).catch(() => (toggle.checked = !toggle.checked));
     toggle.disabled = false;
   });
-  const remove = el("button", { type: "button", class: "link" }, "Delete");
-  remove.addEventListener("click", async () => {
-    if (!confirm(`Delete the alert "${rule.title}"?`)) return;
-    await api(`/v1.1/rules/${rule.id}`, { method: "DELETE" });
-    await redraw();
-  });
+  let remove = null;
+  if (can("rules", "delete")) {
+    remove = el("button", { type: "button", class: "link" }, "Delete");
+    remove.addEventListener("click", async () => {
+      if (!confirm(`Delete the alert "${rule.title}"?`)) return;
+      await api(`/v1.1/rules/${rule.id}`, { method: "DELETE" });
+      await redraw();
+    });
+  }
   return el("tr", { dataset: { ruleId: rule.id } },
     el("td", {}, el("a", { href: `#/alerts/${rule.id}` }, rule.title)),
     el("td", {}, describe(rule, names)),
     el("td", {}, toggle),
     el("td", { class: "runs" }, String(rule.run_count ?? 0)),
     el("td", {}, when(rule.last_fired)),
-    el("td", {}, el("a", { href: `#/alerts/${rule.id}/edit` }, "Edit"), " ", remove));
+    el("td", {}, editable ? el("a", { href: `#/alerts/${rule.id}/edit` }, "Edit") : null, " ", remove));
 }
 
 function describe(rule, names) {

@@ -4,11 +4,13 @@ import * as auth from "./auth.js";
 import * as api from "./api.js";
 import { el, show, errorBox } from "./dom.js";
 import { alertsScreen } from "./alerts.js";
+import { can, clearSession, loadSession } from "./session.js";
 import { historyScreen } from "./history.js";
 import { statusScreen } from "./status.js";
+import { usersScreen } from "./users.js";
 
 /** The screens by the first part of the address: `#/status`, `#/history/<thing>/<sensor>/<channel>?range=day`. */
-const screens = { status: statusScreen, history: historyScreen, alerts: alertsScreen };
+const screens = { status: statusScreen, history: historyScreen, alerts: alertsScreen, users: usersScreen };
 let config = null;
 let leaveScreen = null;
 
@@ -23,10 +25,20 @@ async function start() {
   api.configure(config);
   const failure = await auth.finishSignIn();
   if (!auth.isSignedIn()) return signedOut(failure);
+  try {
+    await loadSession();
+  } catch (error) {
+    if (error instanceof api.SignedOut) return signedOut("Your sign-in has ended; please sign in again.");
+    return show(errorBox(error.message || String(error)));
+  }
+  // The menu offers what the person may see.
+  document.querySelector("#nav a[data-screen=users]").hidden = !can("users", "view");
+  document.querySelector("#nav a[data-screen=alerts]").hidden = !can("rules", "view");
   document.getElementById("nav").hidden = false;
   document.getElementById("sign-out").addEventListener("click", async () => {
     stopScreen();
     await auth.signOut();
+    clearSession();
     signedOut(null);
   });
   window.addEventListener("hashchange", route);

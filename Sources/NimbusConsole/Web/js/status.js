@@ -6,6 +6,7 @@
 import { api } from "./api.js";
 import { actuatorControl, CommandTracker, isActuator, updateControl } from "./actuators.js";
 import { el, show, when } from "./dom.js";
+import { can } from "./session.js";
 import { openStream } from "./stream.js";
 
 /** Shows the screen; returns what stops its live updates when another screen takes its place. */
@@ -67,7 +68,8 @@ function setRow(entry, { channel, sensorId, value, type, unit, timestamp, highli
   let row = entry.rows.get(channel);
   if (!row) {
     const reading = el("span", { class: "reading" });
-    const control = isActuator(type) ? actuatorControl(type, entry.thingId, channel, value, entry.commands) : null;
+    // Commands need `devices: add_edit`; a person without it sees the state only.
+    const control = isActuator(type) && can("devices", "add_edit") ? actuatorControl(type, entry.thingId, channel, value, entry.commands) : null;
     const history = el("a", { href: `#/history/${entry.thingId}/${sensorId}/${encodeURIComponent(channel)}`, title: `History of channel ${channel}` }, channel);
     row = el("tr", { dataset: { channel } },
       el("td", {}, history), el("td", { class: "value" }, reading, control), el("td", { class: "unit" }), el("td", { class: "updated" }));

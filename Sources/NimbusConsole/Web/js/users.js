@@ -1,0 +1,95 @@
+// Users: the people of the account with their role and what it lets them do; adding a person, changing a role and
+// taking someone out of the account, each offered only to those whose permissions allow it (`users: add_edit`,
+// `users: delete`). The account users API is `docs/cayenne-auth.md`'s.
+import { api } from "./api.js";
+import { el, errorBox, show } from "./dom.js";
+import { can, me } from "./session.js";
+
+const FEATURES = ["devices", "rules", "jobs", "alerts", "history", "users"];
+
+export async function usersScreen() {
+  const [users, roles] = await Promise.all([api("/users"), api("/roles")]);
+  const self = String(me()?.id);
+  const failure = el("div");
+  const rows = users.map((user) => userRow(user, roles, self, failure));
+  show(
+    el("h1", {}, "Users"),
+    failure,
+    el("table", { class: "users" },
+      el("thead", {}, el("tr", {}, ["Name", "Email", "Role", "May", ""].map((name) => el("th", { scope: "col" }, name)))),
+      el("tbody", {}, rows)),
+    can("users", "add_edit") ? addForm(roles) : null);
+}
+
+function userRow(user, roles, self, failure) {
+  const name = [user.first_name, user.last_name].filter(Boolean).join(" ") || user.email;
+  const isSelf = String(user.id) === self;
+  let role = el("span", {}, user.role);
+  if (can("users", "add_edit") && !isSelf) {
+    role = el("select", { "aria-label": `Role of ${name}` },
+      roles.map((item) => el("option", { value: item.id, selected: item.id === user.permission_role_id }, item.name)));
+    role.addEventListener("change", async () => {
+      try {
+        await api(`/users/${user.id}/permissions`, { method: "PUT", body: { permission_role_id: Number(role.value) } });
+        location.hash = "#/users";
+        await usersScreen();
+      } catch (error) {
+        failure.replaceChildren(errorBox(error.message));
+      }
+    });
+  }
+  let remove = null;
+  if (can("users", "delete") && !isSelf) {
+    remove = el("button", { type: "button", class: "link" }, "Remove");
+    remove.addEventListener("click", async () => {
+      if (!confirm(`Take ${name} out of the account?`)) return;
+      try {
+        await api(`/users/${user.id}`, { method: "DELETE" });
+        await usersScreen();
+      } catch (error) {
+        failure.replaceChildren(errorBox(error.message));
+      }
+    });
+  }
+  return el("tr", { dataset: { userId: user.id } },
+    el("td", {}, name, isSelf ? " (you)" : ""), el("td", {}, user.email || ""), el("td", {}, role),
+    el("td", { class: "may" }, summary(user.permissions || {})), el("td", {}, remove));
+}
+
+/** `devices: view, add_edit` … for the features the person has any access to. */
+function summary(permissions) {
+  return FEATURES.filter((feature) => (permissions[feature] || []).length > 0)
+    .map((feature) => `${feature}: ${permissions[feature].join(", ")}`).join("; ") || "nothing";
+}
+
+function addForm(roles) {
+  const fields = {
+    first_name: el("input", { name: "first_name", required: true, autocomplete: "off" }),
+    last_name: el("input", { name: "last_name", required: true, autocomplete: "off" }),
+    email: el("input", { name: "email", type: "email", required: true, autocomplete: "off" }),
+    password: el("input", { name: "password", type: "password", required: true, autocomplete: "new-password" }),
+  };
+  const role = el("select", { name: "permission_role_id" },
+    roles.filter((item) => item.name !== "owner").map((item) => el("option", { value: item.id, selected: item.name === "user" }, item.name)));
+  const failure = el("div");
+  const form = el("form", { class: "alert-form", id: "add-user" },
+    el("h2", {}, "Add a person"),
+    el("label", { class: "field" }, el("span", {}, "First name"), fields.first_name),
+    el("label", { class: "field" }, el("span", {}, "Last name"), fields.last_name),
+    el("label", { class: "field" }, el("span", {}, "Email"), fields.email),
+    el("label", { class: "field" }, el("span", {}, "Password"), fields.password),
+    el("label", { class: "field" }, el("span", {}, "Role"), role),
+    failure,
+    el("p", {}, el("button", { type: "submit", class: "primary" }, "Add")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = Object.fromEntries(Object.entries(fields).map(([key, input]) => [key, input.value]));
+    try {
+      await api("/users", { method: "POST", body: { ...body, permission_role_id: Number(role.value) } });
+      await usersScreen();
+    } catch (error) {
+      failure.replaceChildren(errorBox(error.message));
+    }
+  });
+  return form;
+}
