@@ -298,6 +298,54 @@ def test_the_owner_adds_a_person_and_changes_their_role(console_server: NimbusSe
     screenshot(browser, "console-users")
 
 
+def test_devices_are_added_paired_and_provisioned_from_the_screen(console_server: NimbusServer, browser: Any, tmp_path: Path) -> None:
+    """A device added on the screen connects with the credentials the screen shows and its reading reaches the status
+    screen; a provisioned hardware id is paired by the form; a CSV file provisions two more, one result a row."""
+    owner = console_account(console_server)
+    sign_in(browser, console_server, owner)
+    visible(browser, "#nav a[data-screen=devices]").click()
+    form = visible(browser, "#add-device")
+    form.find_element(By.NAME, "name").send_keys("Greenhouse")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    shown = {field: visible(browser, f"#new-device dd[data-field='{field}'] code").text for field in ("Username", "Password", "Client id", "MQTT port")}
+    credentials = owner.mqtt_credentials()
+    assert shown["Username"] == credentials["id"] and shown["Password"] == credentials["clear_secret"]
+    assert shown["MQTT port"] == str(console_server.mqtt_port)
+    assert shown["Client id"] in browser.find_element(By.CSS_SELECTOR, "#new-device .snippet pre").text
+    screenshot(browser, "console-devices")
+    device = paho_client({"id": shown["Username"], "clear_secret": shown["Password"]}, shown["Client id"])
+    device.connect("127.0.0.1", console_server.mqtt_port)
+    device.loop_start()
+    try:
+        device.publish(f"v1/{shown['Username']}/things/{shown['Client id']}/data/1", "temp,c=30.5", qos=1).wait_for_publish(timeout=5)
+    finally:
+        device.loop_stop()
+        device.disconnect()
+
+    hardware_id = uuid.uuid4().hex[:16].upper()
+    assert owner.call("POST", "/things/registry", json={"hardware_id": hardware_id}).status_code == 201
+    pair = browser.find_element(By.ID, "pair-device")
+    pair.find_element(By.NAME, "hardware_id").send_keys(hardware_id)
+    pair.find_element(By.NAME, "name").send_keys("Field sensor")
+    pair.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    visible(browser, "#pair-result .done")
+
+    sheet = tmp_path / "devices.csv"
+    batch = [uuid.uuid4().hex[:16].upper() for _ in range(2)]
+    sheet.write_text("hardware_id,device_type_id,codec\n" + "".join(f"{hardware},,\n" for hardware in batch))
+    upload = browser.find_element(By.ID, "import-devices")
+    upload.find_element(By.NAME, "file").send_keys(str(sheet))
+    upload.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser).until(lambda driver: len(driver.find_elements(By.CSS_SELECTOR, "#import-result tbody tr")) == 2, "a result a row")
+    rows = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#import-result tbody tr")]
+    assert all(hardware in row and "PENDING" in row for hardware, row in zip(batch, rows)), rows
+
+    browser.find_element(By.CSS_SELECTOR, "#nav a[data-screen=status]").click()
+    value = "section.thing[aria-label='Greenhouse'] tr[data-channel='1'] td.value"
+    wait(browser).until(lambda driver: driver.find_element(By.CSS_SELECTOR, value).text == "30.5", "the new device's reading")
+    visible(browser, "section.thing[aria-label='Field sensor']")
+
+
 def test_a_new_person_signs_up_through_the_pages(console_server: NimbusServer, browser: Any) -> None:
     """From the console's sign-in button to the sign-in page's 'Create an account', then the consent page and back to
     an empty status screen; the account made is one of the console's project (it signs in with the password given)."""

@@ -19,9 +19,13 @@ public struct ConsoleDialect: Sendable {
 
     /// Finds or makes the project named `projectName` with the console's app, and registers the console's address
     /// (`<public URL>/console/`) as the app's redirect URI.
-    /// - Parameter tileURL: a map tile template (`https://tile.example/{z}/{x}/{y}.png`) the map screen draws under
-    ///   the tracks, or `nil` for a plain background.
-    public static func start(nimbus: Nimbus, projectName: String, publicURL: PublicURL, tileURL: String?) async throws -> ConsoleDialect {
+    /// - Parameters:
+    ///   - tileURL: a map tile template (`https://tile.example/{z}/{x}/{y}.png`) the map screen draws under the tracks,
+    ///     or `nil` for a plain background.
+    ///   - mqttPort: the MQTT listener's port, shown with a new device's credentials.
+    public static func start(
+        nimbus: Nimbus, projectName: String, publicURL: PublicURL, tileURL: String?, mqttPort: Int
+    ) async throws -> ConsoleDialect {
         let (_, app) = try await nimbus.admin.ensureEmailProject(named: projectName, appPrefix: "console", by: .system)
         let redirectURI = publicURL.dialectBase(pathPrefix) + "/"
         _ = try await nimbus.applications.addRedirect(appId: app.id, uri: redirectURI, by: .system)
@@ -29,7 +33,7 @@ public struct ConsoleDialect: Sendable {
             "clientId": .string(app.id), "redirectUri": .string(redirectURI),
             "authorize": .string("/cayenne/oauth/authorize"), "token": .string("/cayenne/oauth/token"),
             "revoke": .string("/cayenne/oauth/revoke"), "api": .string("/cayenne"), "stream": .string("/cayenne/stream/"),
-            "tileUrl": tileURL.map(JSONValue.string) ?? .null,
+            "tileUrl": tileURL.map(JSONValue.string) ?? .null, "mqttPort": .number(Double(mqttPort)),
         ])
         return ConsoleDialect(
             files: .load(), configuration: ByteBuffer(string: configuration.jsonText),

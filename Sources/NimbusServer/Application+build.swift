@@ -47,8 +47,10 @@ public func buildApplication(
         let hubs = WiFiMotionHubLinks(nimbus: nimbus, broker: broker)
         try await WiFiMotionDialect.start(nimbus: nimbus, projectName: configuration.wifiMotionProject, publicURL: publicURL)
             .addRoutes(to: router, webSocketRouter: webSocketRouter, hubs: hubs)
-        try await ConsoleDialect.start(nimbus: nimbus, projectName: configuration.consoleProject, publicURL: publicURL, tileURL: configuration.consoleTileURL)
-            .addRoutes(to: router)
+        try await ConsoleDialect.start(
+            nimbus: nimbus, projectName: configuration.consoleProject, publicURL: publicURL, tileURL: configuration.consoleTileURL,
+            mqttPort: configuration.mqttPort
+        ).addRoutes(to: router)
         let mqttServer = MQTTServer(
             broker: broker, hooks: mqttHooks(configuration, nimbus: nimbus, broker: broker, hubs: hubs, logger: logger),
             settings: configuration.mqtt, logger: logger)

@@ -51,7 +51,7 @@ struct OpenAPIDocumentTests {
     func consoleRoutes() async throws {
         try await Self.withNimbus { nimbus in
             let router = Router(context: NimbusRequestContext.self)
-            try await ConsoleDialect.start(nimbus: nimbus, projectName: "console", publicURL: PublicURL("http://127.0.0.1:8080"), tileURL: nil)
+            try await ConsoleDialect.start(nimbus: nimbus, projectName: "console", publicURL: PublicURL("http://127.0.0.1:8080"), tileURL: nil, mqttPort: 1883)
                 .addRoutes(to: router)
             try Self.expectSameOperations(routes: Self.operations(router), document: ConsoleDialect.openAPI)
         }

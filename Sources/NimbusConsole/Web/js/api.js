@@ -23,19 +23,26 @@ export async function api(path, { method = "GET", body } = {}) {
   return text ? JSON.parse(text) : null;
 }
 
+/** A `multipart/form-data` post (a CSV file), answered with JSON. */
+export async function apiForm(path, form) {
+  const answer = await call(path, { method: "POST", form });
+  const text = await answer.text();
+  return text ? JSON.parse(text) : null;
+}
+
 /** A file the API answers with (a CSV export), as a Blob. */
 export async function apiBlob(path) {
   return await (await call(path, {})).blob();
 }
 
-async function call(path, { method = "GET", body }) {
+async function call(path, { method = "GET", body, form }) {
   for (const renew of [false, true]) {
     const token = await accessToken({ renew });
     if (!token) throw new SignedOut("signed out");
     const answer = await fetch(base + path, {
       method,
       headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
     if (answer.status === 401 && !renew) continue;
     if (!answer.ok) {

@@ -4,13 +4,14 @@ import * as auth from "./auth.js";
 import * as api from "./api.js";
 import { el, show, errorBox } from "./dom.js";
 import { alertsScreen } from "./alerts.js";
+import { devicesScreen } from "./devices.js";
 import { can, clearSession, loadSession } from "./session.js";
 import { historyScreen } from "./history.js";
 import { statusScreen } from "./status.js";
 import { usersScreen } from "./users.js";
 
 /** The screens by the first part of the address: `#/status`, `#/history/<thing>/<sensor>/<channel>?range=day`. */
-const screens = { status: statusScreen, history: historyScreen, alerts: alertsScreen, users: usersScreen };
+const screens = { status: statusScreen, history: historyScreen, alerts: alertsScreen, users: usersScreen, devices: devicesScreen };
 let config = null;
 let leaveScreen = null;
 
