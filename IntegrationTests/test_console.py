@@ -346,6 +346,43 @@ def test_devices_are_added_paired_and_provisioned_from_the_screen(console_server
     visible(browser, "section.thing[aria-label='Field sensor']")
 
 
+def test_the_map_shows_things_their_track_and_what_a_point_read(console_server: NimbusServer, browser: Any) -> None:
+    """A car reports three GPS fixes (the MQTT libraries' `gps` type) and a temperature: the map marks it, its track has
+    three points, and a point lists the readings of that moment. Without a tile server the map draws on a plain
+    background (no tile is asked for)."""
+    account = console_account(console_server)
+    car = account.thing(name="Car")
+    credentials = account.mqtt_credentials()
+    device = paho_client(credentials, car["id"])
+    device.connect("127.0.0.1", console_server.mqtt_port)
+    device.loop_start()
+    prefix = f"v1/{credentials['id']}/things/{car['id']}/data/"
+    try:
+        for latitude, longitude in ((48.85, 2.35), (48.86, 2.36), (48.87, 2.38)):
+            device.publish(prefix + "5", f"gps,m={latitude},{longitude},35", qos=1).wait_for_publish(timeout=5)
+        device.publish(prefix + "1", "temp,c=21.5", qos=1).wait_for_publish(timeout=5)
+    finally:
+        device.loop_stop()
+        device.disconnect()
+    sign_in(browser, console_server, account)
+    visible(browser, "#nav a[data-screen=map]").click()
+    visible(browser, f"svg.map a.marker[data-thing-id='{car['id']}']").click()
+    wait(browser).until(lambda driver: len(driver.find_elements(By.CSS_SELECTOR, "svg.map circle.track-point")) == 3, "the three fixes")
+    assert browser.find_elements(By.CSS_SELECTOR, "svg.map image.tile") == [], "no tiles without console-tile-url"
+    browser.find_elements(By.CSS_SELECTOR, "svg.map circle.track-point")[-1].click()
+    wait(browser).until(lambda driver: "21.5" in driver.find_element(By.ID, "point-readings").text, "what was read then")
+    assert "48.87" in browser.find_element(By.ID, "point-readings").text
+    screenshot(browser, "console-map")
+
+
+def test_a_tile_server_is_allowed_by_the_policy(server_factory: Callable[..., NimbusServer]) -> None:
+    tiles = "https://tiles.example.test/{z}/{x}/{y}.png"
+    server = server_factory(extra_args=["--console-tile-url", tiles])
+    page = requests.get(f"{server.base_url}/console/", timeout=10)
+    assert "img-src 'self' data: https://tiles.example.test;" in page.headers["Content-Security-Policy"]
+    assert requests.get(f"{server.base_url}/console/config.json", timeout=10).json()["tileUrl"] == tiles
+
+
 def test_a_new_person_signs_up_through_the_pages(console_server: NimbusServer, browser: Any) -> None:
     """From the console's sign-in button to the sign-in page's 'Create an account', then the consent page and back to
     an empty status screen; the account made is one of the console's project (it signs in with the password given)."""

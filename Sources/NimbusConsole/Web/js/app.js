@@ -7,11 +7,12 @@ import { alertsScreen } from "./alerts.js";
 import { devicesScreen } from "./devices.js";
 import { can, clearSession, loadSession } from "./session.js";
 import { historyScreen } from "./history.js";
+import { mapScreen } from "./map.js";
 import { statusScreen } from "./status.js";
 import { usersScreen } from "./users.js";
 
 /** The screens by the first part of the address: `#/status`, `#/history/<thing>/<sensor>/<channel>?range=day`. */
-const screens = { status: statusScreen, history: historyScreen, alerts: alertsScreen, users: usersScreen, devices: devicesScreen };
+const screens = { status: statusScreen, history: historyScreen, alerts: alertsScreen, users: usersScreen, devices: devicesScreen, map: mapScreen };
 let config = null;
 let leaveScreen = null;
 
