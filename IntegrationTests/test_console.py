@@ -21,6 +21,7 @@ from selenium.webdriver.support.select import Select
 from cayenne import Account, App, Cayenne, reset_link
 from console_browser import chromium, screenshot, visible, wait
 from harness import NimbusServer
+from test_cayenne_limits import push
 from test_cayenne_things import paho_client
 from world import PASSWORD, unique_email
 
@@ -381,6 +382,49 @@ def test_a_tile_server_is_allowed_by_the_policy(server_factory: Callable[..., Ni
     page = requests.get(f"{server.base_url}/console/", timeout=10)
     assert "img-src 'self' data: https://tiles.example.test;" in page.headers["Content-Security-Policy"]
     assert requests.get(f"{server.base_url}/console/config.json", timeout=10).json()["tileUrl"] == tiles
+
+
+def test_a_schedule_is_made_switched_and_edited_on_the_screen(console_server: NimbusServer, browser: Any) -> None:
+    """A daily schedule that switches the pump on and mails someone, made with the form: the list shows it with its next
+    run, and switching it off and making it every two days reach the store."""
+    account = console_account(console_server)
+    pump = account.thing(name="Pump")
+    assert push(account, pump["id"], [{"channel": 3, "value": 0}]).status_code == 200, "the pump's channel 3, as its device makes it"
+    farmer = unique_email()
+    sign_in(browser, console_server, account)
+    visible(browser, "#nav a[data-screen=schedules]").click()
+    visible(browser, "#new-schedule").click()
+    form = visible(browser, "#schedule-form")
+    form.find_element(By.NAME, "title").send_keys("Pump on")
+    Select(form.find_element(By.NAME, "type")).select_by_value("interval")
+    Select(form.find_element(By.NAME, "unit")).select_by_value("day")
+    Select(form.find_element(By.NAME, "thing")).select_by_visible_text("Pump")
+    form.find_element(By.NAME, "channel").send_keys("3")
+    form.find_element(By.NAME, "value").send_keys("1")
+    form.find_element(By.NAME, "email").send_keys(farmer)
+    screenshot(browser, "console-schedule-form")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    row = "table.rules tbody tr"
+    wait(browser).until(lambda driver: "Pump on" in driver.find_element(By.CSS_SELECTOR, row).text, "the schedule listed")
+    assert "every 1 day" in browser.find_element(By.CSS_SELECTOR, row).text
+    assert browser.find_element(By.CSS_SELECTOR, f"{row} td.next").text != "never", "its next run"
+    job_id = browser.find_element(By.CSS_SELECTOR, row).get_attribute("data-job-id")
+    job = account.call("GET", f"/jobs/{job_id}").json()
+    assert job["config"]["unit"] == "day" and job["config"]["interval"] == 1 and job["active"] is True
+    assert job["actions"][0]["thing_id"] == pump["id"] and str(job["actions"][0]["channel"]) == "3"
+    assert job["notifications"][0]["value"] == farmer
+    screenshot(browser, "console-schedules")
+
+    browser.find_element(By.CSS_SELECTOR, f"{row} input[type=checkbox]").click()
+    wait(browser).until(lambda driver: account.call("GET", f"/jobs/{job_id}").json()["active"] is False, "the schedule switched off")
+    wait(browser).until(lambda driver: driver.find_element(By.CSS_SELECTOR, f"{row} td.next").text == "never", "no next run while off")
+    browser.find_element(By.LINK_TEXT, "Edit").click()
+    every = visible(browser, "input[name=interval]")
+    every.clear()
+    every.send_keys("2")
+    browser.find_element(By.CSS_SELECTOR, "#schedule-form button[type=submit]").click()
+    wait(browser).until(lambda driver: "every 2 days" in driver.find_element(By.CSS_SELECTOR, row).text, "the edited schedule")
+    assert account.call("GET", f"/jobs/{job_id}").json()["config"]["interval"] == 2
 
 
 def test_a_new_person_signs_up_through_the_pages(console_server: NimbusServer, browser: Any) -> None:

@@ -8,11 +8,12 @@ import { devicesScreen } from "./devices.js";
 import { can, clearSession, loadSession } from "./session.js";
 import { historyScreen } from "./history.js";
 import { mapScreen } from "./map.js";
+import { schedulesScreen } from "./schedules.js";
 import { statusScreen } from "./status.js";
 import { usersScreen } from "./users.js";
 
 /** The screens by the first part of the address: `#/status`, `#/history/<thing>/<sensor>/<channel>?range=day`. */
-const screens = { status: statusScreen, history: historyScreen, alerts: alertsScreen, users: usersScreen, devices: devicesScreen, map: mapScreen };
+const screens = { status: statusScreen, history: historyScreen, alerts: alertsScreen, users: usersScreen, devices: devicesScreen, map: mapScreen, schedules: schedulesScreen };
 let config = null;
 let leaveScreen = null;
 
@@ -36,6 +37,7 @@ async function start() {
   // The menu offers what the person may see.
   document.querySelector("#nav a[data-screen=users]").hidden = !can("users", "view");
   document.querySelector("#nav a[data-screen=alerts]").hidden = !can("rules", "view");
+  document.querySelector("#nav a[data-screen=schedules]").hidden = !can("jobs", "view");
   document.getElementById("nav").hidden = false;
   document.getElementById("sign-out").addEventListener("click", async () => {
     stopScreen();
