@@ -77,6 +77,7 @@ def test_the_status_screen_shows_readings_as_they_arrive(console_server: NimbusS
 
         sign_in(browser, console_server, account)
         card = visible(browser, "section.thing[aria-label='Water tank']")
+        assert card.find_element(By.CSS_SELECTOR, "h2 .online").text == "online", "the device is connected"
         assert card.find_element(By.CSS_SELECTOR, "tr[data-channel='1'] td.value").text == "18.5", "the latest value when the screen opens"
         wait(browser).until(lambda driver: driver.find_element(By.ID, "live-state").get_attribute("data-state") == "live",
                             "the stream connected")
@@ -493,6 +494,25 @@ def test_the_account_pages_refuse_what_they_must(console_server: NimbusServer) -
                for address in (unique_email(), console_account(console_server).user.email)]
     assert [answer.status_code for answer in answers] == [200, 200]
     assert answers[0].text == answers[1].text, "the same page for an unknown and a known email"
+
+
+def test_an_expired_token_is_renewed_without_the_person_noticing(server_factory: Callable[..., NimbusServer], browser: Any) -> None:
+    """With 30-second access tokens, a screen opened after the first one expired still loads: the console renewed the
+    token with its refresh token (which rotated) instead of sending the person back to the sign-in page."""
+    server = server_factory(extra_args=["--access-token-lifetime", "30", "--console-project", f"console-{uuid.uuid4().hex[:8]}"])
+    account = console_account(server)
+    sign_in(browser, server, account)
+    visible(browser, "#live-state")
+    first = browser.execute_script("return sessionStorage.getItem('nimbus.console.refresh')")
+    time.sleep(31)
+    browser.find_element(By.CSS_SELECTOR, "#nav a[data-screen=alerts]").click()
+    try:
+        wait(browser).until(lambda driver: driver.find_element(By.TAG_NAME, "h1").text == "Alerts", "the alerts screen, still signed in")
+    finally:
+        screenshot(browser, "console-renewed")
+    assert browser.find_elements(By.ID, "sign-in") == []
+    second = browser.execute_script("return sessionStorage.getItem('nimbus.console.refresh')")
+    assert second and second != first, "the refresh token was used, and rotated"
 
 
 def test_signing_out_revokes_the_sign_in(console_server: NimbusServer, browser: Any) -> None:

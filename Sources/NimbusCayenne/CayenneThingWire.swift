@@ -16,7 +16,8 @@ enum CayenneThingWire {
             "parent_id": parentUUID.map { .string($0.lowercaseString) } ?? .null,
             "hardware_id": device.hardwareId.map(JSONValue.string) ?? .null, "properties": .object(properties),
             "active": .number(device.status == .activated ? 1 : 0), "status": .string(device.status.rawValue),
-            "last_online": CayenneWire.time(device.lastOnline), "created_at": CayenneWire.time(device.creationTime),
+            "last_online": CayenneWire.time(device.lastOnline), "online": .bool(device.isConnected),
+            "created_at": CayenneWire.time(device.creationTime),
             "updated_at": CayenneWire.time(device.updateTime ?? device.creationTime),
             "deactivated_at": CayenneWire.time(device.deactivationTime), "account_id": device.homeId.map { .number(Double($0)) } ?? .null,
         ]

@@ -60,7 +60,8 @@ async function tokenRequest(fields) {
   });
   const body = await answer.json().catch(() => ({}));
   if (!answer.ok) return body.error_description || body.error || `sign-in failed (${answer.status})`;
-  access = { token: body.access_token, expires: Date.now() + (body.expires_in - 30) * 1000 };
+  // Renewed a little before it ends (a tenth of its life, at most 30 s), so that no call goes out with a token about to expire.
+  access = { token: body.access_token, expires: Date.now() + (body.expires_in - Math.min(30, body.expires_in / 10)) * 1000 };
   if (body.refresh_token) sessionStorage.setItem(REFRESH, body.refresh_token);
   return null;
 }
@@ -69,15 +70,26 @@ export function isSignedIn() {
   return access !== null || sessionStorage.getItem(REFRESH) !== null;
 }
 
-/** A valid access token, refreshed first when it has expired (or when `renew` says the server refused it). */
+let renewing = null; // the refresh under way, which every caller that needs a token meanwhile waits for
+
+/** A valid access token, refreshed first when it has expired (or when `renew` says the server refused it). Calls made
+ * at once share one refresh: a refresh token is good for one use, and using it twice revokes the whole sign-in. */
 export async function accessToken({ renew = false } = {}) {
+  if (renewing) return await renewing;
   if (access && !renew && Date.now() < access.expires) return access.token;
-  const refresh = sessionStorage.getItem(REFRESH);
-  access = null;
-  if (!refresh) return null;
-  sessionStorage.removeItem(REFRESH); // rotated: used once
-  const error = await tokenRequest({ grant_type: "refresh_token", refresh_token: refresh, client_id: config.clientId });
-  return error ? null : access.token;
+  renewing = (async () => {
+    const refresh = sessionStorage.getItem(REFRESH);
+    access = null;
+    if (!refresh) return null;
+    sessionStorage.removeItem(REFRESH); // rotated: used once
+    const error = await tokenRequest({ grant_type: "refresh_token", refresh_token: refresh, client_id: config.clientId });
+    return error ? null : access.token;
+  })();
+  try {
+    return await renewing;
+  } finally {
+    renewing = null;
+  }
 }
 
 /** Ends the sign-in: the refresh token is revoked (which ends its access tokens too) and forgotten. */

@@ -47,7 +47,7 @@ function card(thing, state, cards, commands) {
   }
   cards.set(thing.id, entry);
   return el("section", { class: "thing", "aria-label": thing.name, dataset: { thingId: thing.id } },
-    el("h2", {}, thing.name),
+    el("h2", {}, el("span", {}, thing.name), el("span", { class: thing.online ? "online" : "offline" }, thing.online ? "online" : "offline")),
     entry.seen,
     el("table", {},
       el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Channel"), el("th", { scope: "col" }, "Value"),
