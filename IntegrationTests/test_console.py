@@ -459,9 +459,11 @@ def test_a_forgotten_password_is_asked_for_through_the_pages(console_server: Nim
     browser.get(f"{console_server.base_url}/console/")
     visible(browser, "#sign-in").click()
     visible(browser, "a[href*='oauth/forgot']").click()
+    # The sign-in page has an email field too: wait for the next page before typing.
+    wait(browser).until(lambda driver: "/cayenne/oauth/forgot" in driver.current_url, "the forgot-password page")
     visible(browser, "input[type=email]").send_keys(account.user.email)
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    assert "Check your email" in visible(browser, "h1").text
+    wait(browser).until(lambda driver: "Check your email" in driver.find_element(By.TAG_NAME, "h1").text, "the answer page")
     assert "/cayenne/password/reset?token=" in reset_link(console_server.mailbox, account.user.email), "the reset mail arrived"
     browser.find_element(By.LINK_TEXT, "Back to sign in").click()
     visible(browser, "input[type=password]")
