@@ -79,6 +79,7 @@ def test_the_status_screen_shows_readings_as_they_arrive(console_server: NimbusS
         card = visible(browser, "section.thing[aria-label='Water tank']")
         assert card.find_element(By.CSS_SELECTOR, "h2 .online").text == "online", "the device is connected"
         assert card.find_element(By.CSS_SELECTOR, "tr[data-channel='1'] td.value").text == "18.5", "the latest value when the screen opens"
+        assert card.find_element(By.CSS_SELECTOR, "tr[data-channel='1'] td.unit").text == "Celsius", "the unit's label, as the stream names it"
         wait(browser).until(lambda driver: driver.find_element(By.ID, "live-state").get_attribute("data-state") == "live",
                             "the stream connected")
         # Marks this page: a reload would lose it.
@@ -515,6 +516,23 @@ def test_an_expired_token_is_renewed_without_the_person_noticing(server_factory:
     assert browser.find_elements(By.ID, "sign-in") == []
     second = browser.execute_script("return sessionStorage.getItem('nimbus.console.refresh')")
     assert second and second != first, "the refresh token was used, and rotated"
+
+
+def test_the_status_screen_fits_a_phone(console_server: NimbusServer, browser: Any) -> None:
+    """At a phone's width the cards stack in one column, nothing is wider than the screen and the menu wraps."""
+    account = console_account(console_server)
+    for name in ("Tank", "Pump"):
+        thing = account.thing(name=name)
+        assert push(account, thing["id"], [{"channel": 1, "value": 3.5}]).status_code == 200
+    browser.set_window_size(390, 844)
+    sign_in(browser, console_server, account)
+    visible(browser, "section.thing[aria-label='Pump']")
+    width = browser.execute_script("return document.documentElement.clientWidth")
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= width, "no sideways scrolling"
+    cards = browser.find_elements(By.CSS_SELECTOR, "section.thing")
+    assert len({card.location["x"] for card in cards}) == 1, "one column"
+    assert all(link.is_displayed() for link in browser.find_elements(By.CSS_SELECTOR, "#nav a:not([hidden])"))
+    screenshot(browser, "console-phone")
 
 
 def test_signing_out_revokes_the_sign_in(console_server: NimbusServer, browser: Any) -> None:

@@ -11,7 +11,9 @@ import { openStream } from "./stream.js";
 
 /** Shows the screen; returns what stops its live updates when another screen takes its place. */
 export async function statusScreen(config) {
-  const things = (await api("/v1.1/things")).filter((thing) => !thing.parent_id);
+  const [all, dataTypes] = await Promise.all([api("/v1.1/things"), api("/v1.1/ui/datatypes")]);
+  const things = all.filter((thing) => !thing.parent_id);
+  const labels = unitLabels(dataTypes);
   const states = new Map();
   for (let start = 0; start < things.length; start += 100) {
     const ids = things.slice(start, start + 100).map((thing) => thing.id).join(",");
@@ -21,7 +23,7 @@ export async function statusScreen(config) {
   const cards = new Map();
   const live = el("p", { class: "notice", id: "live-state", "aria-live": "polite" }, "Connecting to live updates…");
   const content = things.length
-    ? el("div", { class: "things" }, things.map((thing) => card(thing, states.get(thing.id) || [], cards, commands)))
+    ? el("div", { class: "things" }, things.map((thing) => card(thing, states.get(thing.id) || [], cards, commands, labels)))
     : el("p", { class: "notice" }, "No things yet: add one with the Cayenne API or a device library.");
   show(el("h1", {}, "Status"), live, content);
   const stream = openStream(config.stream, {
@@ -37,11 +39,21 @@ export async function statusScreen(config) {
   return () => stream.close();
 }
 
-function card(thing, state, cards, commands) {
+/** The label of each data type's unit (`temp` `c` → "Celsius"), as the stream's `data-changed` events name them. */
+function unitLabels(dataTypes) {
+  const labels = new Map();
+  for (const type of dataTypes || []) {
+    for (const unit of type.units || []) labels.set(`${type.payload_type}/${unit.payload_unit}`, unit.unit_label);
+  }
+  return labels;
+}
+
+function card(thing, state, cards, commands, labels) {
   const entry = { thingId: thing.id, commands, body: el("tbody"), rows: new Map(), seen: el("p", { class: "seen" }, `Last seen ${when(thing.last_online)}`) };
   for (const channel of state) {
     setRow(entry, {
-      channel: String(channel.channel), sensorId: channel.sensor_id, value: channel.value, type: channel.type, unit: channel.unit,
+      channel: String(channel.channel), sensorId: channel.sensor_id, value: channel.value, type: channel.type,
+      unit: labels.get(`${channel.type}/${channel.unit}`) || channel.unit,
       timestamp: channel.timestamp,
     });
   }
