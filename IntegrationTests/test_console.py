@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from contextlib import contextmanager
 from types import SimpleNamespace
 import time
 import uuid
@@ -51,6 +52,21 @@ def console_account(server: NimbusServer) -> Account:
     return Account(Cayenne(server), App(config["clientId"], None, [config["redirectUri"]], {}))
 
 
+@contextmanager
+def cayenne_device(server: NimbusServer, credentials: dict[str, Any], thing_id: str, on_message: Any = None) -> Iterator[Any]:
+    """A thing's device on the server's MQTT listener, connected as the Cayenne libraries connect (paho, MQTT 3.1)."""
+    device = paho_client(credentials, thing_id)
+    if on_message is not None:
+        device.on_message = on_message
+    device.connect("127.0.0.1", server.mqtt_port)
+    device.loop_start()
+    try:
+        yield device
+    finally:
+        device.loop_stop()
+        device.disconnect()
+
+
 def sign_in(browser: Any, server: NimbusServer, account: Account) -> None:
     """From the console's first page through the sign-in and consent pages, back to the console."""
     browser.get(f"{server.base_url}/console/")
@@ -68,10 +84,7 @@ def test_the_status_screen_shows_readings_as_they_arrive(console_server: NimbusS
     account = console_account(console_server)
     tank = account.thing(name="Water tank")
     credentials = account.mqtt_credentials()
-    device = paho_client(credentials, tank["id"])
-    device.connect("127.0.0.1", console_server.mqtt_port)
-    device.loop_start()
-    try:
+    with cayenne_device(console_server, credentials, tank["id"]) as device:
         first = device.publish(f"v1/{credentials['id']}/things/{tank['id']}/data/1", "temp,c=18.5", qos=1)
         first.wait_for_publish(timeout=5)
 
@@ -96,9 +109,6 @@ def test_the_status_screen_shows_readings_as_they_arrive(console_server: NimbusS
             "the new channel's row")
         time.sleep(1.3)  # the highlight of a changed value fades before the picture
         screenshot(browser, "console-status")
-    finally:
-        device.loop_stop()
-        device.disconnect()
 
 
 def test_an_actuator_is_switched_from_the_status_screen(console_server: NimbusServer, browser: Any) -> None:
@@ -109,7 +119,6 @@ def test_an_actuator_is_switched_from_the_status_screen(console_server: NimbusSe
     credentials = account.mqtt_credentials()
     prefix = f"v1/{credentials['id']}/things/{pump['id']}/"
     received: list[tuple[str, str]] = []
-    device = paho_client(credentials, pump["id"])
 
     def obey(client: Any, userdata: Any, message: Any) -> None:
         seq, value = message.payload.decode().split(",")
@@ -117,10 +126,7 @@ def test_an_actuator_is_switched_from_the_status_screen(console_server: NimbusSe
         client.publish(prefix + "response", f"ok,{seq}", qos=1)
         client.publish(prefix + "data/3", f"digital_actuator,d={value}", qos=1)
 
-    device.on_message = obey
-    device.connect("127.0.0.1", console_server.mqtt_port)
-    device.loop_start()
-    try:
+    with cayenne_device(console_server, credentials, pump["id"], on_message=obey) as device:
         device.subscribe(prefix + "cmd/+", qos=1)
         device.publish(prefix + "data/3", "digital_actuator,d=0", qos=1).wait_for_publish(timeout=5)
         sign_in(browser, console_server, account)
@@ -137,9 +143,6 @@ def test_an_actuator_is_switched_from_the_status_screen(console_server: NimbusSe
                             "the relay's new state")
         assert browser.find_element(By.CSS_SELECTOR, f"{row} .reading").text == "1"
         screenshot(browser, "console-actuator")
-    finally:
-        device.loop_stop()
-        device.disconnect()
 
 
 def test_a_channels_history_is_charted_and_downloads_as_csv(console_server: NimbusServer, browser: Any, downloads: Path) -> None:
@@ -149,15 +152,9 @@ def test_a_channels_history_is_charted_and_downloads_as_csv(console_server: Nimb
     boiler = account.thing(name="Boiler")
     credentials = account.mqtt_credentials()
     values = [20 + index * 0.5 for index in range(12)]
-    device = paho_client(credentials, boiler["id"])
-    device.connect("127.0.0.1", console_server.mqtt_port)
-    device.loop_start()
-    try:
+    with cayenne_device(console_server, credentials, boiler["id"]) as device:
         for value in values:
             device.publish(f"v1/{credentials['id']}/things/{boiler['id']}/data/1", f"temp,c={value}", qos=1).wait_for_publish(timeout=5)
-    finally:
-        device.loop_stop()
-        device.disconnect()
     sign_in(browser, console_server, account)
     visible(browser, "section.thing[aria-label='Boiler'] tr[data-channel='1'] td a").click()
     wait(browser).until(lambda driver: len(driver.find_elements(By.CSS_SELECTOR, "svg.chart circle.point")) == 12, "twelve points on the chart")
@@ -188,11 +185,8 @@ def test_an_alert_made_on_the_screen_mails_and_counts_its_runs(console_server: N
     tank = account.thing(name="Tank")
     credentials = account.mqtt_credentials()
     driver_email = unique_email()
-    device = paho_client(credentials, tank["id"])
-    device.connect("127.0.0.1", console_server.mqtt_port)
-    device.loop_start()
     topic = f"v1/{credentials['id']}/things/{tank['id']}/data/1"
-    try:
+    with cayenne_device(console_server, credentials, tank["id"]) as device:
         device.publish(topic, "tank,p=50", qos=1).wait_for_publish(timeout=5)
         sign_in(browser, console_server, account)
         visible(browser, "#nav a[data-screen=alerts]").click()
@@ -234,9 +228,6 @@ def test_an_alert_made_on_the_screen_mails_and_counts_its_runs(console_server: N
         wait(browser).until(lambda driver: "below 10" in driver.find_element(By.CSS_SELECTOR, row).text, "the edited alert listed")
         rule = account.call("GET", f"/rules/{rule_id}").json()
         assert rule["triggers"][0]["conditions"][0]["value"] in ("10", 10) and rule["notifications"][0]["value"] == driver_email
-    finally:
-        device.loop_stop()
-        device.disconnect()
 
 
 def test_a_view_only_person_sees_no_controls_and_is_refused(console_server: NimbusServer, browser: Any) -> None:
@@ -245,14 +236,8 @@ def test_a_view_only_person_sees_no_controls_and_is_refused(console_server: Nimb
     owner = console_account(console_server)
     pump = owner.thing(name="Pump")
     credentials = owner.mqtt_credentials()
-    device = paho_client(credentials, pump["id"])
-    device.connect("127.0.0.1", console_server.mqtt_port)
-    device.loop_start()
-    try:
+    with cayenne_device(console_server, credentials, pump["id"]) as device:
         device.publish(f"v1/{credentials['id']}/things/{pump['id']}/data/3", "digital_actuator,d=0", qos=1).wait_for_publish(timeout=5)
-    finally:
-        device.loop_stop()
-        device.disconnect()
     rule = owner.call("POST", "/rules", json={"title": "Pump on", "triggers": [
         {"id": pump["id"], "channel": "3", "conditions": [{"operator": "eq", "value": "1"}]}]})
     assert rule.status_code == 201, rule.text
@@ -316,14 +301,8 @@ def test_devices_are_added_paired_and_provisioned_from_the_screen(console_server
     assert shown["MQTT port"] == str(console_server.mqtt_port)
     assert shown["Client id"] in browser.find_element(By.CSS_SELECTOR, "#new-device .snippet pre").text
     screenshot(browser, "console-devices")
-    device = paho_client({"id": shown["Username"], "clear_secret": shown["Password"]}, shown["Client id"])
-    device.connect("127.0.0.1", console_server.mqtt_port)
-    device.loop_start()
-    try:
+    with cayenne_device(console_server, {"id": shown["Username"], "clear_secret": shown["Password"]}, shown["Client id"]) as device:
         device.publish(f"v1/{shown['Username']}/things/{shown['Client id']}/data/1", "temp,c=30.5", qos=1).wait_for_publish(timeout=5)
-    finally:
-        device.loop_stop()
-        device.disconnect()
 
     hardware_id = uuid.uuid4().hex[:16].upper()
     assert owner.call("POST", "/things/registry", json={"hardware_id": hardware_id}).status_code == 201
@@ -356,17 +335,11 @@ def test_the_map_shows_things_their_track_and_what_a_point_read(console_server: 
     account = console_account(console_server)
     car = account.thing(name="Car")
     credentials = account.mqtt_credentials()
-    device = paho_client(credentials, car["id"])
-    device.connect("127.0.0.1", console_server.mqtt_port)
-    device.loop_start()
     prefix = f"v1/{credentials['id']}/things/{car['id']}/data/"
-    try:
+    with cayenne_device(console_server, credentials, car["id"]) as device:
         for latitude, longitude in ((48.85, 2.35), (48.86, 2.36), (48.87, 2.38)):
             device.publish(prefix + "5", f"gps,m={latitude},{longitude},35", qos=1).wait_for_publish(timeout=5)
         device.publish(prefix + "1", "temp,c=21.5", qos=1).wait_for_publish(timeout=5)
-    finally:
-        device.loop_stop()
-        device.disconnect()
     sign_in(browser, console_server, account)
     visible(browser, "#nav a[data-screen=map]").click()
     visible(browser, f"svg.map a.marker[data-thing-id='{car['id']}']").click()

@@ -28,24 +28,21 @@ struct CayenneAccountPages {
     }
 
     func signUp(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        let (fields, parameters, authorization): (RequestFields, OAuthUseCases.AuthorizationRequest, OAuthUseCases.Authorization)
-        switch try await authorize.checkedPost(request, context: context) {
-        case .failure(let refusal): return refusal.response
-        case .success(let checked): (fields, parameters, authorization) = checked
+        try await authorize.posted(request, context: context) { fields, parameters, authorization in
+            let csrf = authorize.cookies.csrfToken(in: request).value
+            let value = { (name: String) in (try? fields.string(name)) ?? nil }
+            let user: User
+            do {
+                user = try await authorize.oauth.createAccount(
+                    .init(firstName: value("first_name"), lastName: value("last_name"), email: value("email"), password: value("password"),
+                          appId: authorization.app.id),
+                    by: .anonymous)
+            } catch let error as NimbusError {
+                return signUpPage(authorization, parameters: parameters, csrf: csrf, error: Self.message(error), fields: fields)
+            }
+            let sso = try await authorize.oauth.startSingleSignOn(for: user)
+            return authorize.consentPage(authorization, parameters: parameters, user: user, csrf: csrf, cookies: [authorize.cookies.singleSignOn(sso)])
         }
-        let csrf = authorize.cookies.csrfToken(in: request).value
-        let value = { (name: String) in (try? fields.string(name)) ?? nil }
-        let user: User
-        do {
-            user = try await authorize.oauth.createAccount(
-                .init(firstName: value("first_name"), lastName: value("last_name"), email: value("email"), password: value("password"),
-                      appId: authorization.app.id),
-                by: .anonymous)
-        } catch let error as NimbusError {
-            return signUpPage(authorization, parameters: parameters, csrf: csrf, error: Self.message(error), fields: fields)
-        }
-        let sso = try await authorize.oauth.startSingleSignOn(for: user)
-        return authorize.consentPage(authorization, parameters: parameters, user: user, csrf: csrf, cookies: [authorize.cookies.singleSignOn(sso)])
     }
 
     func forgotForm(_ request: Request, context: NimbusRequestContext) async throws -> Response {
@@ -55,23 +52,20 @@ struct CayenneAccountPages {
     }
 
     func forgot(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        let (fields, parameters, authorization): (RequestFields, OAuthUseCases.AuthorizationRequest, OAuthUseCases.Authorization)
-        switch try await authorize.checkedPost(request, context: context) {
-        case .failure(let refusal): return refusal.response
-        case .success(let checked): (fields, parameters, authorization) = checked
+        try await authorize.posted(request, context: context) { fields, parameters, authorization in
+            let csrf = authorize.cookies.csrfToken(in: request).value
+            do {
+                try await accounts.startPasswordReset(
+                    email: (try? fields.requiredString("email")) ?? "", projectId: authorization.app.projectId, address: context.remoteAddress,
+                    link: passwordResetLink)
+            } catch let error as NimbusError {
+                return forgotPage(authorization, parameters: parameters, csrf: csrf, error: Self.message(error))
+            }
+            return CayennePage.render(title: "Check your email", body: """
+                <p>If an account uses that email, a link to choose a new password is on its way. It works once, for a short time.</p>
+                <p><a href="\(HTML.escape(Self.signInLink(parameters)))">Back to sign in</a></p>
+                """, redirectURI: authorization.redirectURI)
         }
-        let csrf = authorize.cookies.csrfToken(in: request).value
-        do {
-            try await accounts.startPasswordReset(
-                email: (try? fields.requiredString("email")) ?? "", projectId: authorization.app.projectId, address: context.remoteAddress,
-                link: passwordResetLink)
-        } catch let error as NimbusError {
-            return forgotPage(authorization, parameters: parameters, csrf: csrf, error: Self.message(error))
-        }
-        return CayennePage.render(title: "Check your email", body: """
-            <p>If an account uses that email, a link to choose a new password is on its way. It works once, for a short time.</p>
-            <p><a href="\(HTML.escape(Self.signInLink(parameters)))">Back to sign in</a></p>
-            """, redirectURI: authorization.redirectURI)
     }
 
     // MARK: - Pages

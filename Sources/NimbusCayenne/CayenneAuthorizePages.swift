@@ -42,50 +42,44 @@ struct CayenneAuthorizePages {
     }
 
     func login(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        let (fields, parameters, authorization): (RequestFields, OAuthUseCases.AuthorizationRequest, OAuthUseCases.Authorization)
-        switch try await checkedPost(request, context: context) {
-        case .failure(let refusal): return refusal.response
-        case .success(let checked): (fields, parameters, authorization) = checked
+        try await posted(request, context: context) { fields, parameters, authorization in
+            let csrf = cookies.csrfToken(in: request).value
+            let user: User
+            do {
+                user = try await oauth.signIn(
+                    projectId: authorization.app.projectId, email: (try? fields.string("email")) ?? "",
+                    password: (try? fields.string("password")) ?? "", address: context.remoteAddress)
+            } catch OAuthError.tooManyAttempts {
+                // The seed: a person who cannot sign in after several attempts is sent back to the app.
+                return Self.redirectError(authorization, "access_denied", "too many failed sign-ins; try again later")
+            } catch OAuthError.invalidGrant {
+                return loginPage(authorization, parameters: parameters, csrf: csrf, error: "Wrong email or password.")
+            }
+            let sso = try await oauth.startSingleSignOn(for: user)
+            return consentPage(authorization, parameters: parameters, user: user, csrf: csrf, cookies: [cookies.singleSignOn(sso)])
         }
-        let csrf = cookies.csrfToken(in: request).value
-        let user: User
-        do {
-            user = try await oauth.signIn(
-                projectId: authorization.app.projectId, email: (try? fields.string("email")) ?? "",
-                password: (try? fields.string("password")) ?? "", address: context.remoteAddress)
-        } catch OAuthError.tooManyAttempts {
-            // The seed: a person who cannot sign in after several attempts is sent back to the app.
-            return Self.redirectError(authorization, "access_denied", "too many failed sign-ins; try again later")
-        } catch OAuthError.invalidGrant {
-            return loginPage(authorization, parameters: parameters, csrf: csrf, error: "Wrong email or password.")
-        }
-        let sso = try await oauth.startSingleSignOn(for: user)
-        return consentPage(authorization, parameters: parameters, user: user, csrf: csrf, cookies: [cookies.singleSignOn(sso)])
     }
 
     func consent(_ request: Request, context: NimbusRequestContext) async throws -> Response {
-        let (fields, parameters, authorization): (RequestFields, OAuthUseCases.AuthorizationRequest, OAuthUseCases.Authorization)
-        switch try await checkedPost(request, context: context) {
-        case .failure(let refusal): return refusal.response
-        case .success(let checked): (fields, parameters, authorization) = checked
-        }
-        guard let sso = request.cookies[CayenneCookies.singleSignOn]?.value,
-            let user = try await oauth.singleSignOnUser(cookie: sso, projectId: authorization.app.projectId)
-        else {
-            return loginPage(authorization, parameters: parameters, csrf: cookies.csrfToken(in: request).value, error: "Please sign in again.")
-        }
-        guard (try? fields.string("decision")) == "allow" else {
-            return Self.redirectError(authorization, "access_denied", "the user denied the request")
-        }
-        switch try await oauth.approve(authorization, user: user) {
-        case .code(let code):
-            return CayennePage.redirect(to: authorization.redirectURI, [("code", code), ("state", authorization.state)], inFragment: false)
-        case .token(let tokens):
-            return CayennePage.redirect(
-                to: authorization.redirectURI,
-                [("access_token", tokens.accessToken), ("token_type", "Bearer"), ("expires_in", String(tokens.expiresIn)),
-                 ("scope", tokens.scope.isEmpty ? nil : tokens.scope), ("state", authorization.state)],
-                inFragment: true)
+        try await posted(request, context: context) { fields, parameters, authorization in
+            guard let sso = request.cookies[CayenneCookies.singleSignOn]?.value,
+                let user = try await oauth.singleSignOnUser(cookie: sso, projectId: authorization.app.projectId)
+            else {
+                return loginPage(authorization, parameters: parameters, csrf: cookies.csrfToken(in: request).value, error: "Please sign in again.")
+            }
+            guard (try? fields.string("decision")) == "allow" else {
+                return Self.redirectError(authorization, "access_denied", "the user denied the request")
+            }
+            switch try await oauth.approve(authorization, user: user) {
+            case .code(let code):
+                return CayennePage.redirect(to: authorization.redirectURI, [("code", code), ("state", authorization.state)], inFragment: false)
+            case .token(let tokens):
+                return CayennePage.redirect(
+                    to: authorization.redirectURI,
+                    [("access_token", tokens.accessToken), ("token_type", "Bearer"), ("expires_in", String(tokens.expiresIn)),
+                     ("scope", tokens.scope.isEmpty ? nil : tokens.scope), ("state", authorization.state)],
+                    inFragment: true)
+            }
         }
     }
 
@@ -135,7 +129,18 @@ struct CayenneAuthorizePages {
         let response: Response
     }
 
-    /// What both forms do first: the CSRF check, then the authorization request they carry, checked again.
+    /// Runs `body` on a form post that passed `checkedPost`; a post that did not gets its refusal page.
+    func posted(
+        _ request: Request, context: NimbusRequestContext,
+        _ body: (RequestFields, OAuthUseCases.AuthorizationRequest, OAuthUseCases.Authorization) async throws -> Response
+    ) async throws -> Response {
+        switch try await checkedPost(request, context: context) {
+        case .failure(let refusal): return refusal.response
+        case .success(let (fields, parameters, authorization)): return try await body(fields, parameters, authorization)
+        }
+    }
+
+    /// What every form does first: the CSRF check, then the authorization request it carries, checked again.
     func checkedPost(
         _ request: Request, context: NimbusRequestContext
     ) async throws -> Result<(RequestFields, OAuthUseCases.AuthorizationRequest, OAuthUseCases.Authorization), Refusal> {

@@ -3,7 +3,7 @@
 // history of firings. Everything goes through the rules API (`/cayenne/v1.1/rules`, and the executor paths under
 // `/cayenne/v1.0` for switching and logs).
 import { api } from "./api.js";
-import { el, errorBox, show, when } from "./dom.js";
+import { el, errorBox, field, show, when } from "./dom.js";
 import { can } from "./session.js";
 
 const OPERATORS = { lt: "below", lte: "at or below", gt: "above", gte: "at or above", eq: "equal to", neq: "not equal to" };
@@ -126,10 +126,6 @@ async function formScreen(rule) {
     }
   });
   show(el("h1", {}, rule ? `Edit "${rule.title}"` : "New alert"), form);
-}
-
-function field(label, input) {
-  return el("label", { class: "field" }, el("span", {}, label), input);
 }
 
 async function logScreen(rule) {

@@ -3,7 +3,7 @@
 // (`POST /cayenne/v1.1/things/pair`), and provisioning hardware ids from a CSV file with a result for each row
 // (`POST /cayenne/v1.1/things/registry/csv`). Each needs `devices: add_edit`.
 import { api, apiForm } from "./api.js";
-import { el, errorBox, show } from "./dom.js";
+import { el, errorBox, field, show } from "./dom.js";
 import { can } from "./session.js";
 
 export async function devicesScreen(config) {
@@ -19,7 +19,7 @@ function addSection(config) {
   const form = el("form", { class: "alert-form", id: "add-device" },
     el("h2", {}, "Add a device"),
     el("p", { class: "notice" }, "For a device running Cayenne's MQTT library (Python, Arduino, C)."),
-    el("label", { class: "field" }, el("span", {}, "Name"), name),
+    field("Name", name),
     el("p", {}, el("button", { type: "submit", class: "primary" }, "Add")), result);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -84,8 +84,8 @@ function pairSection() {
   const form = el("form", { class: "alert-form", id: "pair-device" },
     el("h2", {}, "Pair a device"),
     el("p", { class: "notice" }, "A device your supplier provisioned: its hardware id (DevEUI, IMEI, serial number) is on its label."),
-    el("label", { class: "field" }, el("span", {}, "Hardware id"), hardware),
-    el("label", { class: "field" }, el("span", {}, "Name (optional)"), name),
+    field("Hardware id", hardware),
+    field("Name (optional)", name),
     el("p", {}, el("button", { type: "submit", class: "primary" }, "Pair")), result);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -106,7 +106,7 @@ function importSection() {
   const form = el("form", { class: "alert-form", id: "import-devices" },
     el("h2", {}, "Provision hardware ids from a CSV file"),
     el("p", { class: "notice" }, "One device a line: hardware_id, device_type_id, codec (a header row naming them is skipped; at most 500 lines)."),
-    el("label", { class: "field" }, el("span", {}, "File"), file),
+    field("File", file),
     el("p", {}, el("button", { type: "submit", class: "primary" }, "Import")), result);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

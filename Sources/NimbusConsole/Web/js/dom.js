@@ -30,3 +30,8 @@ export function show(...nodes) {
 export function errorBox(message) {
   return el("p", { class: "error", role: "alert" }, message);
 }
+
+/** A form field: its label above the input. */
+export function field(label, input) {
+  return el("label", { class: "field" }, el("span", {}, label), input);
+}

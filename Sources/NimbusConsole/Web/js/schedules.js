@@ -3,7 +3,7 @@
 // once or every N minutes, hours, days, months or years from a start in the person's own time zone), and each job's
 // runs.
 import { api } from "./api.js";
-import { el, errorBox, show, when } from "./dom.js";
+import { el, errorBox, field, show, when } from "./dom.js";
 import { can } from "./session.js";
 
 const UNITS = ["minute", "hour", "day", "month", "year"];
@@ -109,10 +109,6 @@ async function formScreen(job) {
     }
   });
   show(el("h1", {}, job ? `Edit "${job.title}"` : "New schedule"), form);
-}
-
-function field(label, input) {
-  return el("label", { class: "field" }, el("span", {}, label), input);
 }
 
 async function runsScreen(job) {

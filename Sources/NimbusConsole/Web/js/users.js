@@ -2,7 +2,7 @@
 // taking someone out of the account, each offered only to those whose permissions allow it (`users: add_edit`,
 // `users: delete`). The account users API is `docs/cayenne-auth.md`'s.
 import { api } from "./api.js";
-import { el, errorBox, show } from "./dom.js";
+import { el, errorBox, field, show } from "./dom.js";
 import { can, me } from "./session.js";
 
 const FEATURES = ["devices", "rules", "jobs", "alerts", "history", "users"];
@@ -74,11 +74,11 @@ function addForm(roles) {
   const failure = el("div");
   const form = el("form", { class: "alert-form", id: "add-user" },
     el("h2", {}, "Add a person"),
-    el("label", { class: "field" }, el("span", {}, "First name"), fields.first_name),
-    el("label", { class: "field" }, el("span", {}, "Last name"), fields.last_name),
-    el("label", { class: "field" }, el("span", {}, "Email"), fields.email),
-    el("label", { class: "field" }, el("span", {}, "Password"), fields.password),
-    el("label", { class: "field" }, el("span", {}, "Role"), role),
+    field("First name", fields.first_name),
+    field("Last name", fields.last_name),
+    field("Email", fields.email),
+    field("Password", fields.password),
+    field("Role", role),
     failure,
     el("p", {}, el("button", { type: "submit", class: "primary" }, "Add")));
   form.addEventListener("submit", async (event) => {
