@@ -285,6 +285,19 @@ def test_the_owner_adds_a_person_and_changes_their_role(console_server: NimbusSe
                         "the new role stored")
     screenshot(browser, "console-users")
 
+    # Feature by feature: devices down to view only.
+    row = f"table.users tbody tr[data-user-id='{user_id}']"
+    visible(browser, f"{row} button.edit-permissions").click()
+    for access in ("add_edit", "delete"):
+        box = visible(browser, f"{row} input[data-feature=devices][data-access={access}]")
+        assert box.is_selected()
+        box.click()
+    screenshot(browser, "console-permissions")
+    browser.find_element(By.CSS_SELECTOR, f"{row} button.save-permissions").click()
+    wait(browser).until(lambda driver: owner.call_auth("GET", f"/cayenne/users/{user_id}/permissions").json()["permissions"]["devices"] == ["view"],
+                        "devices: view only, stored")
+    wait(browser).until(lambda driver: "devices: view;" in driver.find_element(By.CSS_SELECTOR, row).text, "the list shows it")
+
 
 def test_devices_are_added_paired_and_provisioned_from_the_screen(console_server: NimbusServer, browser: Any, tmp_path: Path) -> None:
     """A device added on the screen connects with the credentials the screen shows and its reading reaches the status

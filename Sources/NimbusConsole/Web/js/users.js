@@ -1,11 +1,12 @@
-// Users: the people of the account with their role and what it lets them do; adding a person, changing a role and
-// taking someone out of the account, each offered only to those whose permissions allow it (`users: add_edit`,
-// `users: delete`). The account users API is `docs/cayenne-auth.md`'s.
+// Users: the people of the account with their role and what it lets them do; adding a person, changing a role or a
+// person's permissions feature by feature, and taking someone out of the account, each offered only to those whose
+// permissions allow it (`users: add_edit`, `users: delete`). The account users API is `docs/cayenne-auth.md`'s.
 import { api } from "./api.js";
 import { el, errorBox, field, show } from "./dom.js";
 import { can, me } from "./session.js";
 
 const FEATURES = ["devices", "rules", "jobs", "alerts", "history", "users"];
+const ACCESS = ["view", "add_edit", "delete"];
 
 export async function usersScreen() {
   const [users, roles] = await Promise.all([api("/users"), api("/roles")]);
@@ -51,9 +52,42 @@ function userRow(user, roles, self, failure) {
       }
     });
   }
+  let edit = null;
+  const may = el("td", { class: "may" }, summary(user.permissions || {}));
+  if (can("users", "add_edit") && !isSelf && user.role !== "owner") {
+    edit = el("button", { type: "button", class: "link edit-permissions" }, "Permissions");
+    edit.addEventListener("click", () => may.replaceChildren(permissionsEditor(user, failure)));
+  }
   return el("tr", { dataset: { userId: user.id } },
     el("td", {}, name, isSelf ? " (you)" : ""), el("td", {}, user.email || ""), el("td", {}, role),
-    el("td", { class: "may" }, summary(user.permissions || {})), el("td", {}, remove));
+    may, el("td", {}, edit, " ", remove));
+}
+
+/** A box per feature and access, ticked as the person's permissions are now; saving sets them as overrides of the
+ * role (`PUT /cayenne/users/{id}/permissions` with `permissions`). Nobody grants what they do not hold: the server
+ * refuses it, and the message says so. */
+function permissionsEditor(user, failure) {
+  const boxes = [];
+  const rows = FEATURES.map((feature) => el("tr", {}, el("th", { scope: "row" }, feature), ACCESS.map((access) => {
+    const box = el("input", { type: "checkbox", checked: (user.permissions?.[feature] || []).includes(access),
+      "aria-label": `${feature} ${access}`, dataset: { feature, access } });
+    boxes.push(box);
+    return el("td", {}, box);
+  })));
+  const save = el("button", { type: "button", class: "primary save-permissions" }, "Save");
+  save.addEventListener("click", async () => {
+    const permissions = Object.fromEntries(FEATURES.map((feature) => [feature,
+      boxes.filter((box) => box.dataset.feature === feature && box.checked).map((box) => box.dataset.access)]));
+    try {
+      await api(`/users/${user.id}/permissions`, { method: "PUT", body: { permissions } });
+      await usersScreen();
+    } catch (error) {
+      failure.replaceChildren(errorBox(error.message));
+    }
+  });
+  return el("div", { class: "permissions-editor" },
+    el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, ""), ACCESS.map((access) => el("th", { scope: "col" }, access)))), el("tbody", {}, rows)),
+    save);
 }
 
 /** `devices: view, add_edit` … for the features the person has any access to. */
