@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator
 import pytest
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.select import Select
 
 from cayenne import Account, App, Cayenne, reset_link
@@ -420,7 +421,11 @@ def test_a_new_person_signs_up_through_the_pages(console_server: NimbusServer, b
     an empty status screen; the account made is one of the console's project (it signs in with the password given)."""
     email = unique_email()
     browser.get(f"{console_server.base_url}/console/")
-    visible(browser, "#sign-in").click()
+    visible(browser, "#sign-in")
+    # From the keyboard: the sign-in button has the focus when the page opens, Enter presses it.
+    focused = browser.switch_to.active_element
+    assert focused.get_attribute("id") == "sign-in"
+    focused.send_keys(Keys.ENTER)
     visible(browser, "a[href*='oauth/signup']").click()
     visible(browser, "input[name=first_name]").send_keys("Grace")
     browser.find_element(By.NAME, "last_name").send_keys("Hopper")
