@@ -232,3 +232,38 @@ def test_two_servers_on_one_postgresql_fire_a_rule_once_per_crossing(postgres_ur
     finally:
         second.stop()
         first.stop()
+
+
+def test_servers_starting_at_once_make_each_dialects_project_once(postgres_url, nimbus_bin, mailbox, sms, tmp_path):
+    """Issue 18's groundwork: WiFi Motion and the console find or make their project and its app at start. Three servers
+    starting together on one fresh database all come up, with one project of each name, one app each, and each
+    server's console address registered once (the find-or-make runs under one lock, `ProjectRepository.serialize`)."""
+    import threading
+
+    servers = [NimbusServer(nimbus_bin, tmp_path / f"node-{index}", database=postgres_url, mailbox=mailbox, sms=sms) for index in range(3)]
+    failures: list[BaseException] = []
+
+    def start(server: NimbusServer) -> None:
+        try:
+            server.start()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=start, args=(server,)) for server in servers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(90)
+    try:
+        assert failures == [], failures
+        counts = subprocess.run(["psql", postgres_url, "-qAtc", """
+            SELECT (SELECT count(*) FROM projects WHERE name = 'wifimotion'), (SELECT count(*) FROM projects WHERE name = 'cayenne'),
+                   (SELECT count(*) FROM apps WHERE id LIKE 'wifimotion-%' OR id LIKE 'console-%'),
+                   (SELECT count(*) FROM app_redirects WHERE app_id LIKE 'console-%'),
+                   (SELECT count(DISTINCT uri) FROM app_redirects WHERE app_id LIKE 'console-%')"""],
+                                capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+        assert counts.returncode == 0, counts.stderr
+        assert counts.stdout.strip() == "1|1|2|3|3", "one project and one app per dialect, each node's console address once"
+    finally:
+        for server in servers:
+            server.stop()

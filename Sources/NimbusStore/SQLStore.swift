@@ -70,7 +70,7 @@ struct SQLStoreTransaction: StoreTransaction {
     let db: any SQLDatabase
     let backend: SQLBackend
 
-    var projects: any ProjectRepository { SQLProjectRepository(db: db) }
+    var projects: any ProjectRepository { SQLProjectRepository(db: db, backend: backend) }
     var users: any UserRepository { SQLUserRepository(db: db) }
     var sessions: any SessionRepository { SQLSessionRepository(db: db) }
     var homes: any HomeRepository { SQLHomeRepository(db: db) }

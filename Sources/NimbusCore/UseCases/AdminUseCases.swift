@@ -14,23 +14,32 @@ public struct AdminUseCases: Sendable {
     }
 
     /// The project named `name` (the oldest of that name) with its public app `<appPrefix>-<project id>`, sign-up
-    /// allowed, through which a dialect signs the project's users in; both are made when missing. A dialect that
-    /// serves one project (WiFi Motion) calls it at start. - Throws: when the project does not use email accounts.
+    /// allowed, through which a dialect signs the project's users in; both are made when missing, in one transaction
+    /// that servers starting at once on one database take in turn (`ProjectRepository.serialize`), so there is one of
+    /// each. A dialect that serves one project (WiFi Motion, the console) calls it at start.
+    /// - Throws: when the project does not use email accounts.
     public func ensureEmailProject(named name: String, appPrefix: String, by principal: Principal) async throws -> (project: Project, app: App) {
         try AccessPolicy.requireSystem(principal)
         let name = try Validation.text(name, field: "name")
         let now = environment.clock.now()
-        let project = try await store.write { tx in
-            if let found = try await tx.projects.find(name: name) { return found }
-            return try await tx.projects.insert(name: name, accountMode: .email, provisioning: .claim, at: now)
+        return try await store.write { tx in
+            try await tx.projects.serialize(on: "project:\(name)")
+            let project: Project
+            if let found = try await tx.projects.find(name: name) {
+                project = found
+            } else {
+                project = try await tx.projects.insert(name: name, accountMode: .email, provisioning: .claim, at: now)
+            }
+            guard project.accountMode == .email else {
+                throw NimbusError.invalidInput(field: "project", reason: "project \"\(name)\" does not use email accounts")
+            }
+            let appId = "\(appPrefix)-\(project.id)"
+            if let app = try await tx.projects.app(id: appId) { return (project, app) }
+            let app = App(
+                id: appId, projectId: project.id, name: appPrefix, description: "", clientSecretHash: nil, allowsSignUp: true, creationTime: now)
+            try await tx.projects.insertApp(app)
+            return (project, app)
         }
-        guard project.accountMode == .email else {
-            throw NimbusError.invalidInput(field: "project", reason: "project \"\(name)\" does not use email accounts")
-        }
-        let appId = "\(appPrefix)-\(project.id)"
-        if let app = try await store.read({ try await $0.projects.app(id: appId) }) { return (project, app) }
-        let app = try await createApp(projectId: project.id, id: appId, name: appPrefix, allowsSignUp: true, by: principal).app
-        return (project, app)
     }
 
     /// Creates an app; see `ApplicationUseCases.create`.

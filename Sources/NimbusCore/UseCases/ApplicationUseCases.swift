@@ -99,6 +99,7 @@ public struct ApplicationUseCases: Sendable {
         let now = environment.clock.now()
         return try await store.write { tx in
             _ = try await self.ownApp(appId, by: principal, in: tx)
+            try await tx.projects.serialize(on: "redirect:\(appId)")
             if let existing = try await tx.projects.redirects(appId: appId).first(where: { $0.uri == uri }) { return existing }
             let redirect = AppRedirect(id: UUID().uuidString.lowercased(), appId: appId, uri: uri, creationTime: now)
             try await tx.projects.insertRedirect(redirect)

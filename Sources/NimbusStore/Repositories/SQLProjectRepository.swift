@@ -4,6 +4,12 @@ import SQLKit
 
 struct SQLProjectRepository: ProjectRepository {
     let db: any SQLDatabase
+    let backend: SQLBackend
+
+    func serialize(on key: String) async throws {
+        guard backend == .postgres else { return }
+        try await db.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "nimbus:" + key))) AS locked").run()
+    }
 
     func insert(name: String, accountMode: Project.AccountMode, provisioning: Project.Provisioning, at time: Date) async throws -> Project {
         let id = try await db.insertReturningId("""

@@ -6,6 +6,11 @@ public protocol ProjectRepository: Sendable {
     func get(id: Int) async throws -> Project?
     /// The oldest project of that name.
     func find(name: String) async throws -> Project?
+    /// Holds a lock on `key` until the transaction ends, so that transactions that look for something and make it when
+    /// it is missing (the project a dialect serves, its app, an app's redirect) run one after the other, however many
+    /// servers share the database: PostgreSQL takes a transaction-scoped advisory lock on the key's hash; SQLite runs
+    /// one write transaction at a time anyway.
+    func serialize(on key: String) async throws
     func insertApp(_ app: App) async throws
     func app(id: String) async throws -> App?
     func updateApp(_ app: App) async throws
