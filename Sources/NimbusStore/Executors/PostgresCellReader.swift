@@ -13,59 +13,50 @@ struct PostgresCellReader {
         cells = row.makeIterator()
     }
 
-    mutating func int() throws -> Int {
-        let cell = try next()
-        if cell.format == .binary, cell.dataType == .int8, let value = cell.bytes?.getInteger(at: cell.bytes!.readerIndex, as: Int64.self) {
-            return Int(value)
-        }
-        return try cell.decode(Int.self, context: .default)
-    }
-
-    mutating func optionalInt() throws -> Int? {
-        let cell = try next()
-        guard cell.bytes != nil else { return nil }
-        if cell.format == .binary, cell.dataType == .int8, let value = cell.bytes?.getInteger(at: cell.bytes!.readerIndex, as: Int64.self) {
-            return Int(value)
-        }
-        return try cell.decode(Int.self, context: .default)
-    }
-
-    mutating func optionalDouble() throws -> Double? {
-        let cell = try next()
-        guard cell.bytes != nil else { return nil }
-        if cell.format == .binary, cell.dataType == .float8, let pattern = cell.bytes?.getInteger(at: cell.bytes!.readerIndex, as: UInt64.self) {
-            return Double(bitPattern: pattern)
-        }
-        return try cell.decode(Double.self, context: .default)
-    }
-
-    mutating func string() throws -> String {
-        let cell = try next()
-        if cell.dataType == .text || cell.dataType == .varchar, let text = cell.bytes.map({ String(buffer: $0) }) { return text }
-        return try cell.decode(String.self, context: .default)
-    }
-
-    mutating func optionalString() throws -> String? {
-        let cell = try next()
-        guard cell.bytes != nil else { return nil }
-        if cell.dataType == .text || cell.dataType == .varchar, let text = cell.bytes.map({ String(buffer: $0) }) { return text }
-        return try cell.decode(String.self, context: .default)
-    }
-
-    /// A `timestamptz`: microseconds since 2000-01-01, turned into a `Date` by the very expression PostgresNIO uses.
-    mutating func date() throws -> Date {
-        let cell = try next()
-        if cell.format == .binary, cell.dataType == .timestamptz || cell.dataType == .timestamp,
-           let microseconds = cell.bytes?.getInteger(at: cell.bytes!.readerIndex, as: Int64.self) {
-            return Date(timeInterval: Double(microseconds) / 1_000_000, since: Self.postgresEpoch)
-        }
-        return try cell.decode(Date.self, context: .default)
-    }
-
-    private static let postgresEpoch = Date(timeIntervalSince1970: 946_684_800)
+    mutating func int() throws -> Int { try Self.int(next()) }
+    mutating func optionalInt() throws -> Int? { try Self.unlessNull(next(), Self.int) }
+    mutating func optionalDouble() throws -> Double? { try Self.unlessNull(next(), Self.double) }
+    mutating func string() throws -> String { try Self.string(next()) }
+    mutating func optionalString() throws -> String? { try Self.unlessNull(next(), Self.string) }
+    mutating func date() throws -> Date { try Self.date(next()) }
 
     private mutating func next() throws -> PostgresCell {
         guard let cell = cells.next() else { throw StoreError.unexpectedRow("a result row with fewer columns than its query selects") }
         return cell
     }
+
+    private static func unlessNull<T>(_ cell: PostgresCell, _ decode: (PostgresCell) throws -> T) throws -> T? {
+        cell.bytes == nil ? nil : try decode(cell)
+    }
+
+    /// The 8 bytes of a binary cell of `type` (one of them), read as `T`; `nil` for any other cell.
+    private static func fixedWidth<T: FixedWidthInteger>(_ cell: PostgresCell, _ types: PostgresDataType..., as: T.Type) -> T? {
+        guard cell.format == .binary, types.contains(cell.dataType), let bytes = cell.bytes, bytes.readableBytes == 8 else { return nil }
+        return bytes.getInteger(at: bytes.readerIndex, as: T.self)
+    }
+
+    private static func int(_ cell: PostgresCell) throws -> Int {
+        if let value = fixedWidth(cell, .int8, as: Int64.self) { return Int(value) }
+        return try cell.decode(Int.self, context: .default)
+    }
+
+    private static func double(_ cell: PostgresCell) throws -> Double {
+        if let pattern = fixedWidth(cell, .float8, as: UInt64.self) { return Double(bitPattern: pattern) }
+        return try cell.decode(Double.self, context: .default)
+    }
+
+    private static func string(_ cell: PostgresCell) throws -> String {
+        if cell.dataType == .text || cell.dataType == .varchar, let bytes = cell.bytes { return String(buffer: bytes) }
+        return try cell.decode(String.self, context: .default)
+    }
+
+    /// A `timestamptz`: microseconds since 2000-01-01, turned into a `Date` by the very expression PostgresNIO uses.
+    private static func date(_ cell: PostgresCell) throws -> Date {
+        if let microseconds = fixedWidth(cell, .timestamptz, .timestamp, as: Int64.self) {
+            return Date(timeInterval: Double(microseconds) / 1_000_000, since: postgresEpoch)
+        }
+        return try cell.decode(Date.self, context: .default)
+    }
+
+    private static let postgresEpoch = Date(timeIntervalSince1970: 946_684_800)
 }
