@@ -63,7 +63,7 @@ struct CayenneAccountPages {
             }
             return CayennePage.render(title: "Check your email", body: """
                 <p>If an account uses that email, a link to choose a new password is on its way. It works once, for a short time.</p>
-                <p><a href="\(HTML.escape(Self.signInLink(parameters)))">Back to sign in</a></p>
+                <p><a href="\(HTML.escape(Self.link(to: "oauth/authorize", parameters)))">Back to sign in</a></p>
                 """, redirectURI: authorization.redirectURI)
         }
     }
@@ -85,7 +85,7 @@ struct CayenneAccountPages {
             <label>Password<br><input type="password" name="password" autocomplete="new-password" required></label>
             <p><button type="submit">Create account</button></p>
             </form>
-            <p><a href="\(HTML.escape(Self.signInLink(parameters)))">I have an account</a></p>
+            <p><a href="\(HTML.escape(Self.link(to: "oauth/authorize", parameters)))">I have an account</a></p>
             """, redirectURI: authorization.redirectURI, cookies: cookies)
     }
 
@@ -100,7 +100,7 @@ struct CayenneAccountPages {
             <label>Email<br><input type="email" name="email" autocomplete="username" required></label>
             <p><button type="submit">Send the link</button></p>
             </form>
-            <p><a href="\(HTML.escape(Self.signInLink(parameters)))">Back to sign in</a></p>
+            <p><a href="\(HTML.escape(Self.link(to: "oauth/authorize", parameters)))">Back to sign in</a></p>
             """, redirectURI: authorization.redirectURI, cookies: cookies)
     }
 
@@ -119,8 +119,8 @@ struct CayenneAccountPages {
         }
     }
 
-    /// The sign-in page of the same authorization request (or another of the account pages, by `path`).
-    static func signInLink(_ parameters: OAuthUseCases.AuthorizationRequest, path: String = "oauth/authorize") -> String {
+    /// One of the browser flow's pages (`oauth/authorize`, `oauth/signup`, `oauth/forgot`) for the same authorization request.
+    static func link(to path: String, _ parameters: OAuthUseCases.AuthorizationRequest) -> String {
         var components = URLComponents()
         components.path = "\(CayenneDialect.pathPrefix)/\(path)"
         components.queryItems = CayenneAuthorizePages.queryItems(parameters)

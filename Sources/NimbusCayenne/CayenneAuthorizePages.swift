@@ -99,8 +99,8 @@ struct CayenneAuthorizePages {
             <label>Password<br><input type="password" name="password" autocomplete="current-password" required></label>
             <p><button type="submit">Sign in</button></p>
             </form>
-            <p>\(authorization.app.allowsSignUp ? "<a href=\"\(HTML.escape(CayenneAccountPages.signInLink(parameters, path: "oauth/signup")))\">Create an account</a> · " : "")\
-            <a href="\(HTML.escape(CayenneAccountPages.signInLink(parameters, path: "oauth/forgot")))">Forgot your password?</a></p>
+            <p>\(authorization.app.allowsSignUp ? "<a href=\"\(HTML.escape(CayenneAccountPages.link(to: "oauth/signup", parameters)))\">Create an account</a> · " : "")\
+            <a href="\(HTML.escape(CayenneAccountPages.link(to: "oauth/forgot", parameters)))">Forgot your password?</a></p>
             """, redirectURI: authorization.redirectURI, cookies: cookies)
     }
 

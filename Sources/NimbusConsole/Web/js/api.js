@@ -23,6 +23,15 @@ export async function api(path, { method = "GET", body } = {}) {
   return text ? JSON.parse(text) : null;
 }
 
+/** The items of an API that takes at most 100 things a call (`?devices=a,b,…`), for any number of things. */
+export async function perThings(path, things) {
+  const items = [];
+  for (let start = 0; start < things.length; start += 100) {
+    items.push(...await api(`${path}?devices=${things.slice(start, start + 100).map((thing) => thing.id).join(",")}`));
+  }
+  return items;
+}
+
 /** A `multipart/form-data` post (a CSV file), answered with JSON. */
 export async function apiForm(path, form) {
   const answer = await call(path, { method: "POST", form });

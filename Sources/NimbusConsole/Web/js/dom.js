@@ -31,6 +31,12 @@ export function errorBox(message) {
   return el("p", { class: "error", role: "alert" }, message);
 }
 
+/** "Last hour", "Last day", …: a link to `base?range=<name>` for each name, the current one marked. */
+export function rangeLinks(base, names, current) {
+  return names.map((name) => el("a", { href: `${base}?range=${name}`, class: "range-link", "aria-current": name === current ? "page" : null,
+    dataset: { range: name } }, `Last ${name}`));
+}
+
 /** A form field: its label above the input. */
 export function field(label, input) {
   return el("label", { class: "field" }, el("span", {}, label), input);

@@ -4,7 +4,7 @@
 // readings over the same range download as CSV (`/cayenne/devices/{id}/readings/export`).
 import { api, apiBlob } from "./api.js";
 import { lineChart } from "./chart.js";
-import { el, show, when } from "./dom.js";
+import { el, rangeLinks, show, when } from "./dom.js";
 
 const RANGES = { hour: 3_600_000, day: 86_400_000, week: 604_800_000, month: 2_592_000_000 };
 const POINTS = 300;
@@ -45,9 +45,7 @@ function rangeOf(query) {
 }
 
 function rangePicker(base, range) {
-  const links = Object.keys(RANGES).map((name) =>
-    el("a", { href: `${base}?range=${name}`, class: "range-link", "aria-current": range.name === name ? "page" : null, dataset: { range: name } },
-      `Last ${name}`));
+  const links = rangeLinks(base, Object.keys(RANGES), range.name);
   const local = (date) => new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
   const fromInput = el("input", { type: "datetime-local", name: "from", value: local(range.from), required: true });
   const toInput = el("input", { type: "datetime-local", name: "to", value: local(range.to), required: true });

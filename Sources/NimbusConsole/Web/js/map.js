@@ -2,8 +2,8 @@
 // (`GET /cayenne/devices/{id}/locations`), and the readings a point's time brought (`GET /cayenne/devices/{id}/readings`
 // around it). Drawn in hand-written SVG in Web Mercator; with a tile template (`console-tile-url`) the map's tiles lie
 // underneath, without one the tracks draw on a plain background with a graticule.
-import { api } from "./api.js";
-import { el, show, when } from "./dom.js";
+import { api, perThings } from "./api.js";
+import { el, rangeLinks, show, when } from "./dom.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const WIDTH = 800, HEIGHT = 480, TILE = 256;
@@ -13,11 +13,7 @@ const RANGES = { hour: 3_600_000, day: 86_400_000, week: 604_800_000 };
 export async function mapScreen(config, [thingId], query) {
   const things = (await api("/v1.1/things")).filter((thing) => !thing.parent_id);
   const names = new Map(things.map((thing) => [thing.id, thing.name]));
-  const places = [];
-  for (let start = 0; start < things.length; start += 100) {
-    const ids = things.slice(start, start + 100).map((thing) => thing.id).join(",");
-    if (ids) places.push(...await api(`/devices/map-state?devices=${ids}`));
-  }
+  const places = await perThings("/devices/map-state", things);
   const range = RANGES[query.get("range")] ? query.get("range") : "day";
   const to = new Date(), from = new Date(to.getTime() - RANGES[range]);
   const track = thingId
@@ -27,18 +23,13 @@ export async function mapScreen(config, [thingId], query) {
   const picture = drawMap(config, places, names, track, thingId, details);
   show(
     el("h1", {}, thingId ? `Map · ${names.get(thingId) || "thing"}` : "Map"),
-    thingId ? rangeLinks(thingId, range) : null,
+    thingId ? el("nav", { class: "ranges", "aria-label": "Range" }, rangeLinks(`#/map/${thingId}`, Object.keys(RANGES), range)) : null,
     el("p", { class: "notice" }, places.length === 0 ? "No thing has reported a location yet."
       : thingId ? `${track.length} points from ${when(from)} to ${when(to)}. Choose one to see what was read then.`
         : "Choose a thing to see its track."),
     picture, details);
 }
 
-function rangeLinks(thingId, current) {
-  return el("nav", { class: "ranges", "aria-label": "Range" }, Object.keys(RANGES).map((name) =>
-    el("a", { href: `#/map/${thingId}?range=${name}`, class: "range-link", "aria-current": name === current ? "page" : null, dataset: { range: name } },
-      `Last ${name}`)));
-}
 
 function svg(name, attributes = {}, text) {
   const node = document.createElementNS(NS, name);

@@ -3,7 +3,7 @@
 // to its history (`history.js`). Values come from the
 // history service (`GET /cayenne/devices/state?devices=…`, 100 things a call) and then from each `data-changed`
 // event.
-import { api } from "./api.js";
+import { api, perThings } from "./api.js";
 import { actuatorControl, CommandTracker, isActuator, updateControl } from "./actuators.js";
 import { el, show, when } from "./dom.js";
 import { can } from "./session.js";
@@ -14,11 +14,7 @@ export async function statusScreen(config) {
   const [all, dataTypes] = await Promise.all([api("/v1.1/things"), api("/v1.1/ui/datatypes")]);
   const things = all.filter((thing) => !thing.parent_id);
   const labels = unitLabels(dataTypes);
-  const states = new Map();
-  for (let start = 0; start < things.length; start += 100) {
-    const ids = things.slice(start, start + 100).map((thing) => thing.id).join(",");
-    for (const entry of await api(`/devices/state?devices=${ids}`)) states.set(entry.thing_id, entry.state);
-  }
+  const states = new Map((await perThings("/devices/state", things)).map((entry) => [entry.thing_id, entry.state]));
   const commands = new CommandTracker();
   const cards = new Map();
   const live = el("p", { class: "notice", id: "live-state", "aria-live": "polite" }, "Connecting to live updates…");

@@ -32,7 +32,6 @@ function userRow(user, roles, self, failure) {
     role.addEventListener("change", async () => {
       try {
         await api(`/users/${user.id}/permissions`, { method: "PUT", body: { permission_role_id: Number(role.value) } });
-        location.hash = "#/users";
         await usersScreen();
       } catch (error) {
         failure.replaceChildren(errorBox(error.message));
