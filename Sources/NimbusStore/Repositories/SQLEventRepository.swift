@@ -7,16 +7,15 @@ struct SQLEventRepository: EventRepository {
 
     func append(_ events: [NewEvent]) async throws -> [Event] {
         guard !events.isEmpty else { return [] }
-        let query = SQLQueryString.rows(
-            "INSERT INTO events (project_id, home_id, event_type, event_data, origin_kind, origin_id, origin_name, timestamp) VALUES ", events
+        let insert = SQLRowsInsert(
+            "INSERT INTO events (project_id, home_id, event_type, event_data, origin_kind, origin_id, origin_name, timestamp) VALUES ",
+            columns: 8, events, tail: " RETURNING id"
         ) { event in
             let (kind, id, name) = Self.origin(event.origin)
-            return """
-                (\(bind: event.projectId), \(bind: event.homeId), \(bind: event.eventType), \(bind: JSONValue.object(event.eventData).jsonText),
-                 \(bind: kind), \(bind: id), \(bind: name), \(bind: event.timestamp))
-                """
+            return [.int(event.projectId), .int(event.homeId), .text(event.eventType), .text(JSONValue.object(event.eventData).jsonText),
+                    .text(kind), .int(id), .text(name), .date(event.timestamp)]
         }
-        let ids: [Int] = try await db.raw(query + " RETURNING id").all().map { try $0.column("id") }.sorted()
+        let ids: [Int] = try await db.rows(of: insert).map { try $0.column("id") }.sorted()
         guard ids.count == events.count else { throw StoreError.unexpectedRow("event ids") }
         return zip(ids, events).map { id, event in
             Event(id: id, projectId: event.projectId, homeId: event.homeId, eventType: event.eventType, eventData: event.eventData, origin: event.origin, timestamp: event.timestamp)

@@ -33,6 +33,6 @@ extension SQLReadingRepository {
         SELECT * FROM unnest(\(bind: rollups.map(\.sensorId)), \(bind: rollups.map(\.channel)), \(bind: rollups.map(\.size.rawValue)),
             \(bind: rollups.map(\.start)), \(bind: rollups.map(\.count)), \(bind: rollups.map(\.min)), \(bind: rollups.map(\.max)),
             \(bind: rollups.map(\.sum)))
-        """ + mergingRollups
+        """ + SQLQueryString(mergingRollups)
     }
 }

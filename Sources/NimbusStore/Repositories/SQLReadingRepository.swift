@@ -7,16 +7,15 @@ struct SQLReadingRepository: ReadingRepository {
 
     func append(_ readings: [Reading]) async throws -> [Reading] {
         guard !readings.isEmpty else { return [] }
-        let query = SQLQueryString.rows(
-            "INSERT INTO readings (project_id, home_id, device_id, sensor_id, channel, value, value_json, type, unit, timestamp) VALUES ", readings
+        let insert = SQLRowsInsert(
+            "INSERT INTO readings (project_id, home_id, device_id, sensor_id, channel, value, value_json, type, unit, timestamp) VALUES ",
+            columns: 10, readings, tail: " RETURNING id"
         ) { reading in
-            """
-            (\(bind: reading.projectId), \(bind: reading.homeId), \(bind: reading.deviceId), \(bind: reading.sensorId), \(bind: reading.channel),
-             \(bind: reading.value.primary), \(bind: reading.value.jsonValue.jsonText), \(bind: reading.type), \(bind: reading.unit),
-             \(bind: reading.timestamp))
-            """
+            [.int(reading.projectId), .int(reading.homeId), .int(reading.deviceId), .int(reading.sensorId), .text(reading.channel),
+             .double(reading.value.primary), .text(reading.value.jsonValue.jsonText), .text(reading.type), .text(reading.unit),
+             .date(reading.timestamp)]
         }
-        let ids: [Int] = try await db.raw(query + " RETURNING id").all().map { try $0.column("id") }.sorted()
+        let ids: [Int] = try await db.rows(of: insert).map { try $0.column("id") }.sorted()
         guard ids.count == readings.count else { throw StoreError.unexpectedRow("reading ids") }
         return zip(ids, readings).map { id, reading in
             var stored = reading
@@ -38,23 +37,24 @@ struct SQLReadingRepository: ReadingRepository {
     func updateLatest(_ readings: [Reading]) async throws {
         guard !readings.isEmpty else { return }
         // One multi-row upsert (SQLite 3.24+ and PostgreSQL agree on the syntax); a sensor channel appears once in it.
-        let query = SQLQueryString.rows(
+        let insert = SQLRowsInsert(
             "INSERT INTO latest_readings (sensor_id, reading_id, project_id, home_id, device_id, channel, value, value_json, type, unit, timestamp) VALUES ",
-            readings
+            columns: 11, readings, tail: Self.replacingOlderLatest
         ) { reading in
-            """
-            (\(bind: reading.sensorId), \(bind: reading.id), \(bind: reading.projectId), \(bind: reading.homeId), \(bind: reading.deviceId),
-             \(bind: reading.channel), \(bind: reading.value.primary), \(bind: reading.value.jsonValue.jsonText), \(bind: reading.type),
-             \(bind: reading.unit), \(bind: reading.timestamp))
-            """
+            [.int(reading.sensorId), .int(reading.id), .int(reading.projectId), .int(reading.homeId), .int(reading.deviceId),
+             .text(reading.channel), .double(reading.value.primary), .text(reading.value.jsonValue.jsonText), .text(reading.type),
+             .text(reading.unit), .date(reading.timestamp)]
         }
-        try await db.raw(query + """
-             ON CONFLICT (sensor_id, channel) DO UPDATE SET reading_id = excluded.reading_id, device_id = excluded.device_id,
-                value = excluded.value, value_json = excluded.value_json, type = excluded.type,
-                unit = excluded.unit, timestamp = excluded.timestamp
-            WHERE excluded.timestamp >= latest_readings.timestamp
-            """).run()
+        _ = try await db.rows(of: insert)
     }
+
+    /// A channel's latest value is replaced by a newer one only.
+    static let replacingOlderLatest = """
+         ON CONFLICT (sensor_id, channel) DO UPDATE SET reading_id = excluded.reading_id, device_id = excluded.device_id,
+            value = excluded.value, value_json = excluded.value_json, type = excluded.type,
+            unit = excluded.unit, timestamp = excluded.timestamp
+        WHERE excluded.timestamp >= latest_readings.timestamp
+        """
 
     func latest(sensorIds: [Int]) async throws -> [Reading] {
         guard !sensorIds.isEmpty else { return [] }
@@ -76,20 +76,19 @@ struct SQLReadingRepository: ReadingRepository {
     func mergeRollups(_ rollups: [ReadingRollup]) async throws {
         guard !rollups.isEmpty else { return }
         if db is PostgresSQLConnection { return try await db.raw(Self.mergeRollupArrays(rollups)).run() }
-        let query = SQLQueryString.rows(
-            "INSERT INTO reading_rollups (sensor_id, channel, size, bucket_start, value_count, value_min, value_max, value_sum) VALUES ", rollups
+        let insert = SQLRowsInsert(
+            "INSERT INTO reading_rollups (sensor_id, channel, size, bucket_start, value_count, value_min, value_max, value_sum) VALUES ",
+            columns: 8, rollups, tail: Self.mergingRollups
         ) { rollup in
-            """
-            (\(bind: rollup.sensorId), \(bind: rollup.channel), \(bind: rollup.size.rawValue), \(bind: rollup.start), \(bind: rollup.count),
-             \(bind: rollup.min), \(bind: rollup.max), \(bind: rollup.sum))
-            """
+            [.int(rollup.sensorId), .text(rollup.channel), .text(rollup.size.rawValue), .date(rollup.start), .int(rollup.count),
+             .double(rollup.min), .double(rollup.max), .double(rollup.sum)]
         }
-        try await db.raw(query + Self.mergingRollups).run()
+        _ = try await db.rows(of: insert)
     }
 
     /// What a rollup already stored becomes when more of its bucket arrives. CASE rather than MIN/MAX or
     /// LEAST/GREATEST: the two databases name the two-argument forms differently.
-    static let mergingRollups: SQLQueryString = """
+    static let mergingRollups = """
          ON CONFLICT (sensor_id, channel, size, bucket_start) DO UPDATE SET
             value_count = reading_rollups.value_count + excluded.value_count,
             value_min = CASE WHEN excluded.value_min < reading_rollups.value_min THEN excluded.value_min ELSE reading_rollups.value_min END,

@@ -64,8 +64,22 @@ private struct SQLiteLaneDatabase: SQLDatabase {
     }
 
     private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> Void) throws {
+        if let insert = query as? SQLRowsInsert {
+            for row in try lane.execute(insert.sqliteText, insert.cells.map(Self.sqliteData)) { onRow(row) }
+            return
+        }
         let (sql, binds) = serialize(query)
         for row in try lane.execute(sql, try binds.map(Self.sqliteData)) { onRow(row) }
+    }
+
+    /// A typed cell as `sqliteData(_:)` converts the same value.
+    private static func sqliteData(_ cell: SQLCell) -> SQLiteData {
+        switch cell {
+        case .int(let value): value.map { .integer($0) } ?? .null
+        case .text(let value): value.map { .text($0) } ?? .null
+        case .double(let value): value.map { .float($0) } ?? .null
+        case .date(let value): .float(storedSeconds(value))
+        }
     }
 
     /// A bound value as SQLiteKit's encoder would send it, with the common types (and `nil`) converted directly.
