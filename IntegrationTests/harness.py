@@ -692,14 +692,15 @@ class NimbusServer:
                 raise AssertionError(f"nimbus serve exited with {self.process.returncode} before it was "
                                      f"ready\n{self.log_tail()}")
             try:
-                resp = requests.get(self.base_url + "/health", timeout=1)
-                if resp.status_code == 200 and resp.json().get("status") == "ok":
+                # /ready: on PostgreSQL the node also listens to the other nodes' live messages by then.
+                resp = requests.get(self.base_url + "/ready", timeout=1)
+                if resp.status_code == 200 and resp.json().get("status") == "ready":
                     return self
             except (requests.RequestException, ValueError):
                 pass
             if time.monotonic() > deadline:
                 self.kill()
-                raise AssertionError(f"/health not ready within {timeout:.0f} s\n{self.log_tail()}")
+                raise AssertionError(f"/ready not ready within {timeout:.0f} s\n{self.log_tail()}")
             time.sleep(0.1)
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -34,7 +34,7 @@ public func buildApplication(
     do {
         try await nimbus.start()
 
-        let router = buildRouter(metrics: metrics)
+        let router = buildRouter(metrics: metrics, isReady: { assembly.isReady })
         let serverName = "Nimbus"
         let webSocketRouter = Router(context: NimbusRequestContext.self)
         let mode = ModeDialect(nimbus: nimbus, publicURL: publicURL)
@@ -67,7 +67,7 @@ public func buildApplication(
             services: [
                 store, outbox, CommandTimeoutWatcher(commands: nimbus.thingCommands, logger: logger), JobScheduler(jobs: nimbus.jobs, rules: nimbus.rules, logger: logger),
                 ReadingRetentionWorker(readings: nimbus.readings, interval: .seconds(configuration.readingRetentionInterval), logger: logger),
-            ] + mqttListeners,
+            ] + [assembly.bus].compactMap { $0 as? any Service } + mqttListeners,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.httpPort) },
             logger: logger)
     } catch {
@@ -96,14 +96,23 @@ private func httpConnections(_ configuration: ServerConfiguration, logger: Logge
     return HTTPConnectionCounter(maximumConnections: maximum, maximumPerAddress: configuration.http.maximumConnectionsPerAddress)
 }
 
-/// The routes that belong to no dialect: health and metrics.
-func buildRouter(metrics: PrometheusCollectorRegistry) -> Router<NimbusRequestContext> {
+/// The routes that belong to no dialect: health, readiness and metrics.
+/// - Parameter isReady: whether the node should be given traffic (`/ready`): on PostgreSQL, once it listens to the
+///   other nodes.
+func buildRouter(metrics: PrometheusCollectorRegistry, isReady: @escaping @Sendable () -> Bool = { true }) -> Router<NimbusRequestContext> {
     let router = Router(context: NimbusRequestContext.self)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: RequestLogMiddleware(.debug))
     router.get("health") { _, _ in
         // Routes are served only after migrations ran and the listener is up, so answering is the check.
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+    }
+    router.get("ready") { _, _ in
+        // For a load balancer: a node that cannot hear the other nodes would miss their live messages.
+        let ready = isReady()
+        return Response(
+            status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: ready ? #"{"status":"ready"}"# : #"{"status":"not ready"}"#)))
     }
     router.get("metrics") { _, _ in
         Response(

@@ -13,6 +13,8 @@ public struct NimbusAssembly: Sendable {
     public let store: SQLStore
     public let outbox: OutboxWorker
     public let nimbus: Nimbus
+    /// The live bus: the process's own, or on PostgreSQL one shared with the other nodes (a service to run).
+    public let bus: any MessageBus
 
     /// Builds the parts; the senders are checked before the store opens, so a bad setting changes nothing.
     public static func assemble(_ configuration: ServerConfiguration, logger: Logger) async throws -> NimbusAssembly {
@@ -22,9 +24,12 @@ public struct NimbusAssembly: Sendable {
         let store = try await SQLStore.open(databaseURL: configuration.databaseURL, dataDirectory: configuration.dataDirectory, logger: logger)
         let pushes = HTTPPushSender(store: store, secretBox: secretBox, policy: HTTPPushAddressPolicy(allowed: try HTTPPushAddressPolicy.parse(configuration.httpPushAllow).get()))
         let outbox = OutboxWorker(store: store, mail: mail, sms: sms, webhooks: WebhookSender(store: store), pushes: pushes, logger: logger)
+        let bus = store.bus(
+            local: InProcessBus(queueLimit: configuration.liveSubscriberQueue, byteLimit: configuration.liveSubscriberQueueBytes),
+            outgoingLimit: configuration.busOutgoingQueue, logger: logger)
         let nimbus = Nimbus(environment: CoreEnvironment(
             store: store,
-            bus: InProcessBus(queueLimit: configuration.liveSubscriberQueue, byteLimit: configuration.liveSubscriberQueueBytes),
+            bus: bus,
             livePublishQueue: configuration.livePublishQueue,
             eventObservers: ModeDialect.eventObservers(wakeOutbox: { outbox.wakeUp() }, limits: configuration.thingLimits),
             outboxSignal: { outbox.wakeUp() }, logger: logger,
@@ -33,7 +38,12 @@ public struct NimbusAssembly: Sendable {
             messageThrottle: MessageThrottle(limits: configuration.messageLimits),
             secretBox: secretBox, commandLifetime: Double(configuration.cayenneCommandLifetime),
             thingLimits: configuration.thingLimits))
-        return NimbusAssembly(store: store, outbox: outbox, nimbus: nimbus)
+        return NimbusAssembly(store: store, outbox: outbox, nimbus: nimbus, bus: bus)
+    }
+
+    /// Whether the node can be given traffic: it hears the other nodes' live messages (always, on one process's bus).
+    public var isReady: Bool {
+        (bus as? PostgresBus)?.isListening ?? true
     }
 
     /// Closes the store, for commands that do not run it as a service.

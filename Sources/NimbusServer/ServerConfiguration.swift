@@ -59,6 +59,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var liveSubscriberQueueBytes = 16 << 20
     /// Batches of stored events waiting for their live audience to be read before live copies are dropped.
     public var livePublishQueue = 1024
+    /// Live messages waiting to be sent to the other nodes (PostgreSQL only) before new ones stay on this node.
+    public var busOutgoingQueue = 65_536
     /// Failed password or code sign-ins per account before sign-in is refused.
     public var signInMaxFailures = 10
     /// Failed sign-ins from one client address, on any accounts, before its sign-ins are refused.

@@ -8,10 +8,13 @@ import ServiceLifecycle
 /// It is a `Service`: run it in the server's ServiceGroup and it closes its connections on shutdown.
 public final class SQLStore: Store, Service {
     let executor: any SQLExecutor
+    /// The database's address when it is PostgreSQL, for the connection the bus listens on.
+    private let postgresURL: PostgresURL?
     public var backend: SQLBackend { executor.backend }
 
-    private init(executor: any SQLExecutor) {
+    private init(executor: any SQLExecutor, postgresURL: PostgresURL?) {
         self.executor = executor
+        self.postgresURL = postgresURL
     }
 
     /// Opens the store and brings its schema up to date.
@@ -20,7 +23,9 @@ public final class SQLStore: Store, Service {
     ///   - dataDirectory: where the SQLite database lives (created if missing).
     public static func open(databaseURL: String?, dataDirectory: String, logger: Logger) async throws -> SQLStore {
         let executor: any SQLExecutor
+        var postgresURL: PostgresURL?
         if let databaseURL, !databaseURL.isEmpty {
+            postgresURL = try PostgresURL(databaseURL)
             executor = try PostgresExecutor(url: databaseURL, logger: logger)
         } else {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
@@ -32,7 +37,14 @@ public final class SQLStore: Store, Service {
             try? await executor.close()
             throw error
         }
-        return SQLStore(executor: executor)
+        return SQLStore(executor: executor, postgresURL: postgresURL)
+    }
+
+    /// The bus for this store's processes: `local` itself on SQLite (one process), a `PostgresBus` around it on
+    /// PostgreSQL, where several nodes may share the database; run it as a service (it is one when it is a `PostgresBus`).
+    public func bus(local: InProcessBus, outgoingLimit: Int, logger: Logger) -> any MessageBus {
+        guard let postgresURL else { return local }
+        return PostgresBus(store: self, url: postgresURL, local: local, outgoingLimit: outgoingLimit, logger: logger)
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {

@@ -78,6 +78,14 @@ public final class InProcessBus: MessageBus {
         state.withLock { ($0.byKind[kind] ?? 0) > 0 }
     }
 
+    /// Ends every subscription: their connections close and their clients reconnect. For a bus shared between
+    /// nodes that was cut off from the others for a while (`PostgresBus`): what its subscribers missed, they read
+    /// again when they reconnect.
+    public func endSubscriptions() {
+        let continuations = state.withLock { state in state.subscribers.values.map(\.continuation) }
+        for continuation in continuations { continuation.finish() }
+    }
+
     /// How many subscriptions are open (for metrics and tests).
     public var subscriptionCount: Int {
         state.withLock { $0.subscribers.count }

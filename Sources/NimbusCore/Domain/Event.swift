@@ -1,9 +1,9 @@
 import Foundation
 
 /// Something that happened in a home: sent by a device, or injected by a backend with a project key.
-public struct Event: Sendable, Hashable {
+public struct Event: Sendable, Hashable, Codable {
     /// Who raised the event.
-    public enum Origin: Sendable, Hashable {
+    public enum Origin: Sendable, Hashable, Codable {
         case device(id: Int, deviceClass: String)
         case projectKey(id: Int, name: String)
     }
@@ -47,7 +47,7 @@ public struct NewEvent: Sendable, Hashable {
 }
 
 /// An instruction for a device.
-public struct DeviceCommand: Sendable, Hashable {
+public struct DeviceCommand: Sendable, Hashable, Codable {
     public var action: String
     public var parameters: [String: JSONValue]
 

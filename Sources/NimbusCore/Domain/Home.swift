@@ -49,7 +49,7 @@ public struct HomeMember: Sendable, Hashable {
 }
 
 /// One change to a key-value store, as devices are told of it.
-public enum KeyValueChange: Sendable, Hashable {
+public enum KeyValueChange: Sendable, Hashable, Codable {
     case set(KeyValuePair)
     case deleted(key: String, revision: Int)
 }
@@ -65,7 +65,7 @@ public enum KeyValueScope: Sendable, Hashable {
 
 /// One stored key-value pair. `revision` is a store-wide counter that grows with every change, so a
 /// device that mirrors the pairs can ignore updates older than what it has.
-public struct KeyValuePair: Sendable, Hashable {
+public struct KeyValuePair: Sendable, Hashable, Codable {
     public var key: String
     public var value: JSONValue
     public var modificationTime: Date

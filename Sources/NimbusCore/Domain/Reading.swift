@@ -2,7 +2,7 @@ import Foundation
 
 /// What a sensor reported on one channel at one time: the record of telemetry, whichever dialect it came
 /// through (Cayenne MQTT `data/{channel}`, `data/json`, HTTP push, a LoRaWAN uplink).
-public struct Reading: Sendable, Hashable {
+public struct Reading: Sendable, Hashable, Codable {
     public var id: Int
     public var projectId: Int
     public var homeId: Int?
@@ -56,7 +56,7 @@ extension Reading {
 }
 
 /// A reading's value: one number (most sensors), several (GPS, accelerometer: `type,u1,u2=v1,v2`) or text.
-public enum ReadingValue: Sendable, Hashable {
+public enum ReadingValue: Sendable, Hashable, Codable {
     case number(Double)
     case numbers([Double])
     case text(String)

@@ -3,8 +3,8 @@ import Foundation
 /// A command to one channel of a Cayenne thing: published as `seq,value` on `…/cmd/{channel}`, closed by the
 /// device's `ok,seq` or `error,seq=message` on `…/response`. A thing that is offline gets it when it connects,
 /// unless it expired first.
-public struct ThingCommand: Sendable, Hashable {
-    public enum Status: String, Sendable, Hashable {
+public struct ThingCommand: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Hashable, Codable {
         case pending
         case ok
         case error

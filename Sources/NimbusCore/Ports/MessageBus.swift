@@ -1,6 +1,6 @@
 /// Where live messages go: to a user's open event streams, a device's connections, the connections
 /// opened with one credential, or everything that watches a whole project.
-public enum BusTopic: Sendable, Hashable {
+public enum BusTopic: Sendable, Hashable, Codable {
     /// Every event of one project, whatever its home (rules, the console, a dialect's project-wide feed).
     case project(Int)
     /// Events for one user (every home they are a member of).
@@ -29,7 +29,7 @@ public enum BusTopic: Sendable, Hashable {
 }
 
 /// A message carried by the bus.
-public enum BusMessage: Sendable, Hashable {
+public enum BusMessage: Sendable, Hashable, Codable {
     case event(Event)
     case command(DeviceCommand)
     /// A Cayenne command for a thing's channel (published to the thing's topic).
@@ -57,10 +57,15 @@ public protocol MessageBus: Sendable {
     /// which topics of the kind to publish to (the members of an event's home) when nobody listens to any. A bus
     /// that cannot tell (one shared by several processes) says `true`.
     func mayHaveSubscribers(_ kind: BusTopic.Kind) -> Bool
+    /// Calls `handler` with the topic of each revocation another process publishes on a bus they share, before its
+    /// subscribers here get it: the credential cache forgets what the other node revoked (`CoreEnvironment.revoke` does
+    /// it for this process's own). A bus of one process never calls it.
+    func onRevocationFromElsewhere(_ handler: @escaping @Sendable (BusTopic) -> Void)
 }
 
 extension MessageBus {
     public func mayHaveSubscribers(_ kind: BusTopic.Kind) -> Bool { true }
+    public func onRevocationFromElsewhere(_ handler: @escaping @Sendable (BusTopic) -> Void) {}
 }
 
 /// One subscriber's view of the bus.

@@ -60,6 +60,8 @@ public struct CoreEnvironment: Sendable {
         self.secretBox = secretBox
         self.commandLifetime = commandLifetime
         self.thingLimits = thingLimits
+        // Another node's revocations reach this one's cache too (a bus between nodes; `revoke` for this node's own).
+        bus.onRevocationFromElsewhere { [credentials] topic in credentials.forget(topic) }
     }
 
     /// Makes the credentials of a session, user or device stop working at once in this process, and

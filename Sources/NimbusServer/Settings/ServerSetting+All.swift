@@ -88,6 +88,8 @@ extension ServerSetting {
                 help: "the bytes of those messages (at least 2 MiB: more than the largest event or command)"),
         .number("live-publish-queue", \.livePublishQueue, in: 1...1_000_000,
                 help: "batches of stored events waiting for their live audience to be read; past it live copies are dropped (the events are stored)"),
+        .number("bus-outgoing-queue", \.busOutgoingQueue, in: 1...10_000_000,
+                help: "live messages waiting to be sent to the other nodes on PostgreSQL; past it new ones reach this node's subscribers only"),
     ]
 
     static let messaging: [ServerSetting] = [

@@ -37,6 +37,7 @@ enum Migrations {
         .ruleStateTriggers,
         .ruleSetVersions,
         .readingsByChannelCovering,
+        .busSpills,
     ]
 
     /// Replaces the type placeholders with the backend's types.

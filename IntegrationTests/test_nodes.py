@@ -1,0 +1,111 @@
+"""Several Nimbus nodes on one PostgreSQL database (issue 18): live messages published on one node reach the
+subscribers of every node through the database's LISTEN/NOTIFY (`PostgresBus`). Three `nimbus serve` processes on
+loopback share a fresh database; each scenario uses its clients on different nodes. Skipped unless
+NIMBUS_TEST_POSTGRES_URL is set."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+import requests
+
+from harness import NimbusServer, expect, wait_until
+from postgres import ADMIN_URL, postgres_url  # noqa: F401 - a fixture
+from world import Device, Project, User, open_user_ws
+
+pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="NIMBUS_TEST_POSTGRES_URL is not set")
+
+
+@pytest.fixture
+def nodes(postgres_url, nimbus_bin, mailbox, sms, tmp_path):
+    servers = [NimbusServer(nimbus_bin, tmp_path / f"node-{index}", database=postgres_url, mailbox=mailbox, sms=sms)
+               for index in range(3)]
+    try:
+        for server in servers:
+            server.start()
+        yield servers
+    finally:
+        for server in servers:
+            if server.process and server.process.poll() is None:
+                server.stop()
+
+
+def user_on(node: NimbusServer, user: User) -> User:
+    """The same user, with a client that talks to `node`."""
+    return User(user.id, user.token, node.client(user.token), user.name, user.email)
+
+
+def device_on(node: NimbusServer, device: Device) -> Device:
+    return Device(device.id, device.api_key, node.client(device.api_key))
+
+
+def sql(url: str, query: str) -> str:
+    result = subprocess.run(["psql", url, "-qAtc", query], capture_output=True, text=True, timeout=30,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_an_event_a_command_and_a_large_event_cross_the_nodes(nodes):
+    """A MODE device on node 1, its user's WebSocket on node 2, a command from node 3's REST API."""
+    node1, node2, node3 = nodes
+    project = Project(node1, "email")
+    owner = project.new_user()
+    home = project.new_home(owner)
+    device = project.device_in_home(owner, home)
+
+    with open_user_ws(node2, owner) as events:
+        expect(device_on(node1, device).client.put(f"/devices/{device.id}/event",
+                                                    json={"eventType": "across", "eventData": {"n": 1}}), 204)
+        event = events.recv_json()
+        assert event["eventType"] == "across" and event["eventData"] == {"n": 1}, event
+        # Larger than a notification's 8,000 bytes: carried through bus_spills.
+        large = "x" * 20_000
+        expect(device_on(node1, device).client.put(f"/devices/{device.id}/event",
+                                                    json={"eventType": "large", "eventData": {"text": large}}), 204)
+        event = events.recv_json()
+        assert event["eventType"] == "large" and event["eventData"]["text"] == large
+
+    with node1.ws(f"/devices/{device.id}/command", device.api_key, via="header") as commands:
+        wait_until(lambda: expect(user_on(node3, owner).client.get(f"/devices/{device.id}"), 200).get("isConnected") is True,
+                   timeout=5, what="the device connected, seen from node 3")
+        expect(user_on(node3, owner).client.put(f"/devices/{device.id}/command", json={"action": "go", "parameters": {"to": 3}}), 204)
+        command = commands.recv_json()
+        assert command["action"] == "go" and command["parameters"] == {"to": 3}, command
+
+
+def test_a_session_ended_on_one_node_closes_its_websocket_on_another_within_a_second(nodes):
+    node1, node2, node3 = nodes
+    project = Project(node1, "email")
+    user = project.new_user()
+    # The session is used on node 2 first, so node 2's credential cache holds it.
+    expect(user_on(node2, user).client.get("/userSession"), 200)
+    ws = open_user_ws(node2, user)
+    expect(user_on(node3, user).client.delete("/userSession"), 204)
+    started = time.monotonic()
+    assert ws.wait_closed(5) == 1008
+    assert time.monotonic() - started < 1.0, "the revocation crossed the nodes within a second"
+    response = user_on(node2, user).client.get("/userSession")
+    assert response.status_code == 401, "node 2 forgot the cached session"
+
+
+def test_a_node_that_lost_its_listening_connection_ends_its_streams_and_listens_again(nodes, postgres_url):
+    node1, node2, _ = nodes
+    project = Project(node1, "email")
+    owner = project.new_user()
+    home = project.new_home(owner)
+    device = project.device_in_home(owner, home)
+
+    before = open_user_ws(node2, owner)
+    killed = sql(postgres_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND query LIKE 'LISTEN%'")
+    assert int(killed) == 3, "each node listens on one connection"
+    before.wait_closed(5)  # what the node may have missed, its clients read again when they reconnect
+    wait_until(lambda: requests.get(node2.base_url + "/ready", timeout=2).status_code == 200, timeout=10,
+               what="node 2 listening again")
+
+    with open_user_ws(node2, owner) as after:
+        expect(device_on(node1, device).client.put(f"/devices/{device.id}/event", json={"eventType": "again"}), 204)
+        assert after.recv_json()["eventType"] == "again"
