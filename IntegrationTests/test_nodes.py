@@ -13,7 +13,7 @@ import requests
 
 from harness import NimbusServer, expect, wait_until
 from postgres import ADMIN_URL, postgres_url  # noqa: F401 - a fixture
-from world import Device, Project, User, open_user_ws
+from world import PASSWORD, Device, Project, User, open_user_ws, unique_email
 
 pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="NIMBUS_TEST_POSTGRES_URL is not set")
 
@@ -109,3 +109,24 @@ def test_a_node_that_lost_its_listening_connection_ends_its_streams_and_listens_
     with open_user_ws(node2, owner) as after:
         expect(device_on(node1, device).client.put(f"/devices/{device.id}/event", json={"eventType": "again"}), 204)
         assert after.recv_json()["eventType"] == "again"
+
+
+def test_each_email_goes_out_once_whichever_node_sends_it_and_after_a_node_is_killed(nodes, mailbox):
+    """Every node runs the outbox worker and a message is claimed by one of them (`OutboxRepository.claim`, whose
+    exclusion the store suite tests with two claims at once). Here, end to end: thirty sign-ups spread over the nodes,
+    one node killed with -9 on the way, and each verification mail arrives once."""
+    project = Project(nodes[0], "email")
+
+    def sign_up(node: NimbusServer) -> str:
+        email = unique_email()
+        body = {"projectId": project.id, "email": email, "password": PASSWORD, "name": "Someone"}
+        expect(node.client().post("/users", json=body), 201)
+        return email
+
+    emails = [sign_up(nodes[index % 3]) for index in range(24)]
+    nodes[0].kill()
+    emails += [sign_up(nodes[1 + index % 2]) for index in range(6)]
+    for email in emails:
+        mailbox.pop(email)  # the verification mail arrives
+    time.sleep(1.5)  # time for a second copy, were one sent
+    assert [email for email in emails if mailbox.count(email) != 1] == [], "each message was sent once"

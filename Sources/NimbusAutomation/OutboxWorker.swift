@@ -37,6 +37,11 @@ public final class OutboxWorker: Service, Sendable {
     }
 
     /// Asks the worker to look at the outbox now (after a commit that enqueued something).
+    /// How long a claimed message is this server's to send before another server on the database may take it: longer
+    /// than any send may take (each is bounded by a 10 s timeout), short enough that a server that died while sending
+    /// delays its messages by about a minute.
+    static let lease: TimeInterval = 60
+
     public func wakeUp() {
         wakeUpContinuation.yield()
     }
@@ -67,7 +72,8 @@ public final class OutboxWorker: Service, Sendable {
         while !Task.isShuttingDownGracefully {
             let due: [OutboxMessage]
             do {
-                due = try await store.read { tx in try await tx.outbox.due(at: Date(), limit: 32) }
+                let now = Date()
+                due = try await store.write { tx in try await tx.outbox.claim(dueAt: now, limit: 32, leaseEnd: now + Self.lease) }
             } catch {
                 logger.error("could not read the outbox", metadata: ["error": "\(String(reflecting: error))"])
                 return

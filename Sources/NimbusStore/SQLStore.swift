@@ -90,7 +90,7 @@ struct SQLStoreTransaction: StoreTransaction {
     var devices: any DeviceRepository { SQLDeviceRepository(db: db) }
     var events: any EventRepository { SQLEventRepository(db: db) }
     var smartModules: any SmartModuleRepository { SQLSmartModuleRepository(db: db) }
-    var outbox: any OutboxRepository { SQLOutboxRepository(db: db) }
+    var outbox: any OutboxRepository { SQLOutboxRepository(db: db, backend: backend) }
     var oauth: any OAuthRepository { SQLOAuthRepository(db: db) }
     var thingTypes: any ThingTypeRepository { SQLThingTypeRepository(db: db) }
     var mqttClients: any AccountMQTTClientRepository { SQLAccountMQTTClientRepository(db: db) }

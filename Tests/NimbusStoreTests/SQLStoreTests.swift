@@ -190,6 +190,30 @@ struct SQLStoreTests {
         }
     }
 
+    @Test("the outbox's claims hand each due message to one sender until its lease ends", arguments: StoreBackend.available)
+    func outboxClaims(backend: StoreBackend) async throws {
+        try await withStore(backend) { store in
+            // A window of its own, long past, so that no other test's messages are due in it.
+            let start = Date(timeIntervalSince1970: 86_400 + Double(Int.random(in: 0..<100_000_000)))
+            for index in 0..<10 {
+                try await store.write { tx in
+                    try await tx.outbox.enqueue(kind: .sms, payload: SMSMessage(to: "+15550001", body: "claim \(index)").payload, at: start + Double(index))
+                }
+            }
+            // Two senders at once (two servers): each message goes to one of them.
+            async let first = store.write { tx in try await tx.outbox.claim(dueAt: start + 100, limit: 6, leaseEnd: start + 1_000) }
+            async let second = store.write { tx in try await tx.outbox.claim(dueAt: start + 100, limit: 6, leaseEnd: start + 1_000) }
+            let (one, other) = try await (first, second)
+            #expect(Set(one.map(\.id)).isDisjoint(with: other.map(\.id)))
+            #expect(one.count + other.count == 10)
+            let again = try await store.write { tx in try await tx.outbox.claim(dueAt: start + 100, limit: 100, leaseEnd: start + 1_000) }
+            #expect(again.isEmpty, "claimed messages are nobody else's until their lease ends")
+            let afterLease = try await store.write { tx in try await tx.outbox.claim(dueAt: start + 1_000, limit: 100, leaseEnd: start + 2_000) }
+            #expect(Set(afterLease.map(\.id)) == Set((one + other).map(\.id)), "a sender that died leaves its messages to the others")
+            for message in afterLease { try await store.write { tx in try await tx.outbox.complete(id: message.id) } }
+        }
+    }
+
     @Test("migrations run once: reopening a store keeps its data", arguments: [StoreBackend.sqlite])
     func reopen(backend: StoreBackend) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-reopen-\(UUID().uuidString)").path

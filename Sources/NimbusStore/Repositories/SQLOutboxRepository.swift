@@ -4,6 +4,7 @@ import SQLKit
 
 struct SQLOutboxRepository: OutboxRepository {
     let db: any SQLDatabase
+    let backend: SQLBackend
 
     func enqueue(kind: OutboxMessage.Kind, payload: JSONValue, at time: Date) async throws {
         try await db.raw("""
@@ -15,12 +16,24 @@ struct SQLOutboxRepository: OutboxRepository {
     func due(at time: Date, limit: Int) async throws -> [OutboxMessage] {
         try await db.raw("""
             SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_time <= \(bind: time) ORDER BY next_attempt_time, id LIMIT \(bind: limit)
-            """).all().map { row in
-            guard let kind = OutboxMessage.Kind(rawValue: try row.column("kind")) else { throw StoreError.unexpectedRow("outbox kind") }
-            return OutboxMessage(
-                id: try row.column("id"), kind: kind, payload: try row.json("payload"), attempts: try row.column("attempts"),
-                nextAttemptTime: try row.column("next_attempt_time"), creationTime: try row.column("creation_time"))
-        }
+            """).all().map(Self.message)
+    }
+
+    func claim(dueAt time: Date, limit: Int, leaseEnd: Date) async throws -> [OutboxMessage] {
+        let lock: SQLQueryString = backend == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return try await db.raw("""
+            UPDATE outbox SET next_attempt_time = \(bind: leaseEnd) WHERE id IN (
+                SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_time <= \(bind: time)
+                ORDER BY next_attempt_time, id LIMIT \(bind: limit)\(lock))
+            RETURNING *
+            """).all().map(Self.message).sorted { ($0.creationTime, $0.id) < ($1.creationTime, $1.id) }
+    }
+
+    private static func message(_ row: any SQLRow) throws -> OutboxMessage {
+        guard let kind = OutboxMessage.Kind(rawValue: try row.column("kind")) else { throw StoreError.unexpectedRow("outbox kind") }
+        return OutboxMessage(
+            id: try row.column("id"), kind: kind, payload: try row.json("payload"), attempts: try row.column("attempts"),
+            nextAttemptTime: try row.column("next_attempt_time"), creationTime: try row.column("creation_time"))
     }
 
     /// A sent message is deleted: its body may carry a link with a token, which should not stay at rest.

@@ -5,6 +5,10 @@ public protocol OutboxRepository: Sendable {
     func enqueue(kind: OutboxMessage.Kind, payload: JSONValue, at time: Date) async throws
     /// Messages whose next attempt is due, oldest first.
     func due(at time: Date, limit: Int) async throws -> [OutboxMessage]
+    /// Takes the messages due at `time` for one sender: their next attempt moves to `leaseEnd`, so no other server on
+    /// the database takes them meanwhile, and a server that dies while sending leaves them to the others after it.
+    /// Rows another transaction is claiming are skipped (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer).
+    func claim(dueAt time: Date, limit: Int, leaseEnd: Date) async throws -> [OutboxMessage]
     func complete(id: Int) async throws
     func reschedule(id: Int, attempts: Int, nextAttemptTime: Date, lastError: String) async throws
     func abandon(id: Int, lastError: String) async throws
