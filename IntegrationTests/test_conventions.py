@@ -108,3 +108,9 @@ def test_cli_objects_have_the_documented_shape(email_project: Project):
     assert device.info["deviceClass"] == "sensor" and device.info["tag"] == "serial-1", device.info
     code = device.claim_code or ""
     assert len(code) == 9 and code[4] == "-", device.info
+
+
+def test_ready_answers_once_the_server_serves(server):
+    """On SQLite (one process) a server is ready as soon as it runs; test_nodes covers a node not yet listening."""
+    resp = requests.get(server.base_url + "/ready", timeout=5)
+    assert resp.status_code == 200 and resp.json() == {"status": "ready"}
