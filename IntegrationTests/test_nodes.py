@@ -20,7 +20,9 @@ pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="NIMBUS_TEST_POSTGRES_URL 
 
 @pytest.fixture
 def nodes(postgres_url, nimbus_bin, mailbox, sms, tmp_path):
-    servers = [NimbusServer(nimbus_bin, tmp_path / f"node-{index}", database=postgres_url, mailbox=mailbox, sms=sms)
+    # Heartbeats every second: a silent node is forgotten after three.
+    servers = [NimbusServer(nimbus_bin, tmp_path / f"node-{index}", database=postgres_url, mailbox=mailbox, sms=sms,
+                            extra_args=["--node-heartbeat-interval", "1"])
                for index in range(3)]
     try:
         for server in servers:
@@ -130,3 +132,38 @@ def test_each_email_goes_out_once_whichever_node_sends_it_and_after_a_node_is_ki
         mailbox.pop(email)  # the verification mail arrives
     time.sleep(1.5)  # time for a second copy, were one sent
     assert [email for email in emails if mailbox.count(email) != 1] == [], "each message was sent once"
+
+
+def test_a_device_is_connected_while_any_node_holds_one_of_its_connections(nodes, postgres_url, nimbus_bin, mailbox, sms,
+                                                                            tmp_path):
+    node1, node2, node3 = nodes
+    project = Project(node1, "email")
+    owner = project.new_user()
+    home = project.new_home(owner)
+    device = project.device_in_home(owner, home)
+
+    def connected() -> bool:
+        return expect(user_on(node3, owner).client.get(f"/devices/{device.id}"), 200)["isConnected"]
+
+    first = node1.ws(f"/devices/{device.id}/command", device.api_key, via="header")
+    second = node2.ws(f"/devices/{device.id}/command", device.api_key, via="header")
+    wait_until(connected, timeout=5, what="the device connected")
+    second.close()
+    time.sleep(0.5)
+    assert connected(), "its connection on node 1 is still open"
+
+    # A node starting beside the others leaves their devices' state alone.
+    node4 = NimbusServer(nimbus_bin, tmp_path / "node-4", database=postgres_url, mailbox=mailbox, sms=sms,
+                         extra_args=["--node-heartbeat-interval", "1"])
+    node4.start()
+    try:
+        assert connected(), "node 4's start did not mark node 1's device offline"
+    finally:
+        node4.stop()
+
+    # Node 1 dies with the connection: the others forget it after three missed heartbeats.
+    node1.kill()
+    started = time.monotonic()
+    wait_until(lambda: not connected(), timeout=15, what="the device offline once node 1 is gone")
+    assert time.monotonic() - started < 8, "within about four heartbeats"
+    first.close()

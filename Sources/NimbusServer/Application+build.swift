@@ -32,7 +32,8 @@ public func buildApplication(
     let (store, outbox, nimbus) = (assembly.store, assembly.outbox, assembly.nimbus)
     let publicURL = configuration.publicBaseURL
     do {
-        try await nimbus.start()
+        let heartbeat = NodeHeartbeat(connections: nimbus.connections, interval: .seconds(configuration.nodeHeartbeatInterval), logger: logger)
+        try await nimbus.start(forgettingServersSilentFor: heartbeat.staleAfter)
 
         let router = buildRouter(metrics: metrics, isReady: { assembly.isReady })
         let serverName = "Nimbus"
@@ -67,7 +68,7 @@ public func buildApplication(
             services: [
                 store, outbox, CommandTimeoutWatcher(commands: nimbus.thingCommands, logger: logger), JobScheduler(jobs: nimbus.jobs, rules: nimbus.rules, logger: logger),
                 ReadingRetentionWorker(readings: nimbus.readings, interval: .seconds(configuration.readingRetentionInterval), logger: logger),
-            ] + [assembly.bus].compactMap { $0 as? any Service } + mqttListeners,
+            ] + [assembly.bus].compactMap { $0 as? any Service } + (assembly.bus.reachesOtherServers ? [heartbeat] : []) + mqttListeners,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.httpPort) },
             logger: logger)
     } catch {

@@ -61,6 +61,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var livePublishQueue = 1024
     /// Live messages waiting to be sent to the other nodes (PostgreSQL only) before new ones stay on this node.
     public var busOutgoingQueue = 65_536
+    /// Seconds between the heartbeats of a server sharing a PostgreSQL database; one silent for three is gone.
+    public var nodeHeartbeatInterval = 5
     /// Failed password or code sign-ins per account before sign-in is refused.
     public var signInMaxFailures = 10
     /// Failed sign-ins from one client address, on any accounts, before its sign-ins are refused.

@@ -88,6 +88,7 @@ struct SQLStoreTransaction: StoreTransaction {
     var homes: any HomeRepository { SQLHomeRepository(db: db) }
     var keyValues: any KeyValueRepository { SQLKeyValueRepository(db: db) }
     var devices: any DeviceRepository { SQLDeviceRepository(db: db) }
+    var nodes: any NodeRepository { SQLNodeRepository(db: db) }
     var events: any EventRepository { SQLEventRepository(db: db) }
     var smartModules: any SmartModuleRepository { SQLSmartModuleRepository(db: db) }
     var outbox: any OutboxRepository { SQLOutboxRepository(db: db, backend: backend) }

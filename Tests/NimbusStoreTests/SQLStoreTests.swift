@@ -168,9 +168,27 @@ struct SQLStoreTests {
                 #expect(stored.uuid == device.uuid)
                 #expect(abs(try #require(stored.lastConnectTime).timeIntervalSince(now)) < 0.001)
             }
-            try await store.write { tx in try await tx.devices.resetConnections(at: now) }
-            let connected = try await store.read { tx in try await tx.devices.get(id: device.id)?.isConnected }
-            #expect(connected == false)
+            // Connected on two servers; the one that stops beating is forgotten with its connection, the other's stays.
+            let (alive, gone) = (UUID().uuidString, UUID().uuidString)
+            try await store.write { tx in
+                try await tx.nodes.heartbeat(node: gone, at: now - 600)
+                try await tx.nodes.heartbeat(node: alive, at: now)
+                try await tx.nodes.setConnection(deviceId: device.id, node: gone, open: true)
+                try await tx.nodes.setConnection(deviceId: device.id, node: alive, open: true)
+                try await tx.nodes.removeNodes(seenBefore: now - 60, except: alive)
+            }
+            try await store.read { tx async throws in
+                #expect(try await tx.nodes.isConnectedAnywhere(deviceId: device.id))
+                #expect(try await !tx.nodes.connectedWithoutConnection().contains(device.id))
+            }
+            try await store.write { tx in
+                try await tx.nodes.setConnection(deviceId: device.id, node: alive, open: false)
+                try await tx.nodes.removeNodes(seenBefore: now - 60, except: alive)
+            }
+            try await store.read { tx async throws in
+                #expect(try await !tx.nodes.isConnectedAnywhere(deviceId: device.id))
+                #expect(try await tx.nodes.connectedWithoutConnection().contains(device.id), "marked connected, held by no server")
+            }
         }
     }
 

@@ -61,9 +61,13 @@ public protocol MessageBus: Sendable {
     /// subscribers here get it: the credential cache forgets what the other node revoked (`CoreEnvironment.revoke` does
     /// it for this process's own). A bus of one process never calls it.
     func onRevocationFromElsewhere(_ handler: @escaping @Sendable (BusTopic) -> Void)
+    /// Whether other servers share this bus (and the database): then this one is not alone, and what other servers
+    /// hold (their device connections) is theirs until they stop beating.
+    var reachesOtherServers: Bool { get }
 }
 
 extension MessageBus {
+    public var reachesOtherServers: Bool { false }
     public func mayHaveSubscribers(_ kind: BusTopic.Kind) -> Bool { true }
     public func onRevocationFromElsewhere(_ handler: @escaping @Sendable (BusTopic) -> Void) {}
 }

@@ -25,6 +25,7 @@ public protocol StoreTransaction: Sendable {
     var homes: any HomeRepository { get }
     var keyValues: any KeyValueRepository { get }
     var devices: any DeviceRepository { get }
+    var nodes: any NodeRepository { get }
     var events: any EventRepository { get }
     var smartModules: any SmartModuleRepository { get }
     var outbox: any OutboxRepository { get }

@@ -171,10 +171,4 @@ public struct AdminUseCases: Sendable {
         try await store.write { tx in try await tx.oauth.insertSigningKey(key) }
         return key
     }
-
-    /// After a restart no device is connected; called once at start-up.
-    public func resetConnections() async throws {
-        let now = environment.clock.now()
-        try await store.write { tx in try await tx.devices.resetConnections(at: now) }
-    }
 }

@@ -25,6 +25,8 @@ public struct CoreEnvironment: Sendable {
     public let messageThrottle: MessageThrottle
     /// The accounts' enabled rules that ingest evaluates, kept between batches.
     let ruleSets = RuleSetCache()
+    /// This server among those sharing the database (a random id per process): whose device connections are whose.
+    public let node = UUID().uuidString.lowercased()
     public var oauth: OAuthSettings
     /// How long a Cayenne command waits for its thing to connect and answer before it times out.
     public var commandLifetime: TimeInterval

@@ -3,9 +3,9 @@ import Logging
 import Metrics
 import Synchronization
 
-/// Counts each device's live connections (WebSockets now, MQTT later) and records in the store when a
-/// device goes from none to one connection and back, so `isConnected` and the connect and disconnect
-/// times stay true.
+/// Counts each device's live connections on this server and records in the store when it goes from none to one
+/// and back; a device is connected while any server sharing the database holds one of its connections (`NodeRepository`),
+/// so `isConnected` and the connect and disconnect times stay true with connections on several servers.
 public final class DeviceConnectionTracker: Sendable {
     /// Live connections per device, and their sum (kept, not recomputed, so a connect stays O(1)).
     private struct Counts {
@@ -14,7 +14,7 @@ public final class DeviceConnectionTracker: Sendable {
     }
 
     private let counts = Mutex(Counts())
-    private let environment: CoreEnvironment
+    let environment: CoreEnvironment
     private let gauge = Gauge(label: "nimbus_device_connections")
 
     init(environment: CoreEnvironment) {
@@ -48,13 +48,17 @@ public final class DeviceConnectionTracker: Sendable {
         counts.withLock { $0.perDevice[deviceId] != nil }
     }
 
-    /// Writes the device's current state; reads the count again at write time so that a connect and a
-    /// disconnect racing each other still leave the last word to the true state.
-    private func record(_ deviceId: Int) async {
-        let connected = isConnected(deviceId)
+    /// Writes whether this server holds a connection of the device, and the device's state when that changes whether
+    /// any server holds one (its connect or disconnect time, and the rules watching it, in the same transaction). The
+    /// count is read again at write time, so that a connect and a disconnect racing each other leave the last word to
+    /// the true state.
+    func record(_ deviceId: Int) async {
+        let node = environment.node
         do {
-            // The rules watching the thing's connection state are evaluated in the same transaction.
             let effects = try await environment.store.write { tx in
+                try await tx.nodes.setConnection(deviceId: deviceId, node: node, open: self.isConnected(deviceId))
+                let connected = try await tx.nodes.isConnectedAnywhere(deviceId: deviceId)
+                guard let device = try await tx.devices.get(id: deviceId), device.isConnected != connected else { return AutomationEffects() }
                 let now = self.environment.clock.now()
                 try await tx.devices.setConnected(id: deviceId, connected: connected, at: now)
                 return try await RuleUseCases.connectionChanged(

@@ -52,10 +52,12 @@ public struct Nimbus: Sendable {
         self.jobs = JobUseCases(environment: environment)
     }
 
-    /// Gets the core ready to serve, once at start-up: loads (or makes) the token signing keys and
-    /// marks every device disconnected, since after a start no connection is left.
-    public func start() async throws {
+    /// Gets the core ready to serve, once at start-up: loads (or makes) the token signing keys and records this
+    /// server among those on the database. Alone on it (SQLite), every other server's device connections are
+    /// forgotten at once, since after a start none is left; beside others, only those of servers gone silent
+    /// (`beat`, which the server then repeats: `NodeHeartbeat`).
+    public func start(forgettingServersSilentFor staleAfter: Duration) async throws {
         try await environment.signingKeys.load(from: environment.store, clock: environment.clock)
-        try await admin.resetConnections()
+        try await connections.beat(forgettingServersSilentFor: environment.bus.reachesOtherServers ? staleAfter : nil)
     }
 }

@@ -85,6 +85,8 @@ public final class PostgresBus: MessageBus, Service {
     /// Another node may have a subscriber to any topic.
     public func mayHaveSubscribers(_ kind: BusTopic.Kind) -> Bool { true }
 
+    public var reachesOtherServers: Bool { true }
+
     public func onRevocationFromElsewhere(_ handler: @escaping @Sendable (BusTopic) -> Void) {
         revocationHandlers.withLock { $0.append(handler) }
     }

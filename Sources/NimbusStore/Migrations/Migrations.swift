@@ -38,6 +38,7 @@ enum Migrations {
         .ruleSetVersions,
         .readingsByChannelCovering,
         .busSpills,
+        .nodes,
     ]
 
     /// Replaces the type placeholders with the backend's types.

@@ -117,10 +117,6 @@ struct SQLDeviceRepository: DeviceRepository {
         }
     }
 
-    func resetConnections(at time: Date) async throws {
-        try await db.raw("UPDATE devices SET is_connected = \(bind: false), last_disconnect_time = \(bind: time) WHERE is_connected = \(bind: true)").run()
-    }
-
     func insertProvisioningToken(_ token: ProvisioningToken) async throws {
         try await db.raw("""
             INSERT INTO provisioning_tokens (project_id, home_id, device_class, device_tag, token_hash, expiration_time, used)

@@ -30,8 +30,6 @@ public protocol DeviceRepository: Sendable {
     /// Records that these things reported at `time`.
     func setLastOnline(ids: [Int], at time: Date) async throws
     func setConnected(id: Int, connected: Bool, at time: Date) async throws
-    /// Marks every device disconnected: after a restart no connection is left.
-    func resetConnections(at time: Date) async throws
     func insertProvisioningToken(_ token: ProvisioningToken) async throws
     func provisioningToken(hash: String) async throws -> ProvisioningToken?
     func markProvisioningTokenUsed(id: Int) async throws

@@ -1,0 +1,29 @@
+import Logging
+import NimbusCore
+import ServiceLifecycle
+
+/// Beats for this server among those sharing a PostgreSQL database, every `interval`, and forgets the servers that
+/// missed three beats, with the device connections they held (`DeviceConnectionTracker.beat`): their devices show
+/// offline within about four intervals of a server's death. A failed beat is logged and tried again at the next.
+struct NodeHeartbeat: Service {
+    let connections: DeviceConnectionTracker
+    let interval: Duration
+    let logger: Logger
+
+    var staleAfter: Duration { interval * 3 }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: interval)
+                    try await connections.beat(forgettingServersSilentFor: staleAfter)
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.warning("could not record this server's heartbeat", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}
