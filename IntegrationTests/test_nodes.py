@@ -5,6 +5,7 @@ NIMBUS_TEST_POSTGRES_URL is set."""
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import time
 
@@ -12,6 +13,7 @@ import pytest
 import requests
 
 from harness import NimbusServer, expect, wait_until
+from mqtt import V5, NimbusBroker, unique_client_id, unique_topic
 from postgres import ADMIN_URL, postgres_url  # noqa: F401 - a fixture
 from world import PASSWORD, Device, Project, User, open_user_ws, unique_email
 
@@ -167,3 +169,62 @@ def test_a_device_is_connected_while_any_node_holds_one_of_its_connections(nodes
     wait_until(lambda: not connected(), timeout=15, what="the device offline once node 1 is gone")
     assert time.monotonic() - started < 8, "within about four heartbeats"
     first.close()
+
+
+def mqtt_on(node: NimbusServer, tenant: NimbusBroker) -> NimbusBroker:
+    """The same project key, on `node`'s MQTT listener (so the same client identifier names the same session)."""
+    other = copy.copy(tenant)
+    other.port, other.server, other.ws_port = node.mqtt_port, node, node.http_port
+    return other
+
+
+def test_mqtt_messages_cross_the_nodes_at_qos1_none_lost_and_retained_ones_too(nodes):
+    node1, node2, node3 = nodes
+    tenant = NimbusBroker(node1, Project(node1))
+    topic = unique_topic()
+    subscriber = mqtt_on(node1, tenant).connect(V5)
+    subscriber.subscribe(f"{topic}/#", qos=1)
+    publishers = [mqtt_on(node, tenant).connect(V5) for node in (node2, node3)]
+    for index in range(100):
+        for number, publisher in enumerate(publishers, start=2):
+            publisher.publish(f"{topic}/{number}", f"{number}-{index}", qos=1)
+    received = subscriber.wait_count(200, timeout=15)
+    for number in (2, 3):
+        payloads = [m.payload.decode() for m in received if m.topic == f"{topic}/{number}"]
+        assert payloads == [f"{number}-{index}" for index in range(100)], f"node {number}'s messages, all, in order"
+    assert {m.qos for m in received} == {1}
+
+    # A retained message published on node 2 is node 3's too.
+    publishers[0].publish(f"{topic}/state", "on", qos=1, retain=True)
+    subscriber.expect(f"{topic}/state", "on", timeout=5)
+    late = mqtt_on(node3, tenant).connect(V5)
+    late.subscribe(f"{topic}/state", qos=1)
+    assert late.expect(f"{topic}/state", "on", timeout=5).retain
+
+
+def test_an_mqtt_session_resumes_on_another_node_which_takes_it_over(nodes):
+    node1, node2, node3 = nodes
+    tenant = NimbusBroker(node1, Project(node1))
+    topic, client_id = unique_topic(), unique_client_id("roamer")
+
+    first = mqtt_on(node1, tenant).client(V5, client_id=client_id, clean=False, session_expiry=300)
+    first.connect()
+    first.subscribe(topic, qos=1)
+    first.disconnect()
+    # Published on node 3 while the client is away: queued for its session (held on node 1).
+    mqtt_on(node3, tenant).connect(V5).publish(topic, "while away", qos=1)
+    time.sleep(0.5)
+
+    second = mqtt_on(node2, tenant).client(V5, client_id=client_id, clean=False, session_expiry=300)
+    assert second.connect().session_present, "the session resumed on node 2"
+    second.expect(topic, "while away", timeout=5)
+    mqtt_on(node3, tenant).connect(V5).publish(topic, "on node 2", qos=1)
+    second.expect(topic, "on node 2", timeout=5)
+    second.expect_none(0.5)  # once: node 1 let the session go
+
+    # The same client connecting on node 3 takes the session over from node 2's live connection.
+    third = mqtt_on(node3, tenant).client(V5, client_id=client_id, clean=False, session_expiry=300)
+    assert third.connect().session_present
+    assert second.wait_disconnected(5) == 0x8E, "node 2's connection ended as taken over"
+    mqtt_on(node1, tenant).connect(V5).publish(topic, "on node 3", qos=1)
+    third.expect(topic, "on node 3", timeout=5)

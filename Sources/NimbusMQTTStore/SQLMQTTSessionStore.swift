@@ -6,13 +6,25 @@ import SQLKit
 /// The broker's persistent sessions in `mqtt_sessions`, `mqtt_subscriptions` and `mqtt_queue`.
 extension SQLMQTTStore: MQTTSessionStore {
     public func storedSessions() async throws -> [MQTTStoredSession] {
-        try await store.withConnection { db in
+        try await storedSessions(matching: nil)
+    }
+
+    public func storedSession(_ key: MQTTSessionKey) async throws -> MQTTStoredSession? {
+        try await storedSessions(matching: key).first
+    }
+
+    /// Every stored session, or the one of `key`.
+    private func storedSessions(matching key: MQTTSessionKey?) async throws -> [MQTTStoredSession] {
+        let only: SQLQueryString = key.map {
+            " WHERE mount_point = \(bind: $0.mountPoint) AND owner = \(bind: $0.owner) AND client_id = \(bind: $0.clientIdentifier)"
+        } ?? ""
+        return try await store.withConnection { db in
             var sessions: [MQTTSessionKey: MQTTStoredSession] = [:]
-            for row in try await db.raw("SELECT mount_point, owner, client_id, expiry FROM mqtt_sessions").all() {
+            for row in try await db.raw("SELECT mount_point, owner, client_id, expiry FROM mqtt_sessions\(only)").all() {
                 let key = try Self.sessionKey(row)
                 sessions[key] = MQTTStoredSession(key: key, expiry: UInt32(clamping: try row.column("expiry") as Int), subscriptions: [], queued: [])
             }
-            for row in try await db.raw("SELECT * FROM mqtt_subscriptions").all() {
+            for row in try await db.raw("SELECT * FROM mqtt_subscriptions\(only)").all() {
                 let key = try Self.sessionKey(row)
                 let identifier: Int? = try row.column("identifier")
                 sessions[key]?.subscriptions.append(
@@ -20,7 +32,7 @@ extension SQLMQTTStore: MQTTSessionStore {
                         filter: try row.column("filter"), options: UInt8(clamping: try row.column("options") as Int),
                         identifier: identifier.map { UInt32(clamping: $0) }))
             }
-            for row in try await db.raw("SELECT * FROM mqtt_queue ORDER BY id").all() {
+            for row in try await db.raw("SELECT * FROM mqtt_queue\(only) ORDER BY id").all() {
                 let key = try Self.sessionKey(row)
                 guard sessions[key] != nil else { continue }
                 let identifiers: String = try row.column("subscription_identifiers")

@@ -45,6 +45,10 @@ public func buildApplication(
         let broker = MQTTBroker(
             limits: configuration.mqtt.brokerLimits, sessionStore: SQLMQTTStore(store: store), retainedStore: SQLMQTTStore(store: store))
         try await broker.restore()
+        // Beside other servers, the brokers route each other's messages and hand sessions over (`MQTTClusterRelay`).
+        let relay = assembly.bus.reachesOtherServers
+            ? MQTTClusterRelay(bus: assembly.bus, broker: broker, node: nimbus.environment.node, logger: logger) : nil
+        if let relay { await broker.join(relay) }
         let hubs = WiFiMotionHubLinks(nimbus: nimbus, broker: broker)
         try await WiFiMotionDialect.start(nimbus: nimbus, projectName: configuration.wifiMotionProject, publicURL: publicURL)
             .addRoutes(to: router, webSocketRouter: webSocketRouter, hubs: hubs)
@@ -68,7 +72,7 @@ public func buildApplication(
             services: [
                 store, outbox, CommandTimeoutWatcher(commands: nimbus.thingCommands, logger: logger), JobScheduler(jobs: nimbus.jobs, rules: nimbus.rules, logger: logger),
                 ReadingRetentionWorker(readings: nimbus.readings, interval: .seconds(configuration.readingRetentionInterval), logger: logger),
-            ] + [assembly.bus].compactMap { $0 as? any Service } + (assembly.bus.reachesOtherServers ? [heartbeat] : []) + mqttListeners,
+            ] + [assembly.bus].compactMap { $0 as? any Service } + (assembly.bus.reachesOtherServers ? [heartbeat] : []) + [relay].compactMap { $0 } + mqttListeners,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.httpPort) },
             logger: logger)
     } catch {

@@ -11,10 +11,12 @@ public enum BusTopic: Sendable, Hashable, Codable {
     case session(Int)
     /// What happens to one home's things (a Cayenne account's): their readings and their commands' status.
     case home(Int)
+    /// What the MQTT brokers of servers sharing a database tell each other (`BrokerNote`).
+    case brokers
 
     /// A topic's kind, without its id: what a publisher asks the bus about before it looks up whom to publish to.
     public enum Kind: Sendable, Hashable {
-        case project, user, device, session, home
+        case project, user, device, session, home, brokers
     }
 
     public var kind: Kind {
@@ -24,6 +26,7 @@ public enum BusTopic: Sendable, Hashable, Codable {
         case .device: .device
         case .session: .session
         case .home: .home
+        case .brokers: .brokers
         }
     }
 }
@@ -42,6 +45,8 @@ public enum BusMessage: Sendable, Hashable, Codable {
     case commandStatus(ThingCommand)
     /// The credential behind the subscription is gone: close the connection.
     case revoked
+    /// A note from one server's MQTT broker to the others'.
+    case broker(BrokerNote)
 }
 
 /// Carries live messages between the parts of Nimbus. Delivery is best effort and at most once: what
@@ -64,10 +69,14 @@ public protocol MessageBus: Sendable {
     /// Whether other servers share this bus (and the database): then this one is not alone, and what other servers
     /// hold (their device connections) is theirs until they stop beating.
     var reachesOtherServers: Bool { get }
+    /// Publishes to the subscribers of the other servers sharing this bus only: a message this server has acted on
+    /// already (a note of its MQTT broker). A bus of one process drops it.
+    func publishToOtherServers(_ message: BusMessage, to topic: BusTopic)
 }
 
 extension MessageBus {
     public var reachesOtherServers: Bool { false }
+    public func publishToOtherServers(_ message: BusMessage, to topic: BusTopic) {}
     public func mayHaveSubscribers(_ kind: BusTopic.Kind) -> Bool { true }
     public func onRevocationFromElsewhere(_ handler: @escaping @Sendable (BusTopic) -> Void) {}
 }

@@ -67,9 +67,11 @@ extension MQTTBroker {
     /// `publish`, also returning the deliveries queued for offline sessions, which a connection makes durable
     /// (`MQTTSessionStore.enqueue`) before it acknowledges the publication, and whether a retained message changed
     /// its topic's retained message (`false` past the retained quota), which the store must then follow.
-    func route(_ message: MQTTMessage, in mountPoint: String, from publisher: MQTTSessionKey?) -> (
+    /// With `forward`, the message also goes to the brokers of the other servers (`MQTTCluster`), once routed here.
+    func route(_ message: MQTTMessage, in mountPoint: String, from publisher: MQTTSessionKey?, forward: Bool = true) -> (
         reached: Int, queued: [(MQTTSessionKey, MQTTDelivery)], keptRetained: Bool
     ) {
+        if forward { cluster?.forward(message, in: mountPoint, from: publisher) }
         var stored = message
         stored.topic = Self.fullTopic(message.topic, in: mountPoint)
         stored.startExpiry()

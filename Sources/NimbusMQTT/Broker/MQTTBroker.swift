@@ -32,6 +32,8 @@ public actor MQTTBroker {
     /// session store when a session expires.
     let sessionStore: (any MQTTSessionStore)?
     let retainedStore: (any MQTTRetainedStore)?
+    /// The brokers of the other servers on the database, once joined (`join`).
+    var cluster: (any MQTTCluster)?
 
     public init(
         limits: Limits = .init(), sessionStore: (any MQTTSessionStore)? = nil, retainedStore: (any MQTTRetainedStore)? = nil
@@ -75,10 +77,16 @@ public actor MQTTBroker {
             return (false, nil, 0, false, true)
         }
         if !cleanStart { await takeOver(key) }
+        if let cluster {
+            // Another server may hold the session: it lets it go, and a resumed one comes from the store.
+            cluster.claim(key)
+            if !cleanStart { await loadFromCluster(key) }
+        }
         lastConnectionID += 1
 
         var resumed: MQTTOutboundState?
-        let discarded = cleanStart && sessions[key] != nil
+        // With other servers, a stored copy may be theirs: Clean Start discards it too.
+        let discarded = cleanStart && (sessions[key] != nil || cluster != nil)
         if var session = sessions[key] {
             session.expiryTimer?.cancel()
             session.expiryTimer = nil
@@ -144,6 +152,13 @@ public actor MQTTBroker {
         will: MQTTBrokerWill?, willDelay: UInt32 = 0, sessionExpiry: UInt32
     ) {
         guard var session = sessions[key], session.connectionID == connectionID else {
+            if let will { release(will, of: key) }
+            return
+        }
+        if session.releasedToCluster {
+            // Taken over on another server, which has the session from the store (the connection wrote what it
+            // still owed before detaching): the will goes out, as a taken-over connection's does (MQTT 5, 3.1.4).
+            forget(key)
             if let will { release(will, of: key) }
             return
         }
@@ -238,7 +253,7 @@ public actor MQTTBroker {
         countPersistent(key, persistent ? 1 : -1)
     }
 
-    private func countPersistent(_ key: MQTTSessionKey, _ change: Int) {
+    func countPersistent(_ key: MQTTSessionKey, _ change: Int) {
         let count = persistentSessions[key.ownerKey, default: 0] + change
         persistentSessions[key.ownerKey] = count > 0 ? count : nil
     }

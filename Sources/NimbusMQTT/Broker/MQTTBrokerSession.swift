@@ -20,6 +20,10 @@ struct MQTTBrokerSession: Sendable {
     /// `Limits.maximumPersistentSessionsPerClient`.
     var isPersistent = false
 
+    /// A client connected with this session on another server (`MQTTBroker.release`): when this connection ends,
+    /// the session leaves memory.
+    var releasedToCluster = false
+
     var isConnected: Bool { mailbox != nil }
 
 }

@@ -8,6 +8,8 @@
 public protocol MQTTSessionStore: Sendable {
     /// Every stored session, to restore at start-up.
     func storedSessions() async throws -> [MQTTStoredSession]
+    /// One stored session: a client resuming on this server a session it had on another sharing the store.
+    func storedSession(_ key: MQTTSessionKey) async throws -> MQTTStoredSession?
 
     /// Creates or replaces the session's record and its subscriptions (filters with mount point).
     func saveSession(_ key: MQTTSessionKey, expiry: UInt32, subscriptions: [MQTTStoredSubscription]) async throws

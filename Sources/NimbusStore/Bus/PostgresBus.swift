@@ -67,7 +67,12 @@ public final class PostgresBus: MessageBus, Service {
     @discardableResult
     public func publish(_ message: BusMessage, to topic: BusTopic) -> Int {
         let delivered = local.publish(message, to: topic)
-        guard let item = BusEnvelope.encode(.message(topic: topic, message: message)) else { return delivered }
+        publishToOtherServers(message, to: topic)
+        return delivered
+    }
+
+    public func publishToOtherServers(_ message: BusMessage, to topic: BusTopic) {
+        guard let item = BusEnvelope.encode(.message(topic: topic, message: message)) else { return }
         let startsSender = outgoing.withLock { outgoing in
             guard outgoing.items.count < outgoingLimit else { return false as Bool? }
             outgoing.items.append(item)
@@ -79,7 +84,6 @@ public final class PostgresBus: MessageBus, Service {
         case .some(true): Task { await self.sendUntilEmpty() }
         case .some(false): break
         }
-        return delivered
     }
 
     /// Another node may have a subscriber to any topic.
