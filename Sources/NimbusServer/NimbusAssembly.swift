@@ -34,7 +34,8 @@ public struct NimbusAssembly: Sendable {
             eventObservers: ModeDialect.eventObservers(wakeOutbox: { outbox.wakeUp() }, limits: configuration.thingLimits),
             outboxSignal: { outbox.wakeUp() }, logger: logger,
             oauth: configuration.oauthSettings,
-            signInThrottle: SignInThrottle(limits: configuration.signInLimits),
+            signInThrottle: SignInThrottle(
+                limits: configuration.signInLimits, counts: bus.reachesOtherServers ? StoredAttemptCounts(store: store) : nil),
             messageThrottle: MessageThrottle(limits: configuration.messageLimits),
             secretBox: secretBox, commandLifetime: Double(configuration.cayenneCommandLifetime),
             thingLimits: configuration.thingLimits))

@@ -4,9 +4,12 @@ import ServiceLifecycle
 
 /// Beats for this server among those sharing a PostgreSQL database, every `interval`, and forgets the servers that
 /// missed three beats, with the device connections they held (`DeviceConnectionTracker.beat`): their devices show
-/// offline within about four intervals of a server's death. A failed beat is logged and tried again at the next.
+/// offline within about four intervals of a server's death. At each beat the sign-in attempts counted in the database
+/// past their window go too. A failed beat is logged and tried again at the next.
 struct NodeHeartbeat: Service {
     let connections: DeviceConnectionTracker
+    /// Its counts in the database are trimmed at each beat.
+    let signInThrottle: SignInThrottle
     let interval: Duration
     let logger: Logger
 
@@ -18,6 +21,7 @@ struct NodeHeartbeat: Service {
                 do {
                     try await Task.sleep(for: interval)
                     try await connections.beat(forgettingServersSilentFor: staleAfter)
+                    try await signInThrottle.forgetExpired()
                 } catch is CancellationError {
                     return
                 } catch {

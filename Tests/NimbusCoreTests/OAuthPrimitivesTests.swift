@@ -77,25 +77,25 @@ struct OAuthPrimitivesTests {
     }
 
     @Test("attempts are counted before they are checked: failures slow an account down, then refuse it or the address; a success clears the account but not the address")
-    func throttle() {
+    func throttle() async throws {
         var limits = SignInThrottle.Limits()
         limits.delayAfter = 2
         limits.refuseAfter = 4
         limits.refuseAfterPerAddress = 5
         let throttle = SignInThrottle(limits: limits)
-        #expect(throttle.begin(account: "a", address: "1.2.3.4") == .allowed(delay: .zero))
-        #expect(throttle.begin(account: "a", address: "1.2.3.4") == .allowed(delay: .zero))
-        #expect(throttle.begin(account: "a", address: "9.9.9.9") == .allowed(delay: limits.delay))
-        #expect(throttle.begin(account: "a", address: "1.2.3.4") == .allowed(delay: limits.delay))
+        #expect(try await throttle.begin(account: "a", address: "1.2.3.4") == .allowed(delay: .zero))
+        #expect(try await throttle.begin(account: "a", address: "1.2.3.4") == .allowed(delay: .zero))
+        #expect(try await throttle.begin(account: "a", address: "9.9.9.9") == .allowed(delay: limits.delay))
+        #expect(try await throttle.begin(account: "a", address: "1.2.3.4") == .allowed(delay: limits.delay))
         // Four attempts are running or failed: a fifth is refused before anything is checked.
-        #expect(throttle.begin(account: "a", address: "9.9.9.9") == .refused)
-        #expect(throttle.begin(account: "b", address: "9.9.9.9") == .allowed(delay: .zero))
-        #expect(throttle.begin(account: "c", address: "1.2.3.4") == .allowed(delay: .zero))
-        #expect(throttle.begin(account: "d", address: "1.2.3.4") == .allowed(delay: .zero))
-        #expect(throttle.begin(account: "e", address: "1.2.3.4") == .refused)
-        throttle.recordSuccess(account: "a", address: "1.2.3.4")
-        #expect(throttle.begin(account: "a", address: "8.8.8.8") == .allowed(delay: .zero))
-        #expect(throttle.begin(account: "e", address: "1.2.3.4") == .allowed(delay: .zero))
-        #expect(throttle.begin(account: "e", address: "1.2.3.4") == .refused)
+        #expect(try await throttle.begin(account: "a", address: "9.9.9.9") == .refused)
+        #expect(try await throttle.begin(account: "b", address: "9.9.9.9") == .allowed(delay: .zero))
+        #expect(try await throttle.begin(account: "c", address: "1.2.3.4") == .allowed(delay: .zero))
+        #expect(try await throttle.begin(account: "d", address: "1.2.3.4") == .allowed(delay: .zero))
+        #expect(try await throttle.begin(account: "e", address: "1.2.3.4") == .refused)
+        try await throttle.recordSuccess(account: "a", address: "1.2.3.4")
+        #expect(try await throttle.begin(account: "a", address: "8.8.8.8") == .allowed(delay: .zero))
+        #expect(try await throttle.begin(account: "e", address: "1.2.3.4") == .allowed(delay: .zero))
+        #expect(try await throttle.begin(account: "e", address: "1.2.3.4") == .refused)
     }
 }

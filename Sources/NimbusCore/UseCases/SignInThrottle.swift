@@ -8,7 +8,8 @@ import Synchronization
 /// An attempt is counted when it starts (`begin`), before the secret is checked, and uncounted only
 /// when it succeeds: concurrent guesses cannot slip past the limit while their checks are running.
 ///
-/// Kept in memory: a restart forgets the counts, which costs an attacker a restart they cannot cause.
+/// Counted in memory on a server alone on its database (a restart forgets the counts, which costs an attacker a
+/// restart they cannot cause), in the database when several servers share it.
 public final class SignInThrottle: Sendable {
     public enum Decision: Equatable, Sendable {
         case allowed(delay: Duration)
@@ -25,17 +26,14 @@ public final class SignInThrottle: Sendable {
         public init() {}
     }
 
-    private struct Failures {
-        var count: Int
-        var last: ContinuousClock.Instant
-    }
-
-    private let failures = Mutex([String: Failures]())
+    private let counts: any AttemptCounts
     private let limits: Limits
-    private let capacity = 100_000
 
-    public init(limits: Limits = Limits()) {
+    /// - Parameter counts: where attempts are counted: this process's memory (the default), or the database when
+    ///   several servers share it (`StoredAttemptCounts`), so that the limits hold across them.
+    public init(limits: Limits = Limits(), counts: (any AttemptCounts)? = nil) {
         self.limits = limits
+        self.counts = counts ?? MemoryAttemptCounts()
     }
 
     /// The throttle's key of an account: the same identifier in two projects is two accounts.
@@ -45,31 +43,25 @@ public final class SignInThrottle: Sendable {
 
     /// Starts an attempt on this account from this address: refused, or counted as a failure (until
     /// `recordSuccess`) and allowed after the delay.
-    public func begin(account: String, address: String?) -> Decision {
-        let now = ContinuousClock.now
-        return failures.withLock { failures in
-            if failures.count >= capacity { failures = failures.filter { now - $0.value.last < limits.window } }
-            let keys = keys(account: account, address: address)
-            let counts = keys.map { key -> Int in
-                guard let entry = failures[key], now - entry.last < limits.window else { return 0 }
-                return entry.count
-            }
-            guard counts[0] < limits.refuseAfter, counts.dropFirst().allSatisfy({ $0 < limits.refuseAfterPerAddress }) else { return .refused }
-            for (key, count) in zip(keys, counts) { failures[key] = Failures(count: count + 1, last: now) }
-            return .allowed(delay: counts[0] >= limits.delayAfter ? limits.delay : .zero)
+    public func begin(account: String, address: String?) async throws -> Decision {
+        let (perAccount, perAddress) = (limits.refuseAfter, limits.refuseAfterPerAddress)
+        let before = try await counts.count(keys(account: account, address: address), within: limits.window) { counts in
+            counts[0] < perAccount && counts.dropFirst().allSatisfy { $0 < perAddress }
         }
+        guard let before else { return .refused }
+        return .allowed(delay: before[0] >= limits.delayAfter ? limits.delay : .zero)
     }
 
     /// The attempt begun on this account succeeded: the account's count is cleared, and the attempt is
     /// taken off the address's count (not all of it: one address may be guessing many accounts).
-    public func recordSuccess(account: String, address: String?) {
-        failures.withLock { failures in
-            failures["account:" + account] = nil
-            if let address, var entry = failures["address:" + address] {
-                entry.count -= 1
-                failures["address:" + address] = entry.count > 0 ? entry : nil
-            }
-        }
+    public func recordSuccess(account: String, address: String?) async throws {
+        try await counts.clear("account:" + account)
+        if let address { try await counts.decrement("address:" + address) }
+    }
+
+    /// Forgets the counts older than the window (a database's: memory forgets as it goes).
+    public func forgetExpired() async throws {
+        try await counts.forget(olderThan: limits.window)
     }
 
     /// Runs `verify` as one counted attempt: refused with `refusal` past the limit, delayed when the
@@ -77,12 +69,12 @@ public final class SignInThrottle: Sendable {
     public func attempt<T: Sendable>(
         account: String, address: String?, refusal: @autoclosure () -> any Error, _ verify: () async throws -> T
     ) async throws -> T {
-        switch begin(account: account, address: address) {
+        switch try await begin(account: account, address: address) {
         case .refused: throw refusal()
         case .allowed(let delay): if delay > .zero { try await Task.sleep(for: delay) }
         }
         let result = try await verify()
-        recordSuccess(account: account, address: address)
+        try await recordSuccess(account: account, address: address)
         return result
     }
 

@@ -39,6 +39,7 @@ enum Migrations {
         .readingsByChannelCovering,
         .busSpills,
         .nodes,
+        .attemptCounts,
     ]
 
     /// Replaces the type placeholders with the backend's types.
