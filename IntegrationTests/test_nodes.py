@@ -6,6 +6,7 @@ NIMBUS_TEST_POSTGRES_URL is set."""
 from __future__ import annotations
 
 import copy
+import signal
 import subprocess
 import time
 
@@ -228,3 +229,22 @@ def test_an_mqtt_session_resumes_on_another_node_which_takes_it_over(nodes):
     assert second.wait_disconnected(5) == 0x8E, "node 2's connection ended as taken over"
     mqtt_on(node1, tenant).connect(V5).publish(topic, "on node 3", qos=1)
     third.expect(topic, "on node 3", timeout=5)
+
+
+def test_a_draining_node_turns_away_new_clients_then_tells_mqtt_clients_to_move(postgres_url, nimbus_bin, mailbox, sms,
+                                                                                 tmp_path):
+    node = NimbusServer(nimbus_bin, tmp_path / "draining", database=postgres_url, mailbox=mailbox, sms=sms,
+                        extra_args=["--drain-delay", "2"])
+    node.start()
+    try:
+        tenant = NimbusBroker(node, Project(node))
+        client = tenant.connect(V5)
+        node.process.send_signal(signal.SIGTERM)
+        wait_until(lambda: requests.get(node.base_url + "/ready", timeout=2).status_code == 503, timeout=2,
+                   what="/ready at 503 once draining")
+        assert requests.get(node.base_url + "/health", timeout=2).status_code == 200, "still serving its clients"
+        assert client.connected, "MQTT clients stay for the drain delay"
+        assert client.wait_disconnected(10) == 0x8B, "then are told the server is shutting down"
+        assert node.process.wait(10) == 0
+    finally:
+        node.kill()

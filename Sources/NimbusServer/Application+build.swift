@@ -24,7 +24,7 @@ import ServiceLifecycle
 /// with it.
 public func buildApplication(
     configuration: ServerConfiguration, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    drain: ServerDrain? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     // Everything that can fail on a bad setting is checked before the store opens.
     let mqttTLS = try mqttTLSContext(configuration)
@@ -35,7 +35,7 @@ public func buildApplication(
         let heartbeat = NodeHeartbeat(connections: nimbus.connections, signInThrottle: nimbus.environment.signInThrottle, interval: .seconds(configuration.nodeHeartbeatInterval), logger: logger)
         try await nimbus.start(forgettingServersSilentFor: heartbeat.staleAfter)
 
-        let router = buildRouter(metrics: metrics, isReady: { assembly.isReady })
+        let router = buildRouter(metrics: metrics, isReady: { assembly.isReady && drain?.isDraining != true })
         let serverName = "Nimbus"
         let webSocketRouter = Router(context: NimbusRequestContext.self)
         let mode = ModeDialect(nimbus: nimbus, publicURL: publicURL)

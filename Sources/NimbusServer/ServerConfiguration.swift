@@ -63,6 +63,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var busOutgoingQueue = 65_536
     /// Seconds between the heartbeats of a server sharing a PostgreSQL database; one silent for three is gone.
     public var nodeHeartbeatInterval = 5
+    /// Seconds a server stopping keeps serving while `/ready` says 503, for its load balancer to notice.
+    public var drainDelay = 0
     /// Failed password or code sign-ins per account before sign-in is refused.
     public var signInMaxFailures = 10
     /// Failed sign-ins from one client address, on any accounts, before its sign-ins are refused.

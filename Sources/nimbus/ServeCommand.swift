@@ -5,7 +5,7 @@ import Metrics
 import NimbusServer
 import Prometheus
 
-/// `nimbus serve`: runs every listener until SIGTERM or SIGINT.
+/// `nimbus serve`: runs every listener until SIGTERM or SIGINT (after `--drain-delay`, see `ServerDrain`).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Run the Nimbus server.", discussion: ServerSetting.helpText)
@@ -23,9 +23,10 @@ struct ServeCommand: AsyncParsableCommand {
         let metrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         let logger = Logger(label: "nimbus")
-        let app = try await buildApplication(configuration: configuration, logger: logger, metrics: metrics) { port in
+        let drain = ServerDrain(delay: .seconds(configuration.drainDelay))
+        let app = try await buildApplication(configuration: configuration, logger: logger, metrics: metrics, drain: drain) { port in
             logger.info("Nimbus is ready", metadata: ["http.port": "\(port)", "data": "\(configuration.databaseURL == nil ? configuration.dataDirectory : "postgres")"])
         }
-        try await app.runService()
+        try await drain.run(app, logger: logger)
     }
 }

@@ -92,6 +92,8 @@ extension ServerSetting {
                 help: "live messages waiting to be sent to the other nodes on PostgreSQL; past it new ones reach this node's subscribers only"),
         .number("node-heartbeat-interval", \.nodeHeartbeatInterval, in: 1...3_600,
                 help: "seconds between a server's heartbeats on PostgreSQL; the devices of a server silent for three show offline"),
+        .number("drain-delay", \.drainDelay, in: 0...3_600,
+                help: "seconds a stopping server keeps serving with `/ready` at 503 before it shuts down, for a load balancer to move new clients elsewhere (0: stop at once)"),
     ]
 
     static let messaging: [ServerSetting] = [
