@@ -23,10 +23,12 @@ pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="NIMBUS_TEST_POSTGRES_URL 
 
 @pytest.fixture
 def nodes(postgres_url, nimbus_bin, mailbox, sms, tmp_path):
-    # Heartbeats every second: a silent node is forgotten after three.
+    # Heartbeats every second: a silent node is forgotten after three. One public URL, as behind a balancer.
     servers = [NimbusServer(nimbus_bin, tmp_path / f"node-{index}", database=postgres_url, mailbox=mailbox, sms=sms,
                             extra_args=["--node-heartbeat-interval", "1"])
                for index in range(3)]
+    for server in servers:
+        server.extra_args += ["--public-url", servers[0].base_url]
     try:
         for server in servers:
             server.start()
@@ -248,3 +250,29 @@ def test_a_draining_node_turns_away_new_clients_then_tells_mqtt_clients_to_move(
         assert node.process.wait(10) == 0
     finally:
         node.kill()
+
+
+def test_after_a_kill_9_the_next_jobs_and_their_mail_go_out_once(nodes, mailbox):
+    """Every node runs the scheduler and the outbox, each run and each mail claimed by one of them: with one node killed
+    before the jobs are due, the others run each job once and send each mail once."""
+    from datetime import datetime, timedelta, timezone
+
+    from cayenne import PLATFORM, Account, Cayenne, expect_json
+
+    account = Account(Cayenne(nodes[0]), Cayenne(nodes[0]).app())
+    start = datetime.now(timezone.utc) + timedelta(seconds=4)
+    emails = [unique_email() for _ in range(4)]
+    jobs = [expect_json(account.call("POST", "/jobs", json={
+        "title": f"After the kill {index}", "notifications": [{"method": "email", "value": email}],
+        "config": {"type": "interval", "interval": 1, "unit": "minute", "start_date": start.strftime("%Y-%m-%d %H:%M:%S"),
+                   "tz": "UTC"},
+    }), 200) for index, email in enumerate(emails)]
+    nodes[0].kill()
+    for email in emails:
+        mailbox.pop(email, timeout=20)
+    time.sleep(2)
+    assert [mailbox.count(email) for email in emails] == [1] * 4, "each job's mail once"
+    survivor = Cayenne(nodes[1])  # the nodes share one public URL, so node 1's token is good on node 2
+    for job in jobs:
+        runs = expect_json(survivor.request("GET", f"{PLATFORM}/jobs/{job['_id']}/runs", account.token), 200)
+        assert len(runs) == 1, "one run, by one of the two nodes left"
