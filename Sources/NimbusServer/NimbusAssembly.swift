@@ -26,7 +26,7 @@ public struct NimbusAssembly: Sendable {
         let outbox = OutboxWorker(store: store, mail: mail, sms: sms, webhooks: WebhookSender(store: store), pushes: pushes, logger: logger)
         let bus = store.bus(
             local: InProcessBus(queueLimit: configuration.liveSubscriberQueue, byteLimit: configuration.liveSubscriberQueueBytes),
-            outgoingLimit: configuration.busOutgoingQueue, logger: logger)
+            outgoingLimit: configuration.busOutgoingQueue, outgoingByteLimit: configuration.busOutgoingQueueBytes, logger: logger)
         let nimbus = Nimbus(environment: CoreEnvironment(
             store: store,
             bus: bus,

@@ -61,6 +61,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var livePublishQueue = 1024
     /// Live messages waiting to be sent to the other nodes (PostgreSQL only) before new ones stay on this node.
     public var busOutgoingQueue = 65_536
+    /// Their bytes (encoded).
+    public var busOutgoingQueueBytes = 64 << 20
     /// Seconds between the heartbeats of a server sharing a PostgreSQL database; one silent for three is gone.
     public var nodeHeartbeatInterval = 5
     /// Seconds a server stopping keeps serving while `/ready` says 503, for its load balancer to notice.

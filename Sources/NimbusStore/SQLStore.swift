@@ -42,9 +42,10 @@ public final class SQLStore: Store, Service {
 
     /// The bus for this store's processes: `local` itself on SQLite (one process), a `PostgresBus` around it on
     /// PostgreSQL, where several nodes may share the database; run it as a service (it is one when it is a `PostgresBus`).
-    public func bus(local: InProcessBus, outgoingLimit: Int, logger: Logger) -> any MessageBus {
+    public func bus(local: InProcessBus, outgoingLimit: Int, outgoingByteLimit: Int, logger: Logger) -> any MessageBus {
         guard let postgresURL else { return local }
-        return PostgresBus(store: self, url: postgresURL, local: local, outgoingLimit: outgoingLimit, logger: logger)
+        return PostgresBus(
+            store: self, url: postgresURL, local: local, outgoingLimit: outgoingLimit, outgoingByteLimit: outgoingByteLimit, logger: logger)
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {

@@ -90,6 +90,8 @@ extension ServerSetting {
                 help: "batches of stored events waiting for their live audience to be read; past it live copies are dropped (the events are stored)"),
         .number("bus-outgoing-queue", \.busOutgoingQueue, in: 1...10_000_000,
                 help: "live messages waiting to be sent to the other nodes on PostgreSQL; past it new ones reach this node's subscribers only"),
+        .number("bus-outgoing-queue-bytes", \.busOutgoingQueueBytes, in: (2 << 20)...(1 << 30),
+                help: "the bytes of those messages (at least 2 MiB: more than the largest event)"),
         .number("node-heartbeat-interval", \.nodeHeartbeatInterval, in: 1...3_600,
                 help: "seconds between a server's heartbeats on PostgreSQL; the devices of a server silent for three show offline"),
         .number("drain-delay", \.drainDelay, in: 0...3_600,

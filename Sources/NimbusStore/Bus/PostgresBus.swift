@@ -31,6 +31,7 @@ public final class PostgresBus: MessageBus, Service {
     private let store: SQLStore
     private let url: PostgresURL
     private let outgoingLimit: Int
+    private let outgoingByteLimit: Int
     private let logger: Logger
     private let outgoing = Mutex(Outgoing())
     private let listening = Atomic<Bool>(false)
@@ -42,23 +43,29 @@ public final class PostgresBus: MessageBus, Service {
     private struct Outgoing {
         /// Messages waiting for the sender, each already encoded as one `BusEnvelope.Item`.
         var items: [String] = []
+        var bytes = 0
         var isSending = false
     }
 
     /// - Parameters:
     ///   - local: the process's own bus, which holds the subscriptions and their bounds.
-    ///   - outgoingLimit: messages waiting to be sent to the other nodes; past it new ones reach this node's
-    ///     subscribers only (counted in `nimbus_bus_dropped_total`), so a database that stalls cannot grow memory.
-    init(store: SQLStore, url: PostgresURL, local: InProcessBus, outgoingLimit: Int, logger: Logger) {
+    ///   - outgoingLimit: messages waiting to be sent to the other nodes, and `outgoingByteLimit` their bytes; past
+    ///     either, new ones reach this node's subscribers only (counted in `nimbus_bus_dropped_total`), so a database
+    ///     that stalls cannot grow memory.
+    init(store: SQLStore, url: PostgresURL, local: InProcessBus, outgoingLimit: Int, outgoingByteLimit: Int, logger: Logger) {
         self.store = store
         self.url = url
         self.local = local
         self.outgoingLimit = outgoingLimit
+        self.outgoingByteLimit = outgoingByteLimit
         self.logger = logger
     }
 
     /// Whether the node listens to the others now (for its readiness).
     public var isListening: Bool { listening.load(ordering: .relaxed) }
+
+    /// Messages waiting to be sent to the other nodes (for tests of the bound).
+    var outgoingCount: Int { outgoing.withLock { $0.items.count } }
 
     public func subscribe(to topics: [BusTopic]) -> BusSubscription {
         local.subscribe(to: topics)
@@ -74,8 +81,9 @@ public final class PostgresBus: MessageBus, Service {
     public func publishToOtherServers(_ message: BusMessage, to topic: BusTopic) {
         guard let item = BusEnvelope.encode(.message(topic: topic, message: message)) else { return }
         let startsSender = outgoing.withLock { outgoing in
-            guard outgoing.items.count < outgoingLimit else { return false as Bool? }
+            guard outgoing.items.count < outgoingLimit, outgoing.bytes + item.utf8.count <= outgoingByteLimit else { return false as Bool? }
             outgoing.items.append(item)
+            outgoing.bytes += item.utf8.count
             defer { outgoing.isSending = true }
             return !outgoing.isSending
         }
@@ -156,7 +164,10 @@ public final class PostgresBus: MessageBus, Service {
     private func sendUntilEmpty() async {
         while true {
             let items = outgoing.withLock { outgoing in
-                defer { outgoing.items.removeAll(keepingCapacity: true) }
+                defer {
+                    outgoing.items.removeAll(keepingCapacity: true)
+                    outgoing.bytes = 0
+                }
                 if outgoing.items.isEmpty { outgoing.isSending = false }
                 return outgoing.items
             }
