@@ -32,7 +32,9 @@ public func buildApplication(
     let (store, outbox, nimbus) = (assembly.store, assembly.outbox, assembly.nimbus)
     let publicURL = configuration.publicBaseURL
     do {
-        let heartbeat = NodeHeartbeat(connections: nimbus.connections, signInThrottle: nimbus.environment.signInThrottle, interval: .seconds(configuration.nodeHeartbeatInterval), logger: logger)
+        let heartbeat = NodeHeartbeat(
+            connections: nimbus.connections, signInThrottle: nimbus.environment.signInThrottle,
+            messageWindow: .seconds(nimbus.environment.messageThrottle.limits.window), interval: .seconds(configuration.nodeHeartbeatInterval), logger: logger)
         try await nimbus.start(forgettingServersSilentFor: heartbeat.staleAfter)
 
         let router = buildRouter(metrics: metrics, isReady: { assembly.isReady && drain?.isDraining != true })

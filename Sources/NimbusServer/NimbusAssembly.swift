@@ -36,7 +36,7 @@ public struct NimbusAssembly: Sendable {
             oauth: configuration.oauthSettings,
             signInThrottle: SignInThrottle(
                 limits: configuration.signInLimits, counts: bus.reachesOtherServers ? StoredAttemptCounts(store: store) : nil),
-            messageThrottle: MessageThrottle(limits: configuration.messageLimits),
+            messageThrottle: MessageThrottle(limits: configuration.messageLimits, countsAddressesInStore: bus.reachesOtherServers),
             secretBox: secretBox, commandLifetime: Double(configuration.cayenneCommandLifetime),
             thingLimits: configuration.thingLimits))
         return NimbusAssembly(store: store, outbox: outbox, nimbus: nimbus, bus: bus)

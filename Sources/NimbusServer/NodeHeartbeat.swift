@@ -8,8 +8,10 @@ import ServiceLifecycle
 /// past their window go too. A failed beat is logged and tried again at the next.
 struct NodeHeartbeat: Service {
     let connections: DeviceConnectionTracker
-    /// Its counts in the database are trimmed at each beat.
+    /// The counts in the database (its, and the message throttle's per address, kept for `messageWindow`) are
+    /// trimmed at each beat.
     let signInThrottle: SignInThrottle
+    let messageWindow: Duration
     let interval: Duration
     let logger: Logger
 
@@ -21,7 +23,7 @@ struct NodeHeartbeat: Service {
                 do {
                     try await Task.sleep(for: interval)
                     try await connections.beat(forgettingServersSilentFor: staleAfter)
-                    try await signInThrottle.forgetExpired()
+                    try await signInThrottle.forgetExpired(keeping: messageWindow)
                 } catch is CancellationError {
                     return
                 } catch {

@@ -59,9 +59,10 @@ public final class SignInThrottle: Sendable {
         if let address { try await counts.decrement("address:" + address) }
     }
 
-    /// Forgets the counts older than the window (a database's: memory forgets as it goes).
-    public func forgetExpired() async throws {
-        try await counts.forget(olderThan: limits.window)
+    /// Forgets the counts older than the window, or than `keeping` if longer (a database's, which other throttles'
+    /// counts share: memory forgets as it goes).
+    public func forgetExpired(keeping: Duration = .zero) async throws {
+        try await counts.forget(olderThan: max(limits.window, keeping))
     }
 
     /// Runs `verify` as one counted attempt: refused with `refusal` past the limit, delayed when the
