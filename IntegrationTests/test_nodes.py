@@ -276,3 +276,31 @@ def test_after_a_kill_9_the_next_jobs_and_their_mail_go_out_once(nodes, mailbox)
     for job in jobs:
         runs = expect_json(survivor.request("GET", f"{PLATFORM}/jobs/{job['_id']}/runs", account.token), 200)
         assert len(runs) == 1, "one run, by one of the two nodes left"
+
+
+def test_an_oauth_client_token_revoked_or_its_app_deactivated_on_one_node_stops_working_on_another_at_once(nodes):
+    from cayenne import Cayenne, expect_json
+
+    node1, node2, node3 = nodes
+    cayenne = Cayenne(node1)
+    app = cayenne.app(confidential=True)
+
+    def client_token() -> str:
+        return cayenne.oauth(app).fetch_token(cayenne.token_url, grant_type="client_credentials")["access_token"]
+
+    def works_on_node2(token: str) -> int:
+        return requests.get(f"{node2.base_url}/mode/auth", headers={"Authorization": f"Bearer {token}"}, timeout=5).status_code
+
+    token = client_token()
+    assert works_on_node2(token) == 200  # now in node 2's credential cache
+    revoked = requests.post(f"{node3.base_url}/cayenne/oauth/revoke", timeout=5,
+                            data={"token": token, "client_id": app.id, "client_secret": app.secret})
+    assert revoked.status_code == 200, revoked.text
+    wait_until(lambda: works_on_node2(token) == 401, timeout=1, what="node 2 refusing the token revoked on node 3")
+
+    other = client_token()
+    assert works_on_node2(other) == 200
+    admin = cayenne.project.key("admin").key
+    expect_json(requests.put(f"{node3.base_url}/cayenne/applications/{app.id}", json={"status": "inactive"}, timeout=5,
+                             headers={"Authorization": f"Bearer {admin}"}), 200)
+    wait_until(lambda: works_on_node2(other) == 401, timeout=1, what="node 2 refusing the deactivated app's token")

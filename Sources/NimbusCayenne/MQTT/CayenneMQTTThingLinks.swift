@@ -66,7 +66,7 @@ final class CayenneMQTTThingLinks: Sendable {
             for client in links.clients(of: identity.thingId) {
                 await broker.closeConnection(of: client, reason: .notAuthorized)
             }
-        case .event, .command, .keyValue, .readings, .commandStatus, .broker:
+        case .event, .command, .keyValue, .readings, .commandStatus, .broker, .credentialRevoked:
             break
         }
     }

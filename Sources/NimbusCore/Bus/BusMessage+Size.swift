@@ -13,6 +13,7 @@ extension BusMessage {
         case .readings(let readings): return readings.reduce(overhead) { $0 + 96 + $1.channel.utf8.count + $1.value.approximateSize }
         case .commandStatus(let command): return overhead + command.value.utf8.count + (command.message?.utf8.count ?? 0)
         case .revoked: return overhead
+        case .credentialRevoked: return overhead
         case .broker(let note): return overhead + (note.message?.count ?? 0) + note.mountPoint.utf8.count + (note.clientIdentifier?.utf8.count ?? 0)
         }
     }

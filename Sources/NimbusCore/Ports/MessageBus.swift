@@ -13,10 +13,12 @@ public enum BusTopic: Sendable, Hashable, Codable {
     case home(Int)
     /// What the MQTT brokers of servers sharing a database tell each other (`BrokerNote`).
     case brokers
+    /// Credentials revoked on one server that the others' caches must forget (`CredentialRevocation`).
+    case credentials
 
     /// A topic's kind, without its id: what a publisher asks the bus about before it looks up whom to publish to.
     public enum Kind: Sendable, Hashable {
-        case project, user, device, session, home, brokers
+        case project, user, device, session, home, brokers, credentials
     }
 
     public var kind: Kind {
@@ -27,8 +29,17 @@ public enum BusTopic: Sendable, Hashable, Codable {
         case .session: .session
         case .home: .home
         case .brokers: .brokers
+        case .credentials: .credentials
         }
     }
+}
+
+/// A credential revoked that belongs to no topic: the caches of the servers sharing a bus forget it.
+public enum CredentialRevocation: Sendable, Hashable, Codable {
+    /// One token, by its hash (an OAuth client's own access token).
+    case token(hash: String)
+    /// Every client token of an app (it was deactivated).
+    case client(appId: String)
 }
 
 /// A message carried by the bus.
@@ -47,6 +58,8 @@ public enum BusMessage: Sendable, Hashable, Codable {
     case revoked
     /// A note from one server's MQTT broker to the others'.
     case broker(BrokerNote)
+    /// A credential that is not a topic's (an OAuth client's token, an app's tokens) was revoked on another server.
+    case credentialRevoked(CredentialRevocation)
 }
 
 /// Carries live messages between the parts of Nimbus. Delivery is best effort and at most once: what
@@ -62,10 +75,10 @@ public protocol MessageBus: Sendable {
     /// which topics of the kind to publish to (the members of an event's home) when nobody listens to any. A bus
     /// that cannot tell (one shared by several processes) says `true`.
     func mayHaveSubscribers(_ kind: BusTopic.Kind) -> Bool
-    /// Calls `handler` with the topic of each revocation another process publishes on a bus they share, before its
-    /// subscribers here get it: the credential cache forgets what the other node revoked (`CoreEnvironment.revoke` does
-    /// it for this process's own). A bus of one process never calls it.
-    func onRevocationFromElsewhere(_ handler: @escaping @Sendable (BusTopic) -> Void)
+    /// Calls `handler` with each revocation (`.revoked` with its topic, `.credentialRevoked`) another process publishes
+    /// on a bus they share, before its subscribers here get it: the credential cache forgets what the other node
+    /// revoked (`CoreEnvironment.revoke` does it for this process's own). A bus of one process never calls it.
+    func onRevocationFromElsewhere(_ handler: @escaping @Sendable (BusMessage, BusTopic) -> Void)
     /// Whether other servers share this bus (and the database): then this one is not alone, and what other servers
     /// hold (their device connections) is theirs until they stop beating.
     var reachesOtherServers: Bool { get }
@@ -78,7 +91,7 @@ extension MessageBus {
     public var reachesOtherServers: Bool { false }
     public func publishToOtherServers(_ message: BusMessage, to topic: BusTopic) {}
     public func mayHaveSubscribers(_ kind: BusTopic.Kind) -> Bool { true }
-    public func onRevocationFromElsewhere(_ handler: @escaping @Sendable (BusTopic) -> Void) {}
+    public func onRevocationFromElsewhere(_ handler: @escaping @Sendable (BusMessage, BusTopic) -> Void) {}
 }
 
 /// One subscriber's view of the bus.

@@ -89,7 +89,7 @@ public struct ApplicationUseCases: Sendable {
             return app
         }
         // An app that is no longer active loses its client tokens at once, not when the cache expires.
-        if app.status != .active { environment.credentials.forget(client: app.id) }
+        if app.status != .active { environment.revoke(.client(appId: app.id)) }
         return app
     }
 

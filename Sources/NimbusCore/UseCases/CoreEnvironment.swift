@@ -63,7 +63,14 @@ public struct CoreEnvironment: Sendable {
         self.commandLifetime = commandLifetime
         self.thingLimits = thingLimits
         // Another node's revocations reach this one's cache too (a bus between nodes; `revoke` for this node's own).
-        bus.onRevocationFromElsewhere { [credentials] topic in credentials.forget(topic) }
+        bus.onRevocationFromElsewhere { [credentials] message, topic in
+            switch message {
+            case .revoked: credentials.forget(topic)
+            case .credentialRevoked(.token(let hash)): credentials.forget(tokenHash: hash)
+            case .credentialRevoked(.client(let appId)): credentials.forget(client: appId)
+            default: break
+            }
+        }
     }
 
     /// Makes the credentials of a session, user or device stop working at once in this process, and
@@ -71,6 +78,16 @@ public struct CoreEnvironment: Sendable {
     func revoke(_ topic: BusTopic) {
         credentials.forget(topic)
         bus.publish(.revoked, to: topic)
+    }
+
+    /// Makes a credential that belongs to no topic stop working at once here and on the other servers sharing the
+    /// bus. Call it after the commit that revoked it.
+    func revoke(_ credential: CredentialRevocation) {
+        switch credential {
+        case .token(let hash): credentials.forget(tokenHash: hash)
+        case .client(let appId): credentials.forget(client: appId)
+        }
+        bus.publishToOtherServers(.credentialRevoked(credential), to: .credentials)
     }
 }
 

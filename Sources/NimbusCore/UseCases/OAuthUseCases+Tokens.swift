@@ -23,7 +23,7 @@ extension OAuthUseCases {
         case .client:
             guard case .string(let jti)? = claims["jti"], case .number(let exp)? = claims["exp"] else { return }
             try await store.write { tx in try await tx.oauth.revokeToken(jti: jti, expirationTime: Date(timeIntervalSince1970: exp)) }
-            environment.credentials.forget(tokenHash: Secrets.hash(token))
+            environment.revoke(.token(hash: Secrets.hash(token)))
         default:
             return
         }

@@ -52,7 +52,7 @@ final class ModeMQTTDeviceLinks: Sendable {
                 for client in links.clients(of: deviceId) {
                     await broker.closeConnection(of: client, reason: .notAuthorized)
                 }
-            case .event, .thingCommand, .readings, .commandStatus, .broker:
+            case .event, .thingCommand, .readings, .commandStatus, .broker, .credentialRevoked:
                 break
             }
         } catch {

@@ -35,7 +35,7 @@ public final class PostgresBus: MessageBus, Service {
     private let logger: Logger
     private let outgoing = Mutex(Outgoing())
     private let listening = Atomic<Bool>(false)
-    private let revocationHandlers = Mutex<[@Sendable (BusTopic) -> Void]>([])
+    private let revocationHandlers = Mutex<[@Sendable (BusMessage, BusTopic) -> Void]>([])
     private let sent = Counter(label: "nimbus_bus_notified_total")
     private let dropped = Counter(label: "nimbus_bus_dropped_total")
     private let received = Counter(label: "nimbus_bus_received_total")
@@ -99,7 +99,7 @@ public final class PostgresBus: MessageBus, Service {
 
     public var reachesOtherServers: Bool { true }
 
-    public func onRevocationFromElsewhere(_ handler: @escaping @Sendable (BusTopic) -> Void) {
+    public func onRevocationFromElsewhere(_ handler: @escaping @Sendable (BusMessage, BusTopic) -> Void) {
         revocationHandlers.withLock { $0.append(handler) }
     }
 
@@ -154,8 +154,10 @@ public final class PostgresBus: MessageBus, Service {
 
     private func deliver(_ message: BusMessage, to topic: BusTopic) {
         received.increment()
-        if case .revoked = message {
-            for handler in revocationHandlers.withLock({ $0 }) { handler(topic) }
+        switch message {
+        case .revoked, .credentialRevoked:
+            for handler in revocationHandlers.withLock({ $0 }) { handler(message, topic) }
+        default: break
         }
         local.publish(message, to: topic)
     }
