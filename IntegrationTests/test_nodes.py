@@ -205,7 +205,7 @@ def test_mqtt_messages_cross_the_nodes_at_qos1_none_lost_and_retained_ones_too(n
     assert late.expect(f"{topic}/state", "on", timeout=5).retain
 
 
-def test_an_mqtt_session_resumes_on_another_node_which_takes_it_over(nodes):
+def test_an_mqtt_session_resumes_on_another_node_which_takes_it_over(nodes, postgres_url):
     node1, node2, node3 = nodes
     tenant = NimbusBroker(node1, Project(node1))
     topic, client_id = unique_topic(), unique_client_id("roamer")
@@ -214,9 +214,10 @@ def test_an_mqtt_session_resumes_on_another_node_which_takes_it_over(nodes):
     first.connect()
     first.subscribe(topic, qos=1)
     first.disconnect()
-    # Published on node 3 while the client is away: queued for its session (held on node 1).
+    # Published on node 3 while the client is away: queued for its session by node 1, which holds it, and stored.
     mqtt_on(node3, tenant).connect(V5).publish(topic, "while away", qos=1)
-    time.sleep(0.5)
+    wait_until(lambda: sql(postgres_url, f"SELECT count(*) FROM mqtt_queue WHERE client_id = '{client_id}'") == "1",
+               timeout=5, what="the message queued in the store for the session")
 
     second = mqtt_on(node2, tenant).client(V5, client_id=client_id, clean=False, session_expiry=300)
     assert second.connect().session_present, "the session resumed on node 2"
@@ -304,3 +305,23 @@ def test_an_oauth_client_token_revoked_or_its_app_deactivated_on_one_node_stops_
     expect_json(requests.put(f"{node3.base_url}/cayenne/applications/{app.id}", json={"status": "inactive"}, timeout=5,
                              headers={"Authorization": f"Bearer {admin}"}), 200)
     wait_until(lambda: works_on_node2(other) == 401, timeout=1, what="node 2 refusing the deactivated app's token")
+
+
+def test_the_will_of_a_client_on_a_node_killed_with_9_is_published_once_by_another(nodes):
+    node1, node2, node3 = nodes
+    tenant = NimbusBroker(node1, Project(node1))
+    topic = unique_topic()
+    watcher = mqtt_on(node2, tenant).connect(V5)
+    watcher.subscribe(f"{topic}/#", qos=1)
+    leaving = mqtt_on(node1, tenant).client(V5)
+    leaving.paho.will_set(f"{topic}/will", b"gone", qos=1)
+    leaving.connect()
+    staying = mqtt_on(node1, tenant).client(V5)
+    staying.paho.will_set(f"{topic}/will-normal", b"not sent", qos=1)
+    staying.connect()
+    staying.disconnect()  # a normal DISCONNECT: its will is dropped, here and for the other nodes
+    time.sleep(0.3)
+    node1.kill()
+    message = watcher.expect(f"{topic}/will", "gone", timeout=10)
+    assert message.qos == 1
+    watcher.expect_none(2.5)  # once, not by each of the two nodes left, and never the dropped one

@@ -32,10 +32,8 @@ public func buildApplication(
     let (store, outbox, nimbus) = (assembly.store, assembly.outbox, assembly.nimbus)
     let publicURL = configuration.publicBaseURL
     do {
-        let heartbeat = NodeHeartbeat(
-            connections: nimbus.connections, signInThrottle: nimbus.environment.signInThrottle,
-            messageWindow: .seconds(nimbus.environment.messageThrottle.limits.window), interval: .seconds(configuration.nodeHeartbeatInterval), logger: logger)
-        try await nimbus.start(forgettingServersSilentFor: heartbeat.staleAfter)
+        let heartbeatInterval = Duration.seconds(configuration.nodeHeartbeatInterval)
+        try await nimbus.start(forgettingServersSilentFor: NodeHeartbeat.staleAfter(heartbeatInterval))
 
         let router = buildRouter(metrics: metrics, isReady: { assembly.isReady && drain?.isDraining != true })
         let serverName = "Nimbus"
@@ -49,8 +47,13 @@ public func buildApplication(
         try await broker.restore()
         // Beside other servers, the brokers route each other's messages and hand sessions over (`MQTTClusterRelay`).
         let relay = assembly.bus.reachesOtherServers
-            ? MQTTClusterRelay(bus: assembly.bus, broker: broker, node: nimbus.environment.node, logger: logger) : nil
+            ? MQTTClusterRelay(bus: assembly.bus, broker: broker, wills: SQLMQTTStore(store: store), node: nimbus.environment.node, logger: logger)
+            : nil
         if let relay { await broker.join(relay) }
+        let heartbeat = NodeHeartbeat(
+            connections: nimbus.connections, signInThrottle: nimbus.environment.signInThrottle,
+            messageWindow: .seconds(nimbus.environment.messageThrottle.limits.window), relay: relay, interval: heartbeatInterval,
+            logger: logger)
         let hubs = WiFiMotionHubLinks(nimbus: nimbus, broker: broker)
         try await WiFiMotionDialect.start(nimbus: nimbus, projectName: configuration.wifiMotionProject, publicURL: publicURL)
             .addRoutes(to: router, webSocketRouter: webSocketRouter, hubs: hubs)

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NimbusCore
 import NimbusMQTT
+import NimbusMQTTStore
 import ServiceLifecycle
 
 /// The broker's `MQTTCluster` over the bus between servers (`PostgresBus`, topic `.brokers`): what this broker routes
@@ -14,6 +15,8 @@ import ServiceLifecycle
 struct MQTTClusterRelay: MQTTCluster, Service {
     let bus: any MessageBus
     let broker: MQTTBroker
+    /// Where the wills of this server's connections are kept for the others.
+    let wills: SQLMQTTStore
     /// This server's id, the origin of its notes.
     let node: String
     let logger: Logger
@@ -29,6 +32,27 @@ struct MQTTClusterRelay: MQTTCluster, Service {
         send(BrokerNote(
             kind: .sessionClaimed, origin: node, message: nil, mountPoint: key.mountPoint, owner: key.owner,
             clientIdentifier: key.clientIdentifier))
+    }
+
+    func holdWill(_ will: MQTTMessage, of key: MQTTSessionKey, connection: Int) async {
+        do {
+            try await wills.holdWill(will, of: key, node: node, connection: connection)
+        } catch {
+            logger.warning("MQTT will not kept for the other servers", metadata: ["client": "\(key)", "error": "\(error)"])
+        }
+    }
+
+    func dropWill(of key: MQTTSessionKey, connection: Int) async {
+        try? await wills.dropWill(of: key, node: node, connection: connection)
+    }
+
+    /// Publishes the wills of the connections that servers gone silent still had open (`NodeHeartbeat`, after it
+    /// forgot those servers): each is taken by one server only, and published as plain MQTT (a dialect's handling
+    /// of a will runs on the server of its connection only).
+    func publishWillsOfGoneServers() async throws {
+        for (key, will) in try await wills.takeWillsOfGoneServers() {
+            await broker.publish(will, in: key.mountPoint, from: key)
+        }
     }
 
     private func send(_ note: BrokerNote) {

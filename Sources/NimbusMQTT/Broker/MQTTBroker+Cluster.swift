@@ -30,6 +30,17 @@ extension MQTTBroker {
         }
     }
 
+    /// Keeps a newly admitted connection's will with the other servers (`MQTTCluster.holdWill`), before its CONNACK.
+    func holdWill(_ will: MQTTMessage, of key: MQTTSessionKey, connection: Int) async {
+        await cluster?.holdWill(will, of: key, connection: connection)
+    }
+
+    /// The connection ended here: the other servers' copy of its will goes.
+    func dropClusterWill(of key: MQTTSessionKey, connection: Int) {
+        guard let cluster else { return }
+        Task { await cluster.dropWill(of: key, connection: connection) }
+    }
+
     /// Drops a session from memory only (another server owns it now).
     func forget(_ key: MQTTSessionKey) {
         guard let session = sessions.removeValue(forKey: key) else { return }

@@ -151,6 +151,7 @@ public actor MQTTBroker {
         _ key: MQTTSessionKey, connectionID: Int, outbound: MQTTOutboundState,
         will: MQTTBrokerWill?, willDelay: UInt32 = 0, sessionExpiry: UInt32
     ) {
+        dropClusterWill(of: key, connection: connectionID)
         guard var session = sessions[key], session.connectionID == connectionID else {
             if let will { release(will, of: key) }
             return

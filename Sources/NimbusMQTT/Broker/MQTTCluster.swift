@@ -8,4 +8,9 @@ public protocol MQTTCluster: Sendable {
     func forward(_ message: MQTTMessage, in mountPoint: String, from publisher: MQTTSessionKey?)
     /// A client connected here with this session: a broker that holds it lets it go.
     func claim(_ key: MQTTSessionKey)
+    /// A client connected here (connection `connection` of this broker) left a will: kept where the other servers
+    /// find it, so that one of them publishes it if this server dies with the connection open.
+    func holdWill(_ will: MQTTMessage, of key: MQTTSessionKey, connection: Int) async
+    /// That connection ended here (its will published, delayed or dropped by this broker): the kept copy goes.
+    func dropWill(of key: MQTTSessionKey, connection: Int) async
 }

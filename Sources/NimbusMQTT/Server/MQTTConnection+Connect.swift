@@ -60,6 +60,7 @@ extension MQTTConnection {
             sessionExpiry: sessionExpiry, storedExpiry: sessionStore == nil ? 0 : sessionExpiry,
             keepAliveTimeout: connect.keepAlive == 0 ? nil : .milliseconds(Int64(connect.keepAlive) * 1500))
         await storeAttachedSession(discarded: attached.discarded)
+        if let will { await broker.holdWill(will, of: client.sessionKey, connection: attached.connectionID) }
 
         var properties = MQTTProperties()
         if connect.protocolVersion.hasProperties {

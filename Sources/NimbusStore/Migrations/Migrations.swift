@@ -40,6 +40,7 @@ enum Migrations {
         .busSpills,
         .nodes,
         .attemptCounts,
+        .mqttWills,
     ]
 
     /// Replaces the type placeholders with the backend's types.
