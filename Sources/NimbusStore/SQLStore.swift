@@ -90,6 +90,7 @@ struct SQLStoreTransaction: StoreTransaction {
     var keyValues: any KeyValueRepository { SQLKeyValueRepository(db: db) }
     var devices: any DeviceRepository { SQLDeviceRepository(db: db) }
     var nodes: any NodeRepository { SQLNodeRepository(db: db) }
+    var leases: any LeaseRepository { SQLLeaseRepository(db: db) }
     var attemptCounts: any AttemptCountRepository { SQLAttemptCountRepository(db: db, backend: backend) }
     var events: any EventRepository { SQLEventRepository(db: db) }
     var smartModules: any SmartModuleRepository { SQLSmartModuleRepository(db: db) }

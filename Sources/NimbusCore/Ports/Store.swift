@@ -26,6 +26,7 @@ public protocol StoreTransaction: Sendable {
     var keyValues: any KeyValueRepository { get }
     var devices: any DeviceRepository { get }
     var nodes: any NodeRepository { get }
+    var leases: any LeaseRepository { get }
     var attemptCounts: any AttemptCountRepository { get }
     var events: any EventRepository { get }
     var smartModules: any SmartModuleRepository { get }

@@ -41,6 +41,7 @@ enum Migrations {
         .nodes,
         .attemptCounts,
         .mqttWills,
+        .leases,
     ]
 
     /// Replaces the type placeholders with the backend's types.
