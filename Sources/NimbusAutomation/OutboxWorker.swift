@@ -18,14 +18,17 @@ public final class OutboxWorker: Service, Sendable {
     private let pushes: HTTPPushSender?
     private let logger: Logger
     private let pollInterval: Duration
+    /// This server among those on the database (`CoreEnvironment.node`): its claims name it.
+    private let node: String
     private let wakeUps: AsyncStream<Void>
     private let wakeUpContinuation: AsyncStream<Void>.Continuation
 
     /// - Parameter pushes: sends rules' and jobs' `http_push`; without one they are abandoned.
     public init(
         store: any Store, mail: any MailSender, sms: any SMSSender, webhooks: WebhookSender, pushes: HTTPPushSender? = nil, logger: Logger,
-        pollInterval: Duration = .seconds(1)
+        pollInterval: Duration = .seconds(1), node: String = UUID().uuidString.lowercased()
     ) {
+        self.node = node
         self.store = store
         self.mail = mail
         self.sms = sms
@@ -38,8 +41,8 @@ public final class OutboxWorker: Service, Sendable {
 
     /// Asks the worker to look at the outbox now (after a commit that enqueued something).
     /// How long a claimed message is this server's to send before another server on the database may take it: longer
-    /// than any send may take (each is bounded by a 10 s timeout), short enough that a server that died while sending
-    /// delays its messages by about a minute.
+    /// than any send may take (each is bounded by a 10 s timeout). A server that restarted, or stopped beating, has its
+    /// claims released before that (`OutboxRepository.releaseClaims`).
     static let lease: TimeInterval = 60
 
     public func wakeUp() {
@@ -73,7 +76,8 @@ public final class OutboxWorker: Service, Sendable {
             let due: [OutboxMessage]
             do {
                 let now = Date()
-                due = try await store.write { tx in try await tx.outbox.claim(dueAt: now, limit: 32, leaseEnd: now + Self.lease) }
+                let node = self.node
+                due = try await store.write { tx in try await tx.outbox.claim(dueAt: now, limit: 32, leaseEnd: now + Self.lease, by: node) }
             } catch {
                 logger.error("could not read the outbox", metadata: ["error": "\(String(reflecting: error))"])
                 return

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NimbusAutomation
 import NimbusCore
@@ -23,7 +24,10 @@ public struct NimbusAssembly: Sendable {
         let secretBox = try SecretsKeyFile.load(configuration, logger: logger)
         let store = try await SQLStore.open(databaseURL: configuration.databaseURL, dataDirectory: configuration.dataDirectory, logger: logger)
         let pushes = HTTPPushSender(store: store, secretBox: secretBox, policy: HTTPPushAddressPolicy(allowed: try HTTPPushAddressPolicy.parse(configuration.httpPushAllow).get()))
-        let outbox = OutboxWorker(store: store, mail: mail, sms: sms, webhooks: WebhookSender(store: store), pushes: pushes, logger: logger)
+        // This server among those that may share the database: its device connections, claims and leases name it.
+        let node = UUID().uuidString.lowercased()
+        let outbox = OutboxWorker(
+            store: store, mail: mail, sms: sms, webhooks: WebhookSender(store: store), pushes: pushes, logger: logger, node: node)
         let bus = store.bus(
             local: InProcessBus(queueLimit: configuration.liveSubscriberQueue, byteLimit: configuration.liveSubscriberQueueBytes),
             outgoingLimit: configuration.busOutgoingQueue, outgoingByteLimit: configuration.busOutgoingQueueBytes, logger: logger)
@@ -38,7 +42,7 @@ public struct NimbusAssembly: Sendable {
                 limits: configuration.signInLimits, counts: bus.reachesOtherServers ? StoredAttemptCounts(store: store) : nil),
             messageThrottle: MessageThrottle(limits: configuration.messageLimits, countsAddressesInStore: bus.reachesOtherServers),
             secretBox: secretBox, commandLifetime: Double(configuration.cayenneCommandLifetime),
-            thingLimits: configuration.thingLimits))
+            thingLimits: configuration.thingLimits, node: node))
         return NimbusAssembly(store: store, outbox: outbox, nimbus: nimbus, bus: bus)
     }
 

@@ -219,16 +219,24 @@ struct SQLStoreTests {
                 }
             }
             // Two senders at once (two servers): each message goes to one of them.
-            async let first = store.write { tx in try await tx.outbox.claim(dueAt: start + 100, limit: 6, leaseEnd: start + 1_000) }
-            async let second = store.write { tx in try await tx.outbox.claim(dueAt: start + 100, limit: 6, leaseEnd: start + 1_000) }
+            async let first = store.write { tx in try await tx.outbox.claim(dueAt: start + 100, limit: 6, leaseEnd: start + 1_000, by: "one") }
+            async let second = store.write { tx in try await tx.outbox.claim(dueAt: start + 100, limit: 6, leaseEnd: start + 1_000, by: "other") }
             let (one, other) = try await (first, second)
             #expect(Set(one.map(\.id)).isDisjoint(with: other.map(\.id)))
             #expect(one.count + other.count == 10)
-            let again = try await store.write { tx in try await tx.outbox.claim(dueAt: start + 100, limit: 100, leaseEnd: start + 1_000) }
+            let again = try await store.write { tx in try await tx.outbox.claim(dueAt: start + 100, limit: 100, leaseEnd: start + 1_000, by: "one") }
             #expect(again.isEmpty, "claimed messages are nobody else's until their lease ends")
-            let afterLease = try await store.write { tx in try await tx.outbox.claim(dueAt: start + 1_000, limit: 100, leaseEnd: start + 2_000) }
+            let afterLease = try await store.write { tx in try await tx.outbox.claim(dueAt: start + 1_000, limit: 100, leaseEnd: start + 5_000, by: "one") }
             #expect(Set(afterLease.map(\.id)) == Set((one + other).map(\.id)), "a sender that died leaves its messages to the others")
-            for message in afterLease { try await store.write { tx in try await tx.outbox.complete(id: message.id) } }
+            // "one" is not among the living servers: its claims are released at once, not when the lease ends.
+            let alive = UUID().uuidString
+            try await store.write { tx in
+                try await tx.nodes.heartbeat(node: alive, at: start)
+                try await tx.outbox.releaseClaims(ofServersGoneAt: start + 1_001)
+            }
+            let released = try await store.write { tx in try await tx.outbox.claim(dueAt: start + 1_001, limit: 100, leaseEnd: start + 5_000, by: alive) }
+            #expect(Set(released.map(\.id)) == Set(afterLease.map(\.id)), "a gone server's claims are released at once")
+            for message in released { try await store.write { tx in try await tx.outbox.complete(id: message.id) } }
         }
     }
 

@@ -25,8 +25,9 @@ public struct CoreEnvironment: Sendable {
     public let messageThrottle: MessageThrottle
     /// The accounts' enabled rules that ingest evaluates, kept between batches.
     let ruleSets = RuleSetCache()
-    /// This server among those sharing the database (a random id per process): whose device connections are whose.
-    public let node = UUID().uuidString.lowercased()
+    /// This server among those sharing the database (a random id per process): whose device connections and outbox
+    /// claims are whose.
+    public let node: String
     public var oauth: OAuthSettings
     /// How long a Cayenne command waits for its thing to connect and answer before it times out.
     public var commandLifetime: TimeInterval
@@ -44,8 +45,9 @@ public struct CoreEnvironment: Sendable {
         credentials: CredentialCache = CredentialCache(), oauth: OAuthSettings = OAuthSettings(issuer: "http://localhost/cayenne"),
         signInThrottle: SignInThrottle = SignInThrottle(), messageThrottle: MessageThrottle = MessageThrottle(),
         secretBox: SecretBox = .ephemeral(), commandLifetime: TimeInterval = 300,
-        thingLimits: ThingLimits = ThingLimits()
+        thingLimits: ThingLimits = ThingLimits(), node: String = UUID().uuidString.lowercased()
     ) {
+        self.node = node
         self.store = store
         self.bus = bus
         self.clock = clock

@@ -2,8 +2,8 @@ import Foundation
 
 extension DeviceConnectionTracker {
     /// Records that this server is alive, forgets the servers not seen for `staleAfter` with the device connections
-    /// they held, and marks offline the devices no server holds a connection of any more (firing the rules watching
-    /// them). With `staleAfter` `nil`, every other server is forgotten: at the start of a server that is alone on its
+    /// they held (and releases the outbox messages they had claimed), and marks offline the devices no server holds a
+    /// connection of any more (firing the rules watching them). With `staleAfter` `nil`, every other server is forgotten: at the start of a server that is alone on its
     /// database (SQLite), where no connection of an earlier run can be left.
     public func beat(forgettingServersSilentFor staleAfter: Duration?) async throws {
         let node = environment.node, now = environment.clock.now()
@@ -11,6 +11,7 @@ extension DeviceConnectionTracker {
         let orphaned = try await environment.store.write { tx in
             try await tx.nodes.heartbeat(node: node, at: now)
             try await tx.nodes.removeNodes(seenBefore: cutoff, except: node)
+            try await tx.outbox.releaseClaims(ofServersGoneAt: now)
             return try await tx.nodes.connectedWithoutConnection()
         }
         for deviceId in orphaned where !isConnected(deviceId) { await record(deviceId) }

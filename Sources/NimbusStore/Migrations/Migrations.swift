@@ -42,6 +42,7 @@ enum Migrations {
         .attemptCounts,
         .mqttWills,
         .leases,
+        .outboxClaimedBy,
     ]
 
     /// Replaces the type placeholders with the backend's types.

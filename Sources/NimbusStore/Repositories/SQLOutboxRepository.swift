@@ -19,10 +19,10 @@ struct SQLOutboxRepository: OutboxRepository {
             """).all().map(Self.message)
     }
 
-    func claim(dueAt time: Date, limit: Int, leaseEnd: Date) async throws -> [OutboxMessage] {
+    func claim(dueAt time: Date, limit: Int, leaseEnd: Date, by holder: String) async throws -> [OutboxMessage] {
         let lock: SQLQueryString = backend == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         return try await db.raw("""
-            UPDATE outbox SET next_attempt_time = \(bind: leaseEnd) WHERE id IN (
+            UPDATE outbox SET next_attempt_time = \(bind: leaseEnd), claimed_by = \(bind: holder) WHERE id IN (
                 SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_time <= \(bind: time)
                 ORDER BY next_attempt_time, id LIMIT \(bind: limit)\(lock))
             RETURNING *
@@ -43,7 +43,16 @@ struct SQLOutboxRepository: OutboxRepository {
 
     func reschedule(id: Int, attempts: Int, nextAttemptTime: Date, lastError: String) async throws {
         try await db.raw("""
-            UPDATE outbox SET attempts = \(bind: attempts), next_attempt_time = \(bind: nextAttemptTime), last_error = \(bind: lastError) WHERE id = \(bind: id)
+            UPDATE outbox SET attempts = \(bind: attempts), next_attempt_time = \(bind: nextAttemptTime), last_error = \(bind: lastError),
+                claimed_by = NULL
+            WHERE id = \(bind: id)
+            """).run()
+    }
+
+    func releaseClaims(ofServersGoneAt time: Date) async throws {
+        try await db.raw("""
+            UPDATE outbox SET next_attempt_time = \(bind: time), claimed_by = NULL
+            WHERE status = 'pending' AND claimed_by IS NOT NULL AND claimed_by NOT IN (SELECT id FROM nodes)
             """).run()
     }
 

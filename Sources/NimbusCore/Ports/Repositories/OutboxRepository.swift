@@ -8,7 +8,11 @@ public protocol OutboxRepository: Sendable {
     /// Takes the messages due at `time` for one sender: their next attempt moves to `leaseEnd`, so no other server on
     /// the database takes them meanwhile, and a server that dies while sending leaves them to the others after it.
     /// Rows another transaction is claiming are skipped (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer).
-    func claim(dueAt time: Date, limit: Int, leaseEnd: Date) async throws -> [OutboxMessage]
+    /// The claims name their server (`holder`).
+    func claim(dueAt time: Date, limit: Int, leaseEnd: Date, by holder: String) async throws -> [OutboxMessage]
+    /// Makes the messages claimed by servers no longer among the living (`nodes`) due at `time`: a server that
+    /// restarted, or stopped beating, leaves what it had claimed to be sent at once.
+    func releaseClaims(ofServersGoneAt time: Date) async throws
     func complete(id: Int) async throws
     func reschedule(id: Int, attempts: Int, nextAttemptTime: Date, lastError: String) async throws
     func abandon(id: Int, lastError: String) async throws
