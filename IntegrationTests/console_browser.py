@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
@@ -37,8 +37,10 @@ def chromium(downloads: Path | None = None) -> webdriver.Chrome:
 
 def wait(driver: webdriver.Chrome, timeout: float = 15) -> WebDriverWait:
     """Waits for a condition, looking again when the screen redraws under it (a screen replaces its elements when it
-    changes) or has not drawn the element yet."""
-    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
+    changes), has not drawn the element yet, or the browser is between two pages (ChromeDriver then answers "Node with
+    given id does not belong to the document", a plain WebDriverException: CI met it once after a form post)."""
+    return WebDriverWait(driver, timeout, ignored_exceptions=(
+        StaleElementReferenceException, NoSuchElementException, WebDriverException))
 
 
 def visible(driver: webdriver.Chrome, css: str, timeout: float = 15):
