@@ -22,6 +22,13 @@ struct SQLLeaseTests {
                 try await claim("a", at: now + 92),
             ]
             #expect(outcomes == [true, false, true, false, true, false])
+            // b is no server among the living: its lease ends at once, and a takes it before it would have expired.
+            let alive = "a-\(UUID().uuidString)"
+            try await store.write { tx in
+                try await tx.nodes.heartbeat(node: alive, at: now)
+                try await tx.leases.releaseLeasesOfServersGone()
+            }
+            #expect(try await claim(alive, at: now + 93))
         }
     }
 }

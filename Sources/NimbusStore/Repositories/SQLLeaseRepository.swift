@@ -15,4 +15,8 @@ struct SQLLeaseRepository: LeaseRepository {
             RETURNING holder
             """).first() != nil
     }
+
+    func releaseLeasesOfServersGone() async throws {
+        try await db.raw("DELETE FROM leases WHERE holder NOT IN (SELECT id FROM nodes)").run()
+    }
 }

@@ -6,4 +6,6 @@ public protocol LeaseRepository: Sendable {
     /// Takes or renews the lease `name` for `holder` until `expiry`, unless another holds it past `now`.
     /// - Returns: whether `holder` holds it now.
     func claim(_ name: String, holder: String, at now: Date, until expiry: Date) async throws -> Bool
+    /// Ends the leases held by servers no longer among the living (`nodes`): the next server to ask takes them.
+    func releaseLeasesOfServersGone() async throws
 }
