@@ -3,7 +3,7 @@
 // history of firings. Everything goes through the rules API (`/cayenne/v1.1/rules`, and the executor paths under
 // `/cayenne/v1.0` for switching and logs).
 import { api } from "./api.js";
-import { el, errorBox, field, show, when } from "./dom.js";
+import { el, errorBox, field, reporting, show, when } from "./dom.js";
 import { can } from "./session.js";
 
 const OPERATORS = { lt: "below", lte: "at or below", gt: "above", gte: "at or above", eq: "equal to", neq: "not equal to" };
@@ -118,12 +118,10 @@ async function formScreen(rule) {
       title: title.value, triggers: [{ id: thing.value, channel: channel.value, conditions: [{ operator: operator.value, value: value.value }] }],
       notifications,
     };
-    try {
+    await reporting(failure, async () => {
       await api(rule ? `/v1.1/rules/${rule.id}` : "/v1.1/rules", { method: rule ? "PUT" : "POST", body });
       location.hash = "#/alerts";
-    } catch (error) {
-      failure.replaceChildren(errorBox(error.message));
-    }
+    });
   });
   show(el("h1", {}, rule ? `Edit "${rule.title}"` : "New alert"), form);
 }

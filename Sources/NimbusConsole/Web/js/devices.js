@@ -3,7 +3,7 @@
 // (`POST /cayenne/v1.1/things/pair`), and provisioning hardware ids from a CSV file with a result for each row
 // (`POST /cayenne/v1.1/things/registry/csv`). Each needs `devices: add_edit`.
 import { api, apiForm } from "./api.js";
-import { el, errorBox, field, show } from "./dom.js";
+import { el, field, reporting, show } from "./dom.js";
 import { can } from "./session.js";
 
 export async function devicesScreen(config) {
@@ -23,14 +23,12 @@ function addSection(config) {
     el("p", {}, el("button", { type: "submit", class: "primary" }, "Add")), result);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    try {
+    await reporting(result, async () => {
       const thing = await api("/v1.1/things", { method: "POST", body: { name: name.value } });
       const credentials = await api("/v1.1/clients", { method: "POST", body: {} });
       result.replaceChildren(credentialsView(config, thing, credentials));
       name.value = "";
-    } catch (error) {
-      result.replaceChildren(errorBox(error.message));
-    }
+    });
   });
   return form;
 }
@@ -89,13 +87,11 @@ function pairSection() {
     el("p", {}, el("button", { type: "submit", class: "primary" }, "Pair")), result);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    try {
+    await reporting(result, async () => {
       const thing = await api("/v1.1/things/pair", { method: "POST", body: { hardware_id: hardware.value, ...(name.value ? { name: name.value } : {}) } });
       result.replaceChildren(el("p", { class: "done" }, `Paired: "${thing.name}" is on the status screen.`));
       hardware.value = name.value = "";
-    } catch (error) {
-      result.replaceChildren(errorBox(error.message));
-    }
+    });
   });
   return form;
 }
@@ -112,17 +108,15 @@ function importSection() {
     event.preventDefault();
     const data = new FormData();
     data.append("file", file.files[0]);
-    try {
+    // The file is taken whole or not at all; the message names the row that stopped it.
+    await reporting(result, async () => {
       const entries = await apiForm("/v1.1/things/registry/csv", data);
       result.replaceChildren(
         el("p", { class: "done" }, `${entries.length} hardware ids provisioned.`),
         el("table", { class: "import" },
           el("thead", {}, el("tr", {}, ["Row", "Hardware id", "Status"].map((label) => el("th", { scope: "col" }, label)))),
           el("tbody", {}, entries.map((entry, index) => el("tr", {}, el("td", {}, String(index + 1)), el("td", {}, entry.hardware_id), el("td", {}, entry.status))))));
-    } catch (error) {
-      // The file is taken whole or not at all; the message names the row that stopped it.
-      result.replaceChildren(errorBox(error.message));
-    }
+    });
   });
   return form;
 }

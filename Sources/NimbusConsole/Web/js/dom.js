@@ -31,6 +31,16 @@ export function errorBox(message) {
   return el("p", { class: "error", role: "alert" }, message);
 }
 
+/** Runs `action` (a call to the server and what follows it) and shows its error, if it fails, in `box`: how every
+ * form and button of the console reports a refusal, in the server's own words. */
+export async function reporting(box, action) {
+  try {
+    await action();
+  } catch (error) {
+    box.replaceChildren(errorBox(error.message));
+  }
+}
+
 /** "Last hour", "Last day", …: a link to `base?range=<name>` for each name, the current one marked. */
 export function rangeLinks(base, names, current) {
   return names.map((name) => el("a", { href: `${base}?range=${name}`, class: "range-link", "aria-current": name === current ? "page" : null,

@@ -3,7 +3,7 @@
 // once or every N minutes, hours, days, months or years from a start in the person's own time zone), and each job's
 // runs.
 import { api } from "./api.js";
-import { el, errorBox, field, show, when } from "./dom.js";
+import { el, field, reporting, show, when } from "./dom.js";
 import { can } from "./session.js";
 
 const UNITS = ["minute", "hour", "day", "month", "year"];
@@ -101,12 +101,10 @@ async function formScreen(job) {
       actions: thing.value ? [{ thing_id: thing.value, channel: channel.value, value: value.value }] : [],
       notifications: email.value ? [{ method: "email", value: email.value }] : [],
     };
-    try {
+    await reporting(failure, async () => {
       await api(job ? `/v1.1/jobs/${job.id}` : "/v1.1/jobs", { method: job ? "PUT" : "POST", body });
       location.hash = "#/schedules";
-    } catch (error) {
-      failure.replaceChildren(errorBox(error.message));
-    }
+    });
   });
   show(el("h1", {}, job ? `Edit "${job.title}"` : "New schedule"), form);
 }

@@ -2,7 +2,7 @@
 // person's permissions feature by feature, and taking someone out of the account, each offered only to those whose
 // permissions allow it (`users: add_edit`, `users: delete`). The account users API is `docs/cayenne-auth.md`'s.
 import { api } from "./api.js";
-import { el, errorBox, field, show } from "./dom.js";
+import { el, field, reporting, show } from "./dom.js";
 import { can, me } from "./session.js";
 
 const FEATURES = ["devices", "rules", "jobs", "alerts", "history", "users"];
@@ -30,12 +30,10 @@ function userRow(user, roles, self, failure) {
     role = el("select", { "aria-label": `Role of ${name}` },
       roles.map((item) => el("option", { value: item.id, selected: item.id === user.permission_role_id }, item.name)));
     role.addEventListener("change", async () => {
-      try {
+      await reporting(failure, async () => {
         await api(`/users/${user.id}/permissions`, { method: "PUT", body: { permission_role_id: Number(role.value) } });
         await usersScreen();
-      } catch (error) {
-        failure.replaceChildren(errorBox(error.message));
-      }
+      });
     });
   }
   let remove = null;
@@ -43,12 +41,10 @@ function userRow(user, roles, self, failure) {
     remove = el("button", { type: "button", class: "link" }, "Remove");
     remove.addEventListener("click", async () => {
       if (!confirm(`Take ${name} out of the account?`)) return;
-      try {
+      await reporting(failure, async () => {
         await api(`/users/${user.id}`, { method: "DELETE" });
         await usersScreen();
-      } catch (error) {
-        failure.replaceChildren(errorBox(error.message));
-      }
+      });
     });
   }
   let edit = null;
@@ -77,12 +73,10 @@ function permissionsEditor(user, failure) {
   save.addEventListener("click", async () => {
     const permissions = Object.fromEntries(FEATURES.map((feature) => [feature,
       boxes.filter((box) => box.dataset.feature === feature && box.checked).map((box) => box.dataset.access)]));
-    try {
+    await reporting(failure, async () => {
       await api(`/users/${user.id}/permissions`, { method: "PUT", body: { permissions } });
       await usersScreen();
-    } catch (error) {
-      failure.replaceChildren(errorBox(error.message));
-    }
+    });
   });
   return el("div", { class: "permissions-editor" },
     el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, ""), ACCESS.map((access) => el("th", { scope: "col" }, access)))), el("tbody", {}, rows)),
@@ -117,12 +111,10 @@ function addForm(roles) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = Object.fromEntries(Object.entries(fields).map(([key, input]) => [key, input.value]));
-    try {
+    await reporting(failure, async () => {
       await api("/users", { method: "POST", body: { ...body, permission_role_id: Number(role.value) } });
       await usersScreen();
-    } catch (error) {
-      failure.replaceChildren(errorBox(error.message));
-    }
+    });
   });
   return form;
 }
