@@ -14,6 +14,7 @@ Everything talks to 127.0.0.1 only.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import itertools
 import os
@@ -846,6 +847,13 @@ class NimbusBroker(Broker):
                          ws_port=server.http_port, ws_path="/mqtt", tls_port=tls_port, ca_file=ca_file)
         self.server = server
         self.project = project
+
+    def on(self, server: Any, port: int | None = None) -> "NimbusBroker":
+        """The same project key on another server sharing the database (so one client identifier names one session
+        there too), at its MQTT listener or at `port` (a load balancer in front of it)."""
+        other = copy.copy(self)
+        other.server, other.port, other.ws_port = server, port or server.mqtt_port, server.http_port
+        return other
 
     def tenant(self, project: Any, credentials: bool = True) -> "NimbusBroker":
         """The same server, seen by another project (or anonymously, without credentials)."""

@@ -5,7 +5,6 @@ NIMBUS_TEST_POSTGRES_URL is set."""
 
 from __future__ import annotations
 
-import copy
 import signal
 import subprocess
 import time
@@ -174,20 +173,13 @@ def test_a_device_is_connected_while_any_node_holds_one_of_its_connections(nodes
     first.close()
 
 
-def mqtt_on(node: NimbusServer, tenant: NimbusBroker) -> NimbusBroker:
-    """The same project key, on `node`'s MQTT listener (so the same client identifier names the same session)."""
-    other = copy.copy(tenant)
-    other.port, other.server, other.ws_port = node.mqtt_port, node, node.http_port
-    return other
-
-
 def test_mqtt_messages_cross_the_nodes_at_qos1_none_lost_and_retained_ones_too(nodes):
     node1, node2, node3 = nodes
     tenant = NimbusBroker(node1, Project(node1))
     topic = unique_topic()
-    subscriber = mqtt_on(node1, tenant).connect(V5)
+    subscriber = tenant.on(node1).connect(V5)
     subscriber.subscribe(f"{topic}/#", qos=1)
-    publishers = [mqtt_on(node, tenant).connect(V5) for node in (node2, node3)]
+    publishers = [tenant.on(node).connect(V5) for node in (node2, node3)]
     for index in range(100):
         for number, publisher in enumerate(publishers, start=2):
             publisher.publish(f"{topic}/{number}", f"{number}-{index}", qos=1)
@@ -200,7 +192,7 @@ def test_mqtt_messages_cross_the_nodes_at_qos1_none_lost_and_retained_ones_too(n
     # A retained message published on node 2 is node 3's too.
     publishers[0].publish(f"{topic}/state", "on", qos=1, retain=True)
     subscriber.expect(f"{topic}/state", "on", timeout=5)
-    late = mqtt_on(node3, tenant).connect(V5)
+    late = tenant.on(node3).connect(V5)
     late.subscribe(f"{topic}/state", qos=1)
     assert late.expect(f"{topic}/state", "on", timeout=5).retain
 
@@ -210,27 +202,27 @@ def test_an_mqtt_session_resumes_on_another_node_which_takes_it_over(nodes, post
     tenant = NimbusBroker(node1, Project(node1))
     topic, client_id = unique_topic(), unique_client_id("roamer")
 
-    first = mqtt_on(node1, tenant).client(V5, client_id=client_id, clean=False, session_expiry=300)
+    first = tenant.on(node1).client(V5, client_id=client_id, clean=False, session_expiry=300)
     first.connect()
     first.subscribe(topic, qos=1)
     first.disconnect()
     # Published on node 3 while the client is away: queued for its session by node 1, which holds it, and stored.
-    mqtt_on(node3, tenant).connect(V5).publish(topic, "while away", qos=1)
+    tenant.on(node3).connect(V5).publish(topic, "while away", qos=1)
     wait_until(lambda: sql(postgres_url, f"SELECT count(*) FROM mqtt_queue WHERE client_id = '{client_id}'") == "1",
                timeout=5, what="the message queued in the store for the session")
 
-    second = mqtt_on(node2, tenant).client(V5, client_id=client_id, clean=False, session_expiry=300)
+    second = tenant.on(node2).client(V5, client_id=client_id, clean=False, session_expiry=300)
     assert second.connect().session_present, "the session resumed on node 2"
     second.expect(topic, "while away", timeout=5)
-    mqtt_on(node3, tenant).connect(V5).publish(topic, "on node 2", qos=1)
+    tenant.on(node3).connect(V5).publish(topic, "on node 2", qos=1)
     second.expect(topic, "on node 2", timeout=5)
     second.expect_none(0.5)  # once: node 1 let the session go
 
     # The same client connecting on node 3 takes the session over from node 2's live connection.
-    third = mqtt_on(node3, tenant).client(V5, client_id=client_id, clean=False, session_expiry=300)
+    third = tenant.on(node3).client(V5, client_id=client_id, clean=False, session_expiry=300)
     assert third.connect().session_present
     assert second.wait_disconnected(5) == 0x8E, "node 2's connection ended as taken over"
-    mqtt_on(node1, tenant).connect(V5).publish(topic, "on node 3", qos=1)
+    tenant.on(node1).connect(V5).publish(topic, "on node 3", qos=1)
     third.expect(topic, "on node 3", timeout=5)
 
 
@@ -311,12 +303,12 @@ def test_the_will_of_a_client_on_a_node_killed_with_9_is_published_once_by_anoth
     node1, node2, node3 = nodes
     tenant = NimbusBroker(node1, Project(node1))
     topic = unique_topic()
-    watcher = mqtt_on(node2, tenant).connect(V5)
+    watcher = tenant.on(node2).connect(V5)
     watcher.subscribe(f"{topic}/#", qos=1)
-    leaving = mqtt_on(node1, tenant).client(V5)
+    leaving = tenant.on(node1).client(V5)
     leaving.paho.will_set(f"{topic}/will", b"gone", qos=1)
     leaving.connect()
-    staying = mqtt_on(node1, tenant).client(V5)
+    staying = tenant.on(node1).client(V5)
     staying.paho.will_set(f"{topic}/will-normal", b"not sent", qos=1)
     staying.connect()
     staying.disconnect()  # a normal DISCONNECT: its will is dropped, here and for the other nodes

@@ -5,7 +5,6 @@ set and haproxy is installed (CI installs it)."""
 
 from __future__ import annotations
 
-import copy
 import re
 import shutil
 import signal
@@ -114,8 +113,7 @@ def test_clients_through_haproxy_reach_each_other_whichever_node_serves_them(clu
         ws.close()
 
     tenant = NimbusBroker(nodes[0], Project(nodes[0]))
-    through = copy.copy(tenant)
-    through.port = balancer.mqtt_port
+    through = tenant.on(nodes[0], port=balancer.mqtt_port)
     topic = unique_topic()
     subscribers = [through.connect(V5) for _ in range(3)]
     for subscriber in subscribers:

@@ -58,19 +58,12 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
-def on(node: NimbusServer, tenant: NimbusBroker) -> NimbusBroker:
-    import copy
-    other = copy.copy(tenant)
-    other.port, other.server = node.mqtt_port, node
-    return other
-
-
 def mqtt_throughput(nodes: list[NimbusServer], seconds: float, window: int) -> float:
     tenant = NimbusBroker(nodes[0], Project(nodes[0]))
     topic = unique_topic("bench")
-    subscriber = on(nodes[0], tenant).connect(V5)
+    subscriber = tenant.on(nodes[0]).connect(V5)
     subscriber.subscribe(topic, qos=1)
-    publisher = on(nodes[-1], tenant).connect(V5)
+    publisher = tenant.on(nodes[-1]).connect(V5)
     deadline = time.monotonic() + seconds
     sent = 0
     pending = []
@@ -96,9 +89,9 @@ def mqtt_throughput(nodes: list[NimbusServer], seconds: float, window: int) -> f
 def mqtt_latency(nodes: list[NimbusServer], count: int) -> list[float]:
     tenant = NimbusBroker(nodes[0], Project(nodes[0]))
     topic = unique_topic("latency")
-    subscriber = on(nodes[0], tenant).connect(V5)
+    subscriber = tenant.on(nodes[0]).connect(V5)
     subscriber.subscribe(topic, qos=1)
-    publisher = on(nodes[-1], tenant).connect(V5)
+    publisher = tenant.on(nodes[-1]).connect(V5)
     latencies = []
     for index in range(count):
         started = time.perf_counter()
