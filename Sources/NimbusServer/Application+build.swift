@@ -50,10 +50,7 @@ public func buildApplication(
             ? MQTTClusterRelay(bus: assembly.bus, broker: broker, wills: SQLMQTTStore(store: store), node: nimbus.environment.node, logger: logger)
             : nil
         if let relay { await broker.join(relay) }
-        let heartbeat = NodeHeartbeat(
-            connections: nimbus.connections, signInThrottle: nimbus.environment.signInThrottle,
-            messageWindow: .seconds(nimbus.environment.messageThrottle.limits.window), relay: relay, interval: heartbeatInterval,
-            logger: logger)
+        let heartbeat = NodeHeartbeat(nimbus: nimbus, relay: relay, interval: heartbeatInterval, logger: logger)
         let hubs = WiFiMotionHubLinks(nimbus: nimbus, broker: broker)
         try await WiFiMotionDialect.start(nimbus: nimbus, projectName: configuration.wifiMotionProject, publicURL: publicURL)
             .addRoutes(to: router, webSocketRouter: webSocketRouter, hubs: hubs)

@@ -8,7 +8,6 @@ public protocol AttemptCounts: Sendable {
     func count(_ keys: [String], within window: Duration, admitting admits: @Sendable ([Int]) -> Bool) async throws -> [Int]?
     func clear(_ key: String) async throws
     func decrement(_ key: String) async throws
-    func forget(olderThan window: Duration) async throws
 }
 
 /// Counts in this process's memory, bounded: past `capacity` keys the expired ones are dropped.
@@ -42,11 +41,6 @@ final class MemoryAttemptCounts: AttemptCounts {
             entry.count -= 1
             entries[key] = entry.count > 0 ? entry : nil
         }
-    }
-
-    func forget(olderThan window: Duration) {
-        let now = ContinuousClock.now
-        entries.withLock { $0 = $0.filter { now - $0.value.last < window } }
     }
 }
 
@@ -84,10 +78,5 @@ public struct StoredAttemptCounts: AttemptCounts {
             guard let current = try await tx.attemptCounts.lock([key], at: now)[key] else { return }
             try await tx.attemptCounts.set(key, count: current.count - 1, at: current.last)
         }
-    }
-
-    public func forget(olderThan window: Duration) async throws {
-        let cutoff = clock.now().addingTimeInterval(-Double(window.components.seconds))
-        try await store.write { tx in try await tx.attemptCounts.forget(changedBefore: cutoff) }
     }
 }

@@ -14,7 +14,7 @@ public final class DeviceConnectionTracker: Sendable {
     }
 
     private let counts = Mutex(Counts())
-    let environment: CoreEnvironment
+    private let environment: CoreEnvironment
     private let gauge = Gauge(label: "nimbus_device_connections")
 
     init(environment: CoreEnvironment) {

@@ -58,6 +58,6 @@ public struct Nimbus: Sendable {
     /// (`beat`, which the server then repeats: `NodeHeartbeat`).
     public func start(forgettingServersSilentFor staleAfter: Duration) async throws {
         try await environment.signingKeys.load(from: environment.store, clock: environment.clock)
-        try await connections.beat(forgettingServersSilentFor: environment.bus.reachesOtherServers ? staleAfter : nil)
+        try await beat(forgettingServersSilentFor: environment.bus.reachesOtherServers ? staleAfter : nil)
     }
 }

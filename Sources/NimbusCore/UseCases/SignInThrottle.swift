@@ -27,7 +27,7 @@ public final class SignInThrottle: Sendable {
     }
 
     private let counts: any AttemptCounts
-    private let limits: Limits
+    public let limits: Limits
 
     /// - Parameter counts: where attempts are counted: this process's memory (the default), or the database when
     ///   several servers share it (`StoredAttemptCounts`), so that the limits hold across them.
@@ -57,12 +57,6 @@ public final class SignInThrottle: Sendable {
     public func recordSuccess(account: String, address: String?) async throws {
         try await counts.clear("account:" + account)
         if let address { try await counts.decrement("address:" + address) }
-    }
-
-    /// Forgets the counts older than the window, or than `keeping` if longer (a database's, which other throttles'
-    /// counts share: memory forgets as it goes).
-    public func forgetExpired(keeping: Duration = .zero) async throws {
-        try await counts.forget(olderThan: max(limits.window, keeping))
     }
 
     /// Runs `verify` as one counted attempt: refused with `refusal` past the limit, delayed when the
