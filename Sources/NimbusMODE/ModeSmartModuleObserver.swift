@@ -6,18 +6,23 @@ import NimbusCore
 /// - a project's `tsdb` module subscribed to its type makes a device's event into readings (`ModeTimeSeries`), kept
 ///   with their latest values and rollups like every dialect's readings.
 /// Both are written in the events' own transaction, so nothing is lost for an acknowledged event nor kept for one
-/// that was rolled back. The project's modules are read once per batch.
+/// that was rolled back. A project's modules are read once per batch, or kept from an earlier batch while no other
+/// write has run since (`GenerationCache`).
 struct ModeSmartModuleObserver: IngestObserver {
     let wakeOutbox: @Sendable () -> Void
     let limits: ThingLimits
+    let modulesOfProjects = GenerationCache<Int, [SmartModule]>()
 
     /// - Returns: whether any delivery was enqueued.
     func stage(_ events: [Event], in tx: any StoreTransaction) async throws -> Bool {
-        var modules: [Int: [SmartModule]] = [:]
+        let modules = try await modulesOfProjects.values(for: Set(events.map(\.projectId)), in: tx) { projectIds in
+            var modules: [Int: [SmartModule]] = [:]
+            for projectId in projectIds { modules[projectId] = try await tx.smartModules.list(projectId: projectId) }
+            return modules
+        }
         var enqueued = false
         var series: [(deviceId: Int, event: Event, readings: [NewReading])] = []
         for event in events {
-            if modules[event.projectId] == nil { modules[event.projectId] = try await tx.smartModules.list(projectId: event.projectId) }
             let subscribed = (modules[event.projectId] ?? []).filter { $0.subscribes(to: event.eventType) }
             for module in subscribed where module.moduleType == SmartModule.webhooksType {
                 let delivery = WebhookDelivery(projectId: event.projectId, moduleId: module.id, body: Self.body(of: event))

@@ -58,6 +58,12 @@ public final class SQLStore: Store, Service {
         try await executor.withTransaction { db in try await body(SQLStoreTransaction(db: db, backend: self.backend)) }
     }
 
+    public func writeBatch<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        try await executor.withBatchTransaction { db, generation in
+            try await body(SQLStoreTransaction(db: db, backend: self.backend, stableGeneration: generation))
+        }
+    }
+
     public func run() async throws {
         try await executor.run()
     }
@@ -82,6 +88,7 @@ public final class SQLStore: Store, Service {
 struct SQLStoreTransaction: StoreTransaction {
     let db: any SQLDatabase
     let backend: SQLBackend
+    var stableGeneration: UInt64? = nil
 
     var projects: any ProjectRepository { SQLProjectRepository(db: db, backend: backend) }
     var users: any UserRepository { SQLUserRepository(db: db) }

@@ -8,6 +8,8 @@ struct CoreTestWorld {
     let nimbus: Nimbus
     let store: SQLStore
     let bus: InProcessBus
+    /// The store's data directory, for a second store on the same database (another process, to the first).
+    let directory: String
 
     /// Links in the emails the core sends in these tests.
     static let links = AccountLinks(emailVerification: { "verify:\($0)" }, passwordReset: { "reset:\($0)" })
@@ -20,7 +22,7 @@ struct CoreTestWorld {
         let bus = InProcessBus()
         let nimbus = Nimbus(environment: CoreEnvironment(
             store: store, bus: bus, eventObservers: eventObservers, logger: logger))
-        return CoreTestWorld(nimbus: nimbus, store: store, bus: bus)
+        return CoreTestWorld(nimbus: nimbus, store: store, bus: bus, directory: directory)
     }
 
     /// A BYOU project with a key, a user session, a home owned by that user and a device in it.

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NimbusCore
 import NimbusStore
 import Testing
@@ -31,6 +32,36 @@ struct EventUseCaseTests {
         }
         #expect(received == count)
         subscription.cancel()
+        try await world.store.close()
+    }
+
+    @Test("a device's home read by one batch serves the next ones only until another write: here, or in another process")
+    func devicesKeptPerGeneration() async throws {
+        let world = try await CoreTestWorld.make()
+        let household = try await world.household()
+        let send = { (n: Int) in
+            try await world.nimbus.events.fromDevice(household.deviceId, eventType: "tick", eventData: ["n": .number(Double(n))], by: household.device)
+        }
+        let numbers = { (homeId: Int) in
+            try await world.store.read { tx in try await tx.events.recent(homeId: homeId, limit: 10) }.compactMap { $0.eventData["n"] }
+        }
+        try await send(1)
+        try await send(2)
+        let second = try await world.nimbus.homes.create(name: "Second", by: household.user)
+        try await world.nimbus.devices.update(household.deviceId, name: nil, tag: nil, homeId: .some(second.id), by: household.key)
+        try await send(3)
+        #expect(try await numbers(second.id) == [.number(3)], "the move is seen by the next batch")
+
+        // An admin command of another process moves it back: only the database knows.
+        let other = try await SQLStore.open(databaseURL: nil, dataDirectory: world.directory, logger: Logger(label: "other-process"))
+        let otherCore = Nimbus(environment: CoreEnvironment(store: other, bus: InProcessBus(), logger: Logger(label: "other-process")))
+        try await otherCore.devices.update(household.deviceId, name: nil, tag: nil, homeId: .some(household.homeId), by: household.key)
+        try await other.close()
+        try await send(4)
+        #expect(try await numbers(household.homeId) == [.number(4), .number(2), .number(1)])
+
+        try await world.nimbus.devices.delete(household.deviceId, by: household.user)
+        await #expect(throws: NimbusError.notFound("device")) { try await send(5) }
         try await world.store.close()
     }
 

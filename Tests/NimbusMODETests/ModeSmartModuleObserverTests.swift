@@ -43,4 +43,31 @@ struct ModeSmartModuleObserverTests {
         #expect(deliveries.first?.moduleId == "hooks")
         try await store.close()
     }
+
+    @Test("a module added after events were written is used by the next event: the kept modules are read again after any other write")
+    func moduleAddedLater() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-webhooks-\(UUID().uuidString)").path
+        var logger = Logger(label: "webhook-test")
+        logger.logLevel = .warning
+        let store = try await SQLStore.open(databaseURL: nil, dataDirectory: directory, logger: logger)
+        let nimbus = Nimbus(environment: CoreEnvironment(
+            store: store, bus: InProcessBus(), eventObservers: ModeDialect.eventObservers(wakeOutbox: {}), logger: logger))
+        let admin = nimbus.admin
+        let project = try await admin.createProject(name: "W", accountMode: .byou, provisioning: .claim, by: .system)
+        _ = try await admin.createDeviceClass(projectId: project.id, id: "door", name: nil, by: .system)
+        let issued = try await admin.createDevice(projectId: project.id, deviceClass: "door", tag: nil, name: nil, by: .system)
+        let device = try await nimbus.authenticator.authenticate(token: issued.apiKey)
+        let deliveries = {
+            try await store.read { tx in try await tx.outbox.due(at: Date() + 1, limit: 100) }.filter { $0.kind == .webhook }.count
+        }
+        try await nimbus.events.fromDevice(issued.device.id, eventType: "alarm", eventData: [:], by: device)
+        try await nimbus.events.fromDevice(issued.device.id, eventType: "alarm", eventData: [:], by: device)
+        #expect(try await deliveries() == 0)
+        _ = try await admin.createSmartModule(
+            projectId: project.id, id: "hooks", moduleType: "webhooks", description: nil, subscribedEvents: ["alarm"],
+            configData: ["url": .string("http://127.0.0.1:9/hook"), "key": .string("secret")], by: .system)
+        try await nimbus.events.fromDevice(issued.device.id, eventType: "alarm", eventData: [:], by: device)
+        #expect(try await deliveries() == 1)
+        try await store.close()
+    }
 }

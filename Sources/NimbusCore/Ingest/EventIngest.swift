@@ -18,9 +18,10 @@ struct EventIngest: Sendable {
     init(store: any Store, observers: [any IngestObserver<Event>]) {
         let ingested = Counter(label: "nimbus_events_ingested_total")
         let batchSize = Recorder(label: "nimbus_events_batch_size")
+        let origins = GenerationCache<Int, EventOrigin>()
         group = GroupCommit(executor: store.writeExecutor) { submissions in
             batchSize.record(submissions.count)
-            return try await Self.commit(submissions, store: store, observers: observers, ingested: ingested)
+            return try await Self.commit(submissions, store: store, observers: observers, origins: origins, ingested: ingested)
         }
     }
 
@@ -38,22 +39,25 @@ struct EventIngest: Sendable {
     /// Commits the batch; the observers' follow-ups run once it is durable, before its callers are answered.
     /// - Returns: for each submission, the error it is refused with (a device that no longer exists), or `nil`.
     private static func commit(
-        _ submissions: [Submission], store: any Store, observers: [any IngestObserver<Event>], ingested: Counter
+        _ submissions: [Submission], store: any Store, observers: [any IngestObserver<Event>],
+        origins: GenerationCache<Int, EventOrigin>, ingested: Counter
     ) async throws -> [NimbusError?] {
-        try await IngestBatch.commit(store: store, observers: observers, stored: ingested) { tx in
-            let (events, refusals) = try await resolve(submissions, in: tx)
+        try await IngestBatch.commit(store: store, observers: observers, stored: ingested, appendsOnly: true) { tx in
+            let (events, refusals) = try await resolve(submissions, origins: origins, in: tx)
             return (try await tx.events.append(events), refusals)
         }
     }
 
-    /// The submissions as events, the devices' ones completed from one query for all of their devices.
+    /// The submissions as events, the devices' ones completed from one query for all of their devices (or none,
+    /// when the devices' rows were read by a batch of the same generation).
     private static func resolve(
-        _ submissions: [Submission], in tx: any StoreTransaction
+        _ submissions: [Submission], origins: GenerationCache<Int, EventOrigin>, in tx: any StoreTransaction
     ) async throws -> (events: [NewEvent], refusals: [NimbusError?]) {
-        var deviceIds: [Int] = []
-        for case .device(let id, _, _, _) in submissions { deviceIds.append(id) }
-        let devices = deviceIds.isEmpty ? [:] : Dictionary(
-            try await tx.devices.eventOrigins(ids: Array(Set(deviceIds))).map { ($0.deviceId, $0) }, uniquingKeysWith: { first, _ in first })
+        var deviceIds: Set<Int> = []
+        for case .device(let id, _, _, _) in submissions { deviceIds.insert(id) }
+        let devices = deviceIds.isEmpty ? [:] : try await origins.values(for: deviceIds, in: tx) { ids in
+            Dictionary(try await tx.devices.eventOrigins(ids: ids).map { ($0.deviceId, $0) }, uniquingKeysWith: { first, _ in first })
+        }
         var events: [NewEvent] = []
         var refusals: [NimbusError?] = []
         for submission in submissions {

@@ -19,7 +19,7 @@ struct ReadingIngest: Sendable {
         let batchSize = Recorder(label: "nimbus_readings_batch_size")
         group = GroupCommit(executor: store.writeExecutor) { submissions in
             batchSize.record(submissions.count)
-            return try await IngestBatch.commit(store: store, observers: observers, stored: stored) { tx in
+            return try await IngestBatch.commit(store: store, observers: observers, stored: stored, appendsOnly: false) { tx in
                 let (readings, refusals) = try await ReadingIngest.resolve(submissions, at: clock.now(), limits: limits, in: tx)
                 return (try await tx.readings.append(readings), refusals)
             }

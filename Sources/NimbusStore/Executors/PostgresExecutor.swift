@@ -41,6 +41,12 @@ final class PostgresExecutor: SQLExecutor {
         }
     }
 
+    /// An ordinary transaction without a generation: other servers write the same database, so nothing a batch
+    /// read may be kept for the next (`StoreTransaction.stableGeneration`).
+    func withBatchTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase, UInt64?) async throws -> T) async throws -> T {
+        try await withTransaction { db in try await body(db, nil) }
+    }
+
     func run() async throws {
         try? await gracefulShutdown()
         try await close()

@@ -14,6 +14,9 @@ protocol SQLExecutor: Sendable {
     func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs `body` in one transaction and returns once it is durable.
     func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs `body` in one batch transaction (`Store.writeBatch`) with the generation it leaves unchanged, or `nil`
+    /// where the executor cannot tell (`StoreTransaction.stableGeneration`).
+    func withBatchTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase, UInt64?) async throws -> T) async throws -> T
     /// The executor `withTransaction` runs its body on, if it has one (`Store.writeExecutor`).
     var writeExecutor: (any TaskExecutor)? { get }
     /// Runs until graceful shutdown (a pool's background work), then releases the connections.

@@ -22,6 +22,9 @@ final class SQLiteExecutor: SQLExecutor {
     private let readers: [SQLiteLane]
     private let nextReader = Atomic<Int>(0)
     private let writerThread = ThreadExecutor(name: "nimbus-sqlite-w")
+    /// `StoreTransaction.stableGeneration`: write transactions other than batches counted, and the last
+    /// `data_version` seen (which changes when another connection commits). Changed with the write lock held.
+    private let generation = Mutex<(count: UInt64, dataVersion: Int?)>((0, nil))
     private let logger: Logger
     var writeExecutor: (any TaskExecutor)? { writerThread }
 
@@ -69,6 +72,19 @@ final class SQLiteExecutor: SQLExecutor {
     }
 
     func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await transaction { db in
+            // Any row may change here: what batches kept is stale from now on, whether this commits or not.
+            generation.withLock { $0.count += 1 }
+            return try await body(db)
+        }
+    }
+
+    func withBatchTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase, UInt64?) async throws -> T) async throws -> T {
+        try await transaction { db in try await body(db, try currentGeneration()) }
+    }
+
+    /// Runs `body` between BEGIN and COMMIT on the writer, rolling back if it throws.
+    private func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await withTaskExecutorPreference(writerThread) {
             try await writer.lock.withLock {
                 // IMMEDIATE takes the write lock up front, so a concurrent admin command waits at BEGIN
@@ -83,6 +99,21 @@ final class SQLiteExecutor: SQLExecutor {
                     throw error
                 }
             }
+        }
+    }
+
+    /// The generation a batch transaction sees, called with the write lock held (after BEGIN IMMEDIATE, so the
+    /// connection has read the log's latest state). Another connection's commit (an admin command, another process)
+    /// shows as a new `data_version`; this process's own transactions all run on this connection and count
+    /// themselves (`withTransaction`). Reader connections never write.
+    private func currentGeneration() throws -> UInt64 {
+        let dataVersion: Int = try writer.execute("PRAGMA data_version").first?.column("data_version") ?? 0
+        return generation.withLock { generation in
+            if generation.dataVersion != dataVersion {
+                generation.dataVersion = dataVersion
+                generation.count += 1
+            }
+            return generation.count
         }
     }
 
