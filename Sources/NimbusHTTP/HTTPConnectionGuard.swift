@@ -46,7 +46,11 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var unanswered = 0
     /// Whether the current request's end was not read yet.
     private var bodyOpen = false
+    /// When the current wait ends, if it has a limit.
+    private var deadline: NIODeadline?
+    /// The one timer of the connection, and when it fires: at or before `deadline`, never after it.
     private var timer: Scheduled<Void>?
+    private var timerDeadline: NIODeadline?
     /// Whether the reads since the last read-complete gave an HTTP part (so the bytes were not a new head).
     private var decodedSinceReadComplete = false
 
@@ -61,13 +65,11 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        stopTimer()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        stopTimer()
         context.fireChannelInactive()
     }
 
@@ -144,15 +146,40 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// Starts waiting for `next`, for at most `timeout`. Each request moves the deadline three times, nearly always
+    /// later by the same amount: instead of a timer cancelled and scheduled each time (an allocation and a heap
+    /// update per move, 5 % of an event loop's time on the event PUT), the connection keeps one timer, moved only
+    /// when a deadline comes earlier than it; when it fires before the deadline it is set again for the deadline.
     private func wait(for next: Waiting, within timeout: TimeAmount?, context: ChannelHandlerContext) {
         waiting = next
-        timer?.cancel()
-        timer = nil
-        guard let timeout else { return }
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
-            self.timer = nil
-            self.expire(context: context)
+        guard let timeout else {
+            deadline = nil
+            return
         }
+        let deadline = NIODeadline.now() + timeout
+        self.deadline = deadline
+        if let timerDeadline, timerDeadline <= deadline { return }
+        startTimer(at: deadline, context: context)
+    }
+
+    private func startTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        timer?.cancel()
+        timerDeadline = deadline
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            (timer, timerDeadline) = (nil, nil)
+            guard let deadline = self.deadline else { return }
+            if deadline <= .now() {
+                self.deadline = nil
+                expire(context: context)
+            } else {
+                startTimer(at: deadline, context: context)
+            }
+        }
+    }
+
+    private func stopTimer() {
+        timer?.cancel()
+        (timer, timerDeadline, deadline) = (nil, nil, nil)
     }
 
     private func expire(context: ChannelHandlerContext) {
