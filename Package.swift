@@ -49,9 +49,12 @@ let package = Package(
     targets: [
         // Domain types, use cases (authorization + invariants) and the ports they need.
         // Knows nothing of HTTP, SQL, MQTT or any dialect's JSON.
+        // The one Linux call Swift cannot make through Glibc (`syscall` is variadic): a thread's scheduler time slice.
+        .target(name: "CNimbusLinux"),
         .target(
             name: "NimbusCore",
             dependencies: [
+                "CNimbusLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

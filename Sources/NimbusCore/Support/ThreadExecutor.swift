@@ -1,3 +1,4 @@
+import CNimbusLinux
 import Dispatch
 import Foundation
 import Synchronization
@@ -28,10 +29,17 @@ public final class ThreadExecutor: TaskExecutor {
     /// - Parameters:
     ///   - name: the OS name of the threads (at most 15 bytes), which `top -H` and `perf` show.
     ///   - threads: how many jobs may run at once.
-    public init(name: String, threads: Int = 1) {
+    ///   - timeSlice: the scheduler time slice to ask for (`cnimbus_request_time_slice`), for threads that sleep
+    ///     and wake often on a path someone waits for; `nil` for the kernel's default. Where the kernel has no
+    ///     such setting the threads run with the default.
+    public init(name: String, threads: Int = 1, timeSlice: Duration? = nil) {
         threadCount = max(1, threads)
+        let sliceNanoseconds = timeSlice.map { UInt64($0.components.seconds) * 1_000_000_000 + UInt64($0.components.attoseconds / 1_000_000_000) }
         for _ in 0..<threadCount {
-            Thread { [self] in self.run(name: name) }.start()
+            Thread { [self] in
+                if let sliceNanoseconds { _ = cnimbus_request_time_slice(sliceNanoseconds) }
+                self.run(name: name)
+            }.start()
         }
     }
 
