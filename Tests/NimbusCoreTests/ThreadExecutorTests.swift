@@ -19,6 +19,20 @@ struct ThreadExecutorTests {
         #expect(Self.currentThreadName() != "nimbus-test-1")
     }
 
+    @Test("threads that ask for a time slice run with it, where the kernel has custom slices (Linux 6.12+)")
+    func timeSlice() async throws {
+        let executor = ThreadExecutor(name: "nimbus-test-s", timeSlice: .microseconds(200))
+        defer { executor.stop() }
+        let sched = await withTaskExecutorPreference(executor) {
+            (try? String(contentsOfFile: "/proc/thread-self/sched", encoding: .utf8)) ?? ""
+        }
+        let release = (try? String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8)) ?? ""
+        let version = release.split(separator: ".").prefix(2).compactMap { Int($0) }
+        guard version.count == 2, (version[0], version[1]) >= (6, 12) else { return }  // no custom slices to see
+        let slice = sched.split(separator: "\n").first { $0.hasPrefix("se.slice") }?.split(separator: ":").last
+        #expect(slice.map { $0.trimmingCharacters(in: .whitespaces) } == "200000", "\(sched.prefix(400))")
+    }
+
     @Test("with two threads, two blocking jobs run at the same time")
     func concurrency() async {
         let executor = ThreadExecutor(name: "nimbus-test-2", threads: 2)
