@@ -7,8 +7,10 @@ import NIOHTTPTypes
 ///
 /// Responses must leave in request order. A request is taken early only when every request the router got
 /// has been answered (counting request ends in and response ends out); while an early answer is pending,
-/// further request parts (a client that pipelines) are held and offered again once it is written, and no
-/// further reads are asked of the socket, so what is held is at most what one read brought.
+/// further request parts (a client that pipelines) are held and offered again once it is written. Reads go on
+/// while what is held is small (`maximumHeldParts`, `maximumHeldBytes`) and stop past it, so what is held is at
+/// most that and what one read brought. (Stopping reads at every early answer instead made the socket leave the
+/// event loop's interest set and come back, two `epoll_ctl` calls per request, for clients that never pipeline.)
 final class EarlyRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -17,6 +19,9 @@ final class EarlyRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The largest body collected for an early route; a larger one goes to the router, which has its own limit.
     static let maximumBody = 64 * 1024
+    /// How much may be held behind a pending early answer before reads stop.
+    static let maximumHeldParts = 64
+    static let maximumHeldBytes = 64 * 1024
 
     private enum State {
         /// Between requests.
@@ -34,8 +39,9 @@ final class EarlyRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var state = State.idle
     /// Requests given to the router whose response has not ended yet.
     private var routedAwaitingResponse = 0
-    /// Parts that arrived while an early answer was pending.
+    /// Parts that arrived while an early answer was pending, and the bytes of their bodies.
     private var held: [HTTPRequestPart] = []
+    private var heldBytes = 0
     /// A read asked for while an early answer was pending, passed on once it is written.
     private var deferredRead = false
     private var context: ChannelHandlerContext?
@@ -61,6 +67,7 @@ final class EarlyRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch (state, part) {
         case (.answering, _):
             held.append(part)
+            if case .body(let chunk) = part { heldBytes += chunk.readableBytes }
         case (.idle, .head(let head)):
             if routedAwaitingResponse == 0, Self.mayAnswerEarly(head), let route = routes.first(where: { $0.wants(head) }) {
                 state = .collecting(route, head, context.channel.allocator.buffer(capacity: 0))
@@ -131,7 +138,7 @@ final class EarlyRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         state = .idle
         let parts = held
-        held = []
+        (held, heldBytes) = ([], 0)
         for part in parts { read(part, context: context) }
         if !parts.isEmpty { context.fireChannelReadComplete() }
         if deferredRead, !isAnswering {
@@ -145,7 +152,7 @@ final class EarlyRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if isAnswering {
+        if isAnswering, held.count >= Self.maximumHeldParts || heldBytes >= Self.maximumHeldBytes {
             deferredRead = true
         } else {
             context.read()

@@ -138,7 +138,7 @@ struct EarlyRouteHandlerTests {
         #expect(route.taken == ["three"])
     }
 
-    @Test("requests pipelined behind a pending answer are held, then offered in order; no read is asked meanwhile")
+    @Test("requests pipelined behind a pending answer are held, then offered in order; reads go on meanwhile")
     func pipelined() throws {
         let reads = ReadCounter()
         let channel = try channel(reads)
@@ -146,15 +146,31 @@ struct EarlyRouteHandlerTests {
         try send(channel, .get, "/other")
         try send(channel, .put, "/early", body: "after")
         channel.read()
-        #expect(reads.reads == 0, "no read while the answer is pending")
+        #expect(reads.reads == 1, "a little held does not stop reading")
+        #expect(try routed(channel).isEmpty)
+        route.answerNext(.noContent)
+        channel.embeddedEventLoop.run()
+        #expect(try answered(channel) == [204])
+        // The GET went to the router; the PUT behind it waits for the router's answer, so it is routed too.
+        #expect(try routed(channel) == ["GET /other", "end", "PUT /early", "after", "end"])
+        #expect(route.taken == ["first"])
+    }
+
+    @Test("past the bound of what is held behind a pending answer, reads stop until it is written")
+    func heldBound() throws {
+        let reads = ReadCounter()
+        let channel = try channel(reads)
+        try send(channel, .put, "/early", body: "first")
+        let chunk = String(repeating: "x", count: 16 * 1024)
+        for _ in 0..<(EarlyRouteHandler.maximumHeldBytes / chunk.utf8.count) { try send(channel, .post, "/other", body: chunk) }
+        channel.read()
+        #expect(reads.reads == 0, "no read while 64 KiB wait behind the answer")
         #expect(try routed(channel).isEmpty)
         route.answerNext(.noContent)
         channel.embeddedEventLoop.run()
         #expect(reads.reads == 1, "the deferred read, once answered")
         #expect(try answered(channel) == [204])
-        // The GET went to the router; the PUT behind it waits for the router's answer, so it is routed too.
-        #expect(try routed(channel) == ["GET /other", "end", "PUT /early", "after", "end"])
-        #expect(route.taken == ["first"])
+        #expect(try routed(channel).filter { $0 == "end" }.count == EarlyRouteHandler.maximumHeldBytes / chunk.utf8.count)
     }
 
     @Test("a body larger than an early route collects goes to the router whole")
