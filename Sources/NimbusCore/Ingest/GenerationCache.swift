@@ -2,8 +2,8 @@ import Synchronization
 
 /// Rows a batch transaction read, kept for the next batches while the store's generation stays the same
 /// (`StoreTransaction.stableGeneration`): the event ingest's devices and MODE's smart modules of a project, read
-/// once per batch otherwise. A batch at 16 HTTP connections holds ~7 events, so those two statements were a
-/// tenth of the writer's work per event (Benchmarks/README).
+/// once per batch otherwise: two of an event batch's five statements (+6 % on the event PUT at 16 connections,
+/// Benchmarks/README).
 ///
 /// Any other write transaction, in this process or another, starts a new generation, and the first batch of a
 /// new generation finds the cache empty: nothing is invalidated by hand, so no change to a device or a module
