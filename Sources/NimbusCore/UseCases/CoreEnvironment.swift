@@ -68,8 +68,7 @@ public struct CoreEnvironment: Sendable {
         bus.onRevocationFromElsewhere { [credentials] message, topic in
             switch message {
             case .revoked: credentials.forget(topic)
-            case .credentialRevoked(.token(let hash)): credentials.forget(tokenHash: hash)
-            case .credentialRevoked(.client(let appId)): credentials.forget(client: appId)
+            case .credentialRevoked(let revocation): credentials.forget(revocation)
             default: break
             }
         }
@@ -85,10 +84,7 @@ public struct CoreEnvironment: Sendable {
     /// Makes a credential that belongs to no topic stop working at once here and on the other servers sharing the
     /// bus. Call it after the commit that revoked it.
     func revoke(_ credential: CredentialRevocation) {
-        switch credential {
-        case .token(let hash): credentials.forget(tokenHash: hash)
-        case .client(let appId): credentials.forget(client: appId)
-        }
+        credentials.forget(credential)
         bus.publishToOtherServers(.credentialRevoked(credential), to: .credentials)
     }
 }

@@ -80,6 +80,14 @@ public final class CredentialCache: Sendable {
         }
     }
 
+    /// Forgets a credential revoked without a topic, here or on another server (`CoreEnvironment.revoke`).
+    public func forget(_ revocation: CredentialRevocation) {
+        switch revocation {
+        case .token(let hash): forget(tokenHash: hash)
+        case .client(let appId): forget(client: appId)
+        }
+    }
+
     /// Forgets every credential that belongs to the topic's owner.
     public func forget(_ topic: BusTopic) {
         state.withLock { state in
